@@ -1,0 +1,459 @@
+"""AST → program: token constraints become predicates, the pattern becomes automaton code.
+
+The program is what the matcher simulates (a Pike VM). Instructions are small
+tuples ``(opcode, a, b)`` so the hot loop can unpack them cheaply.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Collection, Mapping, MutableMapping, Optional
+
+import attrs
+
+from . import nodes as n
+from .errors import PatternError, diagnostic_at
+
+# Opcodes. CONSUME: one token satisfying predicate a (-1: any token). MENTION: one
+# whole mention whose type is (a subtype of) a. SPLIT: try a, then b. JMP: go to a.
+# SAVE_START/SAVE_END: record a capture boundary of group a. BOL/EOL: sentence
+# anchors. LOOK: lookaround a holds here. MATCH: the pattern matched.
+#
+# Repetitions whose body can match no tokens need three more, for ``re``'s rule on
+# empty iterations: once its minimum is reached, an iteration that took no tokens
+# ends the repetition (keeping that iteration's captures) instead of looping.
+# RSPLIT: as SPLIT (a = the two targets in priority order) for a repetition nested
+# b deep among such repetitions; its body starts at pc + 1. LOOP: the end of one
+# iteration of a star or plus loop: go back to its RSPLIT a, or, if the iteration
+# was empty, leave it for b. NEXT: the same at the end of an optional copy of a
+# counted repetition ({n,m}), going on to pc + 1 (the next copy) or b (the end).
+# The matcher tells an empty iteration by tracking, within one position, the
+# depth of the outermost such repetition whose iteration began at that position.
+CONSUME, MENTION, SPLIT, JMP, SAVE_START, SAVE_END, BOL, EOL, LOOK, MATCH, RSPLIT, LOOP, NEXT = range(13)
+OPCODE_NAMES = (
+    "CONSUME", "MENTION", "SPLIT", "JMP", "SAVE_START", "SAVE_END", "BOL", "EOL", "LOOK", "MATCH",
+    "RSPLIT", "LOOP", "NEXT",
+)
+ANY_TOKEN = -1
+
+# Counted repetitions are unrolled; this bounds the size of one program.
+MAX_PROGRAM_SIZE = 200_000
+
+Instruction = tuple[int, object, object]
+
+
+@attrs.frozen(eq=False)
+class Predicate:
+    """A compiled token constraint: which token positions of a document satisfy it.
+
+    ``positions(index)`` takes a ``FieldIndex`` (value → positions, per field) and
+    returns the set of satisfying token indices. Equal constraints over the same
+    lexicons share one Predicate, so a document computes each only once.
+    """
+
+    expr: n.Expr
+    fields: frozenset[str]
+    positions: Callable[["FieldIndex"], frozenset[int]]
+
+    def __repr__(self) -> str:
+        return f"Predicate([{n.unparse_expr(self.expr)}])"
+
+
+class FieldIndex:
+    """What a predicate may ask of a document: each field's distinct values and their positions."""
+
+    def values(self, field: str) -> Mapping[object, list[int]]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def all_positions(self) -> frozenset[int]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@attrs.frozen(eq=False)
+class LookProgram:
+    """A lookaround's body, compiled to run forward (lookbehind) or backward (lookahead)."""
+
+    behind: bool
+    negate: bool
+    program: Program
+
+
+@attrs.frozen(eq=False)
+class Program:
+    code: tuple[Instruction, ...]
+    predicates: tuple[Predicate, ...]
+    looks: tuple[LookProgram, ...]
+    group_names: tuple[str, ...]  # group g (1-based) is group_names[g - 1]; slots 2g, 2g+1
+    backward: bool = False
+    # Predicates one of which the first token of every match satisfies, or None
+    # when a match may start otherwise (mentions, anchors, lookaround, empty).
+    first: Optional[tuple[int, ...]] = None
+    # Whether the code has RSPLIT/LOOP/NEXT (a repetition whose body can match no tokens).
+    empty_loops: bool = False
+
+    @property
+    def n_slots(self) -> int:
+        return 2 * (len(self.group_names) + 1)
+
+    def dump(self) -> str:
+        """The program as readable text, one instruction a line (``ruleie parse --program``)."""
+        lines = []
+        for pc, (op, a, b) in enumerate(self.code):
+            name = OPCODE_NAMES[op]
+            if op == CONSUME:
+                arg = "[]" if a == ANY_TOKEN else repr(self.predicates[a])  # type: ignore[index]
+            elif op in (SAVE_START, SAVE_END):
+                arg = f"{a} ({self.group_names[a - 1]})"  # type: ignore[operator]
+            elif op in (SPLIT, LOOP, NEXT):
+                arg = f"{a}, {b}"
+            elif op == RSPLIT:
+                arg = f"{a[0]}, {a[1]} (depth {b})"  # type: ignore[index]
+            elif op in (JMP, MENTION, LOOK):
+                arg = str(a)
+            else:
+                arg = ""
+            lines.append(f"{pc:4d}  {name:<10} {arg}".rstrip())
+        for k, look in enumerate(self.looks):
+            kind = ("(?<!" if look.negate else "(?<=") if look.behind else ("(?!" if look.negate else "(?=")
+            lines.append(f"look {k} {kind} …) " + ("backward" if look.program.backward else "forward"))
+            lines.extend("    " + line for line in look.program.dump().splitlines())
+        return "\n".join(lines)
+
+
+PredicateCache = MutableMapping[tuple[object, ...], Predicate]
+
+
+def compile_program(
+    node: n.Node,
+    *,
+    lexicons: Optional[Mapping[str, Collection[str]]] = None,
+    cache: Optional[PredicateCache] = None,
+    source: str = "",
+) -> Program:
+    """Compile a pattern AST to a program.
+
+    ``cache`` lets many patterns share predicates (a rule set passes one dict).
+    Raises ``PatternError`` when a lexicon is missing or the program grows too large.
+    """
+    return _Compiler(lexicons or {}, cache if cache is not None else {}, source).program(node, backward=False)
+
+
+class _Compiler:
+    def __init__(self, lexicons: Mapping[str, Collection[str]], cache: PredicateCache, source: str):
+        self.lexicons = lexicons
+        self.cache = cache
+        self.source = source
+
+    def program(self, node: n.Node, *, backward: bool) -> Program:
+        emitter = _Emitter(self, backward)
+        groups = n.capture_names(node)
+        emitter.group_numbers = {}
+        for name in groups:
+            emitter.group_numbers.setdefault(name, len(emitter.group_numbers) + 1)
+        emitter.emit_node(node)
+        emitter.emit((MATCH, None, None))
+        code = tuple((op, a, b) for op, a, b in emitter.code)
+        return Program(
+            code=code,
+            predicates=tuple(emitter.predicates),
+            looks=tuple(emitter.looks),
+            group_names=tuple(emitter.group_numbers),
+            backward=backward,
+            first=_first_predicates(code),
+            empty_loops=any(op == RSPLIT for op, _, _ in code),
+        )
+
+    def predicate(self, expr: n.Expr, pos: int) -> Predicate:
+        lexicon_key = tuple(
+            (name, id(self.lexicons.get(name))) for name in sorted(_lexicon_names(expr))
+        )
+        key = (expr, lexicon_key)
+        found = self.cache.get(key)
+        if found is None:
+            found = Predicate(expr, frozenset(_fields(expr)), self.positions_function(expr, pos))
+            self.cache[key] = found
+        return found
+
+    def positions_function(self, expr: n.Expr, pos: int) -> Callable[[FieldIndex], frozenset[int]]:
+        if isinstance(expr, n.Compare):
+            return _compare_function(expr)
+        if isinstance(expr, n.InLexicon):
+            if expr.lexicon not in self.lexicons:
+                raise PatternError(diagnostic_at(f"unknown lexicon '{expr.lexicon}'", self.source, max(pos, 0)))
+            return _lexicon_function(expr.field, self.lexicons[expr.lexicon])
+        if isinstance(expr, n.Not):
+            inner = self.positions_function(expr.operand, pos)
+            return lambda index: index.all_positions() - inner(index)
+        if isinstance(expr, n.And):
+            parts = [self.positions_function(o, pos) for o in expr.operands]
+
+            def conjunction(index: FieldIndex) -> frozenset[int]:
+                result = parts[0](index)
+                for part in parts[1:]:
+                    if not result:
+                        break
+                    result = result & part(index)
+                return result
+
+            return conjunction
+        if isinstance(expr, n.Or):
+            parts = [self.positions_function(o, pos) for o in expr.operands]
+            return lambda index: frozenset().union(*(part(index) for part in parts))
+        raise TypeError(f"not an expression: {expr!r}")
+
+
+def _lexicon_names(expr: n.Expr) -> set[str]:
+    if isinstance(expr, n.InLexicon):
+        return {expr.lexicon}
+    if isinstance(expr, n.Not):
+        return _lexicon_names(expr.operand)
+    if isinstance(expr, (n.And, n.Or)):
+        return set().union(*(_lexicon_names(o) for o in expr.operands))
+    return set()
+
+
+def _fields(expr: n.Expr) -> set[str]:
+    if isinstance(expr, (n.Compare, n.InLexicon)):
+        return {expr.field}
+    if isinstance(expr, n.Not):
+        return _fields(expr.operand)
+    return set().union(*(_fields(o) for o in expr.operands))  # type: ignore[union-attr]
+
+
+def _as_number(value: object) -> Optional[float]:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).replace(",", ""))
+    except ValueError:
+        return None
+
+
+_NUMERIC_TESTS: dict[str, Callable[[float, float], bool]] = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _compare_function(expr: n.Compare) -> Callable[[FieldIndex], frozenset[int]]:
+    field, op, value = expr.field, expr.op, expr.value
+    negate = op == "!="
+    if isinstance(value, n.Regex):
+        regex = re.compile(value.source, re.IGNORECASE if "i" in value.flags else 0)
+
+        def test(v: object) -> bool:
+            return isinstance(v, str) and regex.fullmatch(v) is not None
+
+    elif field == "num" or op not in ("=", "!="):
+        target = _as_number(value.text)
+        check = _NUMERIC_TESTS[op]
+        negate = False  # != is a numeric test of its own here
+
+        def test(v: object) -> bool:
+            number = _as_number(v)
+            return number is not None and target is not None and check(number, target)
+
+    else:
+        wanted = value.text
+
+        def equal_positions(index: FieldIndex) -> frozenset[int]:
+            values = index.values(field)
+            if negate:
+                return frozenset(p for v, ps in values.items() if v is not None and v != wanted for p in ps)
+            return frozenset(values.get(wanted, ()))
+
+        return equal_positions
+
+    def scan(index: FieldIndex) -> frozenset[int]:
+        values = index.values(field)
+        hits = (ps for v, ps in values.items() if v is not None and test(v) != negate)
+        return frozenset(p for ps in hits for p in ps)
+
+    return scan
+
+
+def _lexicon_function(field: str, entries: Collection[str]) -> Callable[[FieldIndex], frozenset[int]]:
+    fold = field in ("lower", "lemma")
+    # Fold once at compile time; documents are many, lexicons few.
+    entry_set = frozenset(e.lower() for e in entries) if fold else frozenset(entries)
+
+    def member_positions(index: FieldIndex) -> frozenset[int]:
+        values = index.values(field)
+        if fold:
+            hits = (ps for v, ps in values.items() if isinstance(v, str) and v.lower() in entry_set)
+        elif len(values) <= len(entry_set):
+            hits = (ps for v, ps in values.items() if v in entry_set)
+        else:
+            hits = (values[e] for e in entry_set if e in values)
+        return frozenset(p for ps in hits for p in ps)
+
+    return member_positions
+
+
+class _Emitter:
+    def __init__(self, compiler: _Compiler, backward: bool):
+        self.compiler = compiler
+        self.backward = backward
+        self.code: list[list[object]] = []
+        self.predicates: list[Predicate] = []
+        self.predicate_numbers: dict[int, int] = {}
+        self.looks: list[LookProgram] = []
+        self.group_numbers: dict[str, int] = {}
+        self.empty_loop_depth = 0  # how many repetitions with a nullable body enclose what is emitted
+
+    def emit(self, instruction: tuple[int, object, object]) -> int:
+        if len(self.code) >= MAX_PROGRAM_SIZE:
+            raise PatternError(
+                diagnostic_at(
+                    f"pattern too large: more than {MAX_PROGRAM_SIZE} instructions after unrolling repetitions",
+                    self.compiler.source,
+                    0,
+                )
+            )
+        self.code.append(list(instruction))
+        return len(self.code) - 1
+
+    def predicate_number(self, expr: n.Expr, pos: int) -> int:
+        predicate = self.compiler.predicate(expr, pos)
+        number = self.predicate_numbers.get(id(predicate))
+        if number is None:
+            number = len(self.predicates)
+            self.predicates.append(predicate)
+            self.predicate_numbers[id(predicate)] = number
+        return number
+
+    def emit_node(self, node: n.Node) -> None:
+        if isinstance(node, n.Word):
+            expr = n.Compare("lower", "=", n.Literal(node.text.lower()))
+            self.emit((CONSUME, self.predicate_number(expr, node.pos), None))
+        elif isinstance(node, n.TokenTest):
+            arg = ANY_TOKEN if node.expr is None else self.predicate_number(node.expr, node.pos)
+            self.emit((CONSUME, arg, None))
+        elif isinstance(node, n.MentionRef):
+            self.emit((MENTION, node.type, None))
+        elif isinstance(node, n.Anchor):
+            self.emit((BOL if node.kind == "^" else EOL, None, None))
+        elif isinstance(node, n.Look):
+            # Lookahead runs backward from the sentence end, lookbehind forward from its start:
+            # each then knows, for every position at once, whether the lookaround holds there.
+            body = node.body if node.behind else reverse(node.body)
+            program = self.compiler.program(body, backward=not node.behind)
+            self.looks.append(LookProgram(node.behind, node.negate, program))
+            self.emit((LOOK, len(self.looks) - 1, None))
+        elif isinstance(node, n.Capture):
+            group = self.group_numbers[node.name]
+            self.emit((SAVE_START, group, None))
+            self.emit_node(node.body)
+            self.emit((SAVE_END, group, None))
+        elif isinstance(node, n.Seq):
+            for item in node.items:
+                self.emit_node(item)
+        elif isinstance(node, n.Alt):
+            jumps_to_end = []
+            for i, option in enumerate(node.options):
+                if i < len(node.options) - 1:
+                    split = self.emit((SPLIT, None, None))
+                    self.code[split][1] = len(self.code)
+                    self.emit_node(option)
+                    jumps_to_end.append(self.emit((JMP, None, None)))
+                    self.code[split][2] = len(self.code)
+                else:
+                    self.emit_node(option)
+            for jump in jumps_to_end:
+                self.code[jump][1] = len(self.code)
+        elif isinstance(node, n.Repeat):
+            self.emit_repeat(node)
+        else:
+            raise TypeError(f"not a pattern node: {node!r}")
+
+    def split_to(self, split: int, body: int, out: int, lazy: bool) -> None:
+        targets = (out, body) if lazy else (body, out)
+        if self.code[split][0] == RSPLIT:
+            self.code[split][1] = targets
+        else:
+            self.code[split][1], self.code[split][2] = targets
+
+    def emit_repeat(self, node: n.Repeat) -> None:
+        """Counted repetitions unrolled: the minimum as copies, then optional copies or a loop.
+
+        A body that can match no tokens gets RSPLIT/LOOP/NEXT instead of SPLIT/JMP
+        for its optional iterations, for ``re``'s rule on empty iterations (see the opcodes).
+        """
+        for _ in range(node.min):
+            self.emit_node(node.body)
+        if node.max == node.min:
+            return
+        nullable = n.width(node.body)[0] == 0
+        if nullable:
+            self.empty_loop_depth += 1
+        split_op = RSPLIT if nullable else SPLIT
+        split_arg = self.empty_loop_depth if nullable else None
+        if node.max is None:
+            loop = self.emit((split_op, None, split_arg))
+            self.emit_node(node.body)
+            back = self.emit((LOOP, loop, None) if nullable else (JMP, loop, None))
+            self.split_to(loop, loop + 1, len(self.code), node.lazy)
+            ends = [back] if nullable else []
+        else:
+            splits, ends = [], []
+            for k in range(node.max - node.min):
+                split = self.emit((split_op, None, split_arg))
+                splits.append(split)
+                self.emit_node(node.body)
+                if nullable and k < node.max - node.min - 1:
+                    ends.append(self.emit((NEXT, split, None)))
+            for split in splits:
+                self.split_to(split, split + 1, len(self.code), node.lazy)
+        for end in ends:
+            self.code[end][2] = len(self.code)
+        if nullable:
+            self.empty_loop_depth -= 1
+
+
+def reverse(node: n.Node) -> n.Node:
+    """The same pattern read right to left (for running lookahead backward)."""
+    if isinstance(node, n.Seq):
+        return n.Seq(tuple(reverse(i) for i in reversed(node.items)), pos=node.pos)
+    if isinstance(node, n.Alt):
+        return n.Alt(tuple(reverse(o) for o in node.options), pos=node.pos)
+    if isinstance(node, n.Repeat):
+        return attrs.evolve(node, body=reverse(node.body))
+    if isinstance(node, n.Capture):
+        return attrs.evolve(node, body=reverse(node.body))
+    return node
+
+
+def _first_predicates(code: tuple[Instruction, ...]) -> Optional[tuple[int, ...]]:
+    """Predicates that every match's first token satisfies, when the program says so."""
+    seen: set[int] = set()
+    stack = [0]
+    first: set[int] = set()
+    while stack:
+        pc = stack.pop()
+        if pc in seen:
+            continue
+        seen.add(pc)
+        op, a, b = code[pc]
+        if op == CONSUME:
+            if a == ANY_TOKEN:
+                return None
+            first.add(a)  # type: ignore[arg-type]
+        elif op in (SPLIT, LOOP):
+            stack.extend((a, b))  # type: ignore[list-item]
+        elif op == RSPLIT:
+            stack.extend(a)  # type: ignore[arg-type]
+        elif op == JMP:
+            stack.append(a)  # type: ignore[arg-type]
+        elif op == NEXT:
+            stack.extend((pc + 1, b))  # type: ignore[list-item]
+        elif op in (SAVE_START, SAVE_END):
+            stack.append(pc + 1)
+        else:  # MENTION, anchors, lookaround, MATCH: no single-token filter applies
+            return None
+    return tuple(sorted(first))

@@ -1,0 +1,476 @@
+"""Program × document → matches: a Pike VM over the tokens of one sentence.
+
+Threads advance in lock-step, one token at a time, in priority order, so one
+search costs O(tokens × program size) whatever the pattern: no backtracking.
+Lookaround is decided for every position of a sentence at once by a set-based
+simulation (lookbehind forward, lookahead backward), then read in O(1).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from typing import Iterator, Mapping, Optional, Sequence
+
+import attrs
+
+from .compiler import (
+    ANY_TOKEN,
+    BOL,
+    CONSUME,
+    EOL,
+    JMP,
+    LOOK,
+    LOOP,
+    MATCH,
+    MENTION,
+    NEXT,
+    RSPLIT,
+    SAVE_END,
+    SAVE_START,
+    SPLIT,
+    FieldIndex,
+    LookProgram,
+    Predicate,
+    Program,
+)
+from .document import Document
+
+# A capture history is a linked list (group, start, end, previous): threads share tails cheaply.
+History = Optional[tuple[int, int, int, "History"]]
+
+
+@attrs.frozen
+class RawMatch:
+    """One match in token positions: [start, end), capture slots and every capture occurrence."""
+
+    start: int
+    end: int
+    slots: tuple[int, ...]  # 2g, 2g+1: last start/end of group g; -1 where the group did not take part
+    history: tuple[tuple[int, int, int], ...]  # (group, start, end) of every occurrence, in order
+
+    def group_span(self, group: int) -> tuple[int, int]:
+        return self.slots[2 * group], self.slots[2 * group + 1]
+
+    def occurrences(self, group: int) -> list[tuple[int, int]]:
+        return [(s, e) for g, s, e in self.history if g == group]
+
+
+def ancestors_table(taxonomy: Mapping[str, object] | None) -> dict[str, frozenset[str]]:
+    """Type → itself and every supertype, from a child → parent(s) mapping."""
+    parents: dict[str, tuple[str, ...]] = {}
+    for child, parent in (taxonomy or {}).items():
+        if parent is None:
+            parents[child] = ()
+        elif isinstance(parent, str):
+            parents[child] = (parent,)
+        else:
+            parents[child] = tuple(parent)  # type: ignore[arg-type]
+    table: dict[str, frozenset[str]] = {}
+
+    def up(t: str, path: frozenset[str]) -> frozenset[str]:
+        if t in table:
+            return table[t]
+        found = {t}
+        for p in parents.get(t, ()):
+            if p not in path:
+                found |= up(p, path | {t})
+        table[t] = frozenset(found)
+        return table[t]
+
+    for t in list(parents):
+        up(t, frozenset())
+    return table
+
+
+class DocumentContext(FieldIndex):
+    """Everything the matcher caches for one document: field indexes, predicate hits, lookaround."""
+
+    def __init__(self, doc: Document, ancestors: Mapping[str, frozenset[str]] | None = None):
+        self.doc = doc
+        self.n_tokens = len(doc)
+        self._ancestors = ancestors or {}
+        self._values: dict[str, Mapping[object, list[int]]] = {}
+        self._truth: dict[int, frozenset[int]] = {}
+        self._keep: list[object] = []  # keeps predicates and programs alive while their id() is a key
+        self._looks: dict[tuple[int, int, int], frozenset[int]] = {}
+        self._candidates: dict[int, tuple[list[int], frozenset[int]]] = {}
+        self._all: Optional[frozenset[int]] = None
+        self.mentions_by_start: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        self.mentions_by_end: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for m in doc.mentions:
+            if m.end <= m.start:
+                continue  # an empty mention is no "whole mention" to match (and would never end)
+            self.mentions_by_start[m.start].append((m.end, m.type))
+            self.mentions_by_end[m.end].append((m.start, m.type))
+        # Longer mentions first: a mention reference prefers the longest reading, deterministically.
+        for starts in self.mentions_by_start.values():
+            starts.sort(key=lambda e: (-e[0], e[1]))
+        for ends in self.mentions_by_end.values():
+            ends.sort(key=lambda e: (e[0], e[1]))
+
+    def with_mentions(self, doc: Document) -> DocumentContext:
+        """A context for the same tokens with another set of mentions; field caches are shared."""
+        other = DocumentContext(doc, self._ancestors)
+        other._values = self._values
+        other._truth = self._truth
+        other._keep = self._keep
+        other._all = self._all
+        return other
+
+    # FieldIndex
+    def values(self, field: str) -> Mapping[object, list[int]]:
+        found = self._values.get(field)
+        if found is None:
+            column = self.doc.column(field)
+            index: dict[object, list[int]] = {}
+            if column is not None:
+                for i, v in enumerate(column):
+                    if v is not None:
+                        index.setdefault(v, []).append(i)
+            self._values[field] = found = index
+        return found
+
+    def all_positions(self) -> frozenset[int]:
+        if self._all is None:
+            self._all = frozenset(range(self.n_tokens))
+        return self._all
+
+    def truth(self, predicate: Predicate) -> frozenset[int]:
+        key = id(predicate)
+        found = self._truth.get(key)
+        if found is None:
+            found = predicate.positions(self)
+            self._truth[key] = found
+            self._keep.append(predicate)
+        return found
+
+    def candidates(self, program: Program) -> Optional[tuple[list[int], frozenset[int]]]:
+        """Sorted token positions of the whole document where a match of ``program`` can
+        begin (and the same as a set), or None when any position can.
+
+        Computed once per document: ``search`` runs once per match and per sentence,
+        and must not look at every token of the document each time.
+        """
+        if program.first is None:
+            return None
+        key = id(program)
+        found = self._candidates.get(key)
+        if found is None:
+            hits: set[int] = set()
+            for k in program.first:
+                hits |= self.truth(program.predicates[k])
+            found = (sorted(hits), frozenset(hits))
+            self._candidates[key] = found
+            self._keep.append(program)
+        return found
+
+    def is_a(self, mention_type: str, wanted: str) -> bool:
+        if mention_type == wanted:
+            return True
+        return wanted in self._ancestors.get(mention_type, ())
+
+    def look_holds(self, look: LookProgram, lo: int, hi: int, pos: int) -> bool:
+        key = (id(look), lo, hi)
+        positions = self._looks.get(key)
+        if positions is None:
+            positions = frozenset(_accepting(look.program, self, lo, hi, None))
+            self._looks[key] = positions
+        return (pos in positions) != look.negate
+
+
+def _start_candidates(program: Program, ctx: DocumentContext, lo: int, hi: int) -> Optional[list[int]]:
+    """Sorted token positions of [lo, hi) where a match can start, or None when any position can."""
+    found = ctx.candidates(program)
+    if found is None:
+        return None
+    positions = found[0]
+    return positions[bisect_left(positions, lo) : bisect_left(positions, hi)]
+
+
+def search(
+    program: Program, ctx: DocumentContext, lo: int, hi: int, start: int, must_advance: bool = False
+) -> Optional[RawMatch]:
+    """The leftmost, highest-priority match in tokens [lo, hi) starting at or after ``start``.
+
+    ``must_advance`` forbids an empty match at ``start`` (``re``'s rule after an empty match).
+    """
+    code = program.code
+    truths = [ctx.truth(p) for p in program.predicates]
+    # Where in the document a match may begin (None: anywhere); positions ≥ hi are past this sentence.
+    found = ctx.candidates(program)
+    candidates, can_begin = found if found is not None else (None, None)
+    init = (-1,) * program.n_slots
+
+    def closure(threads: list, visited: set, pc: int, slots: tuple, hist: History, pos: int) -> None:
+        """Follow every non-consuming instruction from pc at pos, in priority order (Pike VM)."""
+        stack = [(pc, slots, hist)]
+        while stack:
+            pc, slots, hist = stack.pop()
+            if pc in visited:
+                continue
+            visited.add(pc)
+            op, a, b = code[pc]
+            if op == JMP:
+                stack.append((a, slots, hist))
+            elif op == SPLIT:
+                stack.append((b, slots, hist))
+                stack.append((a, slots, hist))
+            elif op == SAVE_START:
+                k = 2 * a
+                stack.append((pc + 1, slots[:k] + (pos,) + slots[k + 1 :], hist))
+            elif op == SAVE_END:
+                k = 2 * a + 1
+                stack.append((pc + 1, slots[:k] + (pos,) + slots[k + 1 :], (a, slots[k - 1], pos, hist)))
+            elif op == BOL:
+                if pos == lo:
+                    stack.append((pc + 1, slots, hist))
+            elif op == EOL:
+                if pos == hi:
+                    stack.append((pc + 1, slots, hist))
+            elif op == LOOK:
+                if ctx.look_holds(program.looks[a], lo, hi, pos):
+                    stack.append((pc + 1, slots, hist))
+            else:
+                threads.append((pc, slots, hist, 0))
+
+    if program.empty_loops:
+        closure = _closure_with_empty_loops(program, ctx, lo, hi)
+
+    pos = start
+    if candidates is not None:
+        i = bisect_left(candidates, pos)
+        if i == len(candidates) or candidates[i] >= hi:
+            # No token can begin a match; only an empty match could, and first-set programs have none.
+            return None
+        pos = candidates[i]
+    clist: list = []
+    closure(clist, set(), 0, (pos,) + init[1:], None, pos)
+    matched: Optional[tuple[tuple[int, ...], History, int]] = None
+    while True:
+        nlist: list = []
+        nvisited: set = set()
+        waiting: set = set()
+        for pc, slots, hist, wait in clist:
+            if wait:
+                if wait == pos + 1:
+                    closure(nlist, nvisited, pc, slots, hist, pos + 1)
+                elif (pc, wait) not in waiting:
+                    waiting.add((pc, wait))
+                    nlist.append((pc, slots, hist, wait))
+                continue
+            op, a, b = code[pc]
+            if op == CONSUME:
+                if pos < hi and (a == ANY_TOKEN or pos in truths[a]):
+                    closure(nlist, nvisited, pc + 1, slots, hist, pos + 1)
+            elif op == MENTION:
+                for end, mention_type in ctx.mentions_by_start.get(pos, ()):
+                    if end <= hi and ctx.is_a(mention_type, a):
+                        if end == pos + 1:
+                            closure(nlist, nvisited, pc + 1, slots, hist, pos + 1)
+                        elif (pc + 1, end) not in waiting:
+                            waiting.add((pc + 1, end))
+                            nlist.append((pc + 1, slots, hist, end))
+            elif op == MATCH:
+                if must_advance and pos == start and slots[0] == start:
+                    continue
+                matched = (slots, hist, pos)
+                break  # lower-priority threads lose to this match
+        if pos >= hi:
+            break
+        pos += 1
+        if matched is None:
+            if not nlist and candidates is not None:
+                # Nothing in flight: jump to the next token that can begin a match.
+                i = bisect_left(candidates, pos)
+                if i == len(candidates) or candidates[i] >= hi:
+                    break
+                if candidates[i] != pos:
+                    pos = candidates[i]
+                    nvisited = set()
+            # A new thread starting here, with the lowest priority (leftmost wins);
+            # not where no match can begin: it would only make dead threads.
+            if can_begin is None or pos in can_begin:
+                closure(nlist, nvisited, 0, (pos,) + init[1:], None, pos)
+        elif not nlist:
+            break
+        clist = nlist
+    if matched is None:
+        return None
+    slots, hist, end = matched
+    occurrences: list[tuple[int, int, int]] = []
+    while hist is not None:
+        g, s, e, hist = hist
+        occurrences.append((g, s, e))
+    occurrences.reverse()
+    return RawMatch(slots[0], end, (slots[0], end) + slots[2:], tuple(occurrences))
+
+
+def _closure_with_empty_loops(program: Program, ctx: DocumentContext, lo: int, hi: int):  # type: ignore[no-untyped-def]
+    """The closure of ``search`` for programs with RSPLIT/LOOP/NEXT (``re``'s empty iterations).
+
+    Besides pc, a thread within one position carries ``e``: the depth of the outermost
+    repetition with a nullable body whose current iteration began at this position (0:
+    none). Iterations begun here at depth ≥ e took no tokens so far, so LOOP/NEXT of a
+    repetition at depth d ≥ e leave it rather than iterate again. A thread's future then
+    depends on (pc, e), so the visited set holds pc + e·len(code). The e of a thread
+    that consumes a token is 0 again, so only threads (pc) go from one position to the next.
+    """
+    code = program.code
+    width = len(code)
+
+    def closure(threads: list, visited: set, pc: int, slots: tuple, hist: History, pos: int) -> None:
+        stack = [(pc, slots, hist, 0)]
+        while stack:
+            pc, slots, hist, e = stack.pop()
+            op, a, b = code[pc]
+            key = pc if op == CONSUME or op == MENTION or op == MATCH else pc + e * width
+            if key in visited:
+                continue
+            visited.add(key)
+            if op == JMP:
+                stack.append((a, slots, hist, e))
+            elif op == SPLIT:
+                stack.append((b, slots, hist, e))
+                stack.append((a, slots, hist, e))
+            elif op == RSPLIT:
+                # Into the body (pc + 1): an iteration begins here. To the exit: this
+                # repetition (depth b) is left, so its iteration no longer counts.
+                for target in reversed(a):
+                    if target == pc + 1:
+                        stack.append((target, slots, hist, e or b))
+                    else:
+                        stack.append((target, slots, hist, 0 if e == b else e))
+            elif op == LOOP or op == NEXT:
+                depth = code[a][2]
+                if e and e <= depth:  # the iteration began at this position: it was empty
+                    stack.append((b, slots, hist, 0 if e == depth else e))
+                else:
+                    stack.append((a if op == LOOP else pc + 1, slots, hist, e))
+            elif op == SAVE_START:
+                k = 2 * a
+                stack.append((pc + 1, slots[:k] + (pos,) + slots[k + 1 :], hist, e))
+            elif op == SAVE_END:
+                k = 2 * a + 1
+                stack.append((pc + 1, slots[:k] + (pos,) + slots[k + 1 :], (a, slots[k - 1], pos, hist), e))
+            elif op == BOL:
+                if pos == lo:
+                    stack.append((pc + 1, slots, hist, e))
+            elif op == EOL:
+                if pos == hi:
+                    stack.append((pc + 1, slots, hist, e))
+            elif op == LOOK:
+                if ctx.look_holds(program.looks[a], lo, hi, pos):
+                    stack.append((pc + 1, slots, hist, e))
+            else:
+                threads.append((pc, slots, hist, 0))
+
+    return closure
+
+
+def finditer(program: Program, ctx: DocumentContext, lo: int, hi: int) -> Iterator[RawMatch]:
+    """Matches in [lo, hi) as ``re.finditer`` finds them (empty ones included; callers drop them)."""
+    pos = lo
+    must_advance = False
+    while pos <= hi:
+        m = search(program, ctx, lo, hi, pos, must_advance)
+        if m is None:
+            return
+        yield m
+        must_advance = m.end == m.start
+        pos = m.end
+
+
+def _accepting(
+    program: Program, ctx: DocumentContext, lo: int, hi: int, single_start: Optional[int]
+) -> set[int]:
+    """Positions where the program reaches MATCH, by set simulation without captures.
+
+    Forward programs start at ``single_start``, or at every position when it is None
+    (lookbehind); backward programs start at every position, from the sentence end
+    (lookahead). Cost: O((hi - lo) × program size).
+    """
+    code = program.code
+    truths = [ctx.truth(p) for p in program.predicates]
+    backward = program.backward
+    accepted: set[int] = set()
+    pending: dict[int, set[int]] = defaultdict(set)  # position → pcs that arrive there inside a mention
+
+    def closure(pcs: Sequence[int], pos: int, out: set[int], visited: set[int]) -> None:
+        stack = list(pcs)
+        while stack:
+            pc = stack.pop()
+            if pc in visited:
+                continue
+            visited.add(pc)
+            op, a, b = code[pc]
+            if op == JMP or op == LOOP:
+                stack.append(a)  # a LOOP's exit is reached through its RSPLIT as well
+            elif op == SPLIT:
+                stack.append(a)
+                stack.append(b)
+            elif op == RSPLIT:
+                stack.extend(a)
+            elif op == NEXT:
+                stack.append(pc + 1)
+                stack.append(b)
+            elif op in (SAVE_START, SAVE_END):
+                stack.append(pc + 1)
+            elif op == BOL:
+                if pos == lo:
+                    stack.append(pc + 1)
+            elif op == EOL:
+                if pos == hi:
+                    stack.append(pc + 1)
+            elif op == LOOK:
+                if ctx.look_holds(program.looks[a], lo, hi, pos):
+                    stack.append(pc + 1)
+            elif op == MATCH:
+                accepted.add(pos)
+            else:
+                out.add(pc)
+
+    positions = range(hi, lo - 1, -1) if backward else range(lo, hi + 1)
+    if single_start is not None:
+        positions = range(single_start, hi + 1)
+    step = -1 if backward else 1
+    current: set[int] = set()
+    for pos in positions:
+        visited: set[int] = set()
+        nodes: set[int] = set()
+        arriving = list(current) + list(pending.pop(pos, ()))
+        if single_start is None or pos == single_start:
+            arriving.append(0)
+        closure(arriving, pos, nodes, visited)
+        current = set()
+        if not nodes:
+            if single_start is not None and not pending:
+                break
+            continue
+        for pc in nodes:
+            op, a, b = code[pc]
+            if op == CONSUME:
+                token = pos - 1 if backward else pos
+                if lo <= token < hi and (a == ANY_TOKEN or token in truths[a]):
+                    current.add(pc + 1)
+            elif op == MENTION:
+                spans = ctx.mentions_by_end.get(pos, ()) if backward else ctx.mentions_by_start.get(pos, ())
+                for other, mention_type in spans:
+                    if lo <= other <= hi and ctx.is_a(mention_type, a):
+                        if other == pos + step:
+                            current.add(pc + 1)
+                        else:
+                            pending[other].add(pc + 1)
+    return accepted
+
+
+def all_spans(program: Program, ctx: DocumentContext, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Every non-empty token span [s, e) of [lo, hi) where the whole pattern matches."""
+    candidates = _start_candidates(program, ctx, lo, hi)
+    starts = candidates if candidates is not None else range(lo, hi)
+    spans = []
+    for s in starts:
+        for e in sorted(_accepting(program, ctx, lo, hi, s)):
+            if e > s:
+                spans.append((s, e))
+    return spans
