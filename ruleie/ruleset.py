@@ -1,0 +1,130 @@
+"""Parsed rule files: the plain values the loader produces and the engine compiles.
+
+A ``RuleSetSpec`` is everything a set of YAML rule files says, already checked:
+record and mention types, lexicons, variables and rules whose patterns are ASTs.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional, Union
+
+import attrs
+
+from .nodes import Node
+
+FIELD_TYPES = ("str", "int", "bool", "list", "mention")
+NORMALISERS = ("number", "bool", "lower", "strip")
+CONFLICT_POLICIES = ("keep-all", "drop-contained", "best", "merge")
+
+
+@attrs.frozen
+class SourceLocation:
+    """Where something was written: file and 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@attrs.frozen
+class FieldSpec:
+    """A typed field of a record type. ``item`` is the item type of a list field."""
+
+    name: str
+    type: str = attrs.field(default="str", validator=attrs.validators.in_(FIELD_TYPES))
+    item: str = "str"
+    doc: str = ""
+
+
+@attrs.frozen
+class TypeSpec:
+    """A declared type. ``kind`` "record" types are output; "mention" types are found for later stages.
+
+    ``parents`` place the type in the taxonomy: a ``@Actor`` reference matches a
+    mention of any type whose ancestors include Actor.
+    """
+
+    name: str
+    kind: str = attrs.field(default="record", validator=attrs.validators.in_(("record", "mention")))
+    fields: tuple[FieldSpec, ...] = ()
+    parents: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()  # the fields that identify a record (used by conflict policies and eval)
+    conflict: str = attrs.field(default="drop-contained", validator=attrs.validators.in_(CONFLICT_POLICIES))
+    # Mention types only: after each stage, later tokens that repeat the last word(s) of a
+    # mention ("Zelensky" after "Volodymyr Zelensky") become mentions of the same type.
+    propagate: bool = False
+    doc: str = ""
+    location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
+
+    def field(self, name: str) -> Optional[FieldSpec]:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@attrs.frozen
+class LexiconSpec:
+    """A word list. With ``mention`` set, every occurrence of an entry (one or more tokens,
+    compared on ``field``) becomes a mention of that type before the first rule stage."""
+
+    name: str
+    entries: frozenset[str]
+    field: str = "lower"
+    mention: Optional[str] = None
+    location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class FieldMapping:
+    """How a record field gets its value: from a capture, or a constant, then a normaliser.
+
+    ``capture`` may name several captures (a tuple): their occurrences are taken in
+    text order, so a list field can gather ``visitor`` and ``host`` into ``participants``.
+    """
+
+    field: str
+    capture: Union[str, tuple[str, ...], None] = None
+    value: object = None
+    normalise: Optional[str] = None
+    default: object = None  # the value when the capture did not take part (e.g. direct: false)
+
+
+@attrs.frozen
+class Example:
+    """An inline example: ``expect`` None means the rule must produce nothing for ``text``.
+
+    Otherwise the rule must produce at least one record whose fields agree with
+    every key of ``expect`` (strings compare with the record field's text, or its
+    value; numbers and booleans with the value; lists item by item).
+    """
+
+    text: str
+    expect: Optional[Mapping[str, object]] = None
+    location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class RuleSpec:
+    name: str
+    type: str
+    pattern: str
+    node: Node
+    stage: int = 1
+    priority: int = 0
+    fields: tuple[FieldMapping, ...] = ()
+    examples: tuple[Example, ...] = ()
+    doc: str = ""
+    location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
+    pattern_location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class RuleSetSpec:
+    types: Mapping[str, TypeSpec]
+    lexicons: Mapping[str, LexiconSpec]
+    vars: Mapping[str, Union[str, tuple[str, ...]]]
+    rules: tuple[RuleSpec, ...]
+    files: tuple[str, ...] = ()
+    # sha256 of every file's bytes, in load order: the key of the compiled-rule cache.
+    digest: str = ""
