@@ -1,0 +1,52 @@
+"""The library entry points for rule sets: load, check and apply rule files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+from .document import Annotator
+from .engine import RuleSet
+from .errors import Diagnostic
+from .resources import shipped_rules_path
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _paths(paths: Union[PathLike, Sequence[PathLike], None]) -> list[str]:
+    if paths is None:
+        return [str(shipped_rules_path())]
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    result = [os.fspath(p) for p in paths]
+    return result or [str(shipped_rules_path())]
+
+
+def load_rules(
+    paths: Union[PathLike, Sequence[PathLike], None] = None, *, annotator: Optional[Annotator] = None
+) -> RuleSet:
+    """Load and compile rule files (default: the shipped news pack).
+
+    Raises ``RuleFileError`` listing every problem in every file.
+
+    >>> rules = load_rules()
+    >>> sorted({r.type for r in rules.extract("Kyiv Mayor Vitali Klitschko said the city was calm.")})
+    ['Statement']
+    """
+    from .rulefile import load_rule_files
+
+    spec = load_rule_files(_paths(paths))
+    return RuleSet(spec, annotator=annotator)
+
+
+def check_rules(paths: Union[PathLike, Sequence[PathLike], None] = None) -> list[Diagnostic]:
+    """Every error and warning in the rule files, without raising for their content."""
+    from .rulefile import check_rule_files
+
+    return check_rule_files(_paths(paths))
+
+
+def shipped_rules() -> Path:
+    """The entry file of the shipped rule pack."""
+    return shipped_rules_path()

@@ -1,0 +1,497 @@
+"""Rule set × document → records: apply compiled rules stage by stage.
+
+Stage order: lexicon mentions, then every rule stage in ascending order. Rules
+of a mention type add mentions that later stages match with ``@Type``; rules of
+a record type produce candidate records. At the end each record type's conflict
+policy picks the records to keep, names are resolved across the document, and
+records come out in document order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
+
+import attrs
+
+from . import matcher
+from .compiler import Program, compile_program
+from .document import DEFAULT_ANNOTATOR, Annotator, Document, Mention
+from .errors import Diagnostic, RuleFileError
+from .nodes import capture_names
+from .records import RESERVED_FIELD_NAMES, FieldValue, Record, record_classes
+from .resolve import NameResolver
+from .ruleset import FieldMapping, RuleSetSpec, RuleSpec, TypeSpec
+from .tokenfields import parse_number_words
+
+# Words that state a count of zero ("no one was killed").
+ZERO_WORDS = frozenset({"no", "none", "nobody", "noone", "zero", "nil", "neither"})
+
+
+@attrs.frozen(eq=False)
+class CompiledRule:
+    spec: RuleSpec
+    type: TypeSpec
+    program: Program
+    order: int  # position in the rule set: the last tie-breaker everywhere
+    mappings: tuple[FieldMapping, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def makes_mentions(self) -> bool:
+        return self.type.kind == "mention"
+
+
+@attrs.frozen
+class Candidate:
+    """A match of a record rule, before conflicts are settled."""
+
+    rule: CompiledRule
+    raw: matcher.RawMatch
+    sentence: tuple[int, int]
+
+
+@attrs.frozen
+class DocumentResult:
+    """What ``extract_many`` yields per document: records, or the error that stopped it."""
+
+    doc_id: str
+    records: tuple[Record, ...] = ()
+    error: Optional[str] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+InputDocument = Union[str, Document, Mapping[str, Any], tuple[str, str]]
+
+
+class RuleSet:
+    """A compiled rule set: ``extract`` applies it to one text, ``extract_many`` to a stream."""
+
+    def __init__(self, spec: RuleSetSpec, *, annotator: Optional[Annotator] = None):
+        self.spec = spec
+        self.annotator = annotator or DEFAULT_ANNOTATOR
+        self.types: Mapping[str, TypeSpec] = spec.types
+        self.record_classes = record_classes(spec.types)
+        self.ancestors = matcher.ancestors_table({name: t.parents for name, t in spec.types.items()})
+        self._lexicon_entries = {name: lex.entries for name, lex in spec.lexicons.items()}
+        cache: dict = {}
+        compiled = []
+        problems: list[Diagnostic] = []
+        for t in spec.types.values():
+            for f in t.fields:
+                if f.name in RESERVED_FIELD_NAMES:
+                    problems.append(_spec_problem(f"field name '{f.name}' of type {t.name} is reserved", t))
+        for order, rule in enumerate(spec.rules):
+            program = compile_program(rule.node, lexicons=self._lexicon_entries, cache=cache, source=rule.pattern)
+            rtype = spec.types[rule.type]
+            compiled.append(CompiledRule(rule, rtype, program, order, _mappings(rule, rtype)))
+        if problems:
+            raise RuleFileError(problems)
+        self.rules: tuple[CompiledRule, ...] = tuple(compiled)
+        self.stages: tuple[tuple[int, tuple[CompiledRule, ...]], ...] = tuple(
+            (stage, tuple(r for r in compiled if r.spec.stage == stage))
+            for stage in sorted({r.spec.stage for r in compiled})
+        )
+        self._phrases = _phrase_tables(spec)
+
+    def __repr__(self) -> str:
+        return f"<ruleie.RuleSet {len(self.rules)} rules, {len(self.record_classes)} record types>"
+
+    # -- entry points --------------------------------------------------------
+
+    def annotate(self, text: str, doc_id: str = "") -> Document:
+        return self.annotator.annotate(text, doc_id)
+
+    def extract(self, text: Union[str, Document], doc_id: str = "") -> list[Record]:
+        """Records found in one text (or pre-annotated Document), in document order.
+
+        >>> import ruleie
+        >>> rules = ruleie.load_rules()
+        >>> [r.type for r in rules.extract("Russia launched 23 missiles at Kyiv.", doc_id="d1")]
+        ['Strike']
+        """
+        doc = text if isinstance(text, Document) else self.annotate(text, doc_id)
+        if doc_id and doc.id != doc_id:
+            doc = attrs.evolve(doc, id=doc_id)
+        return self.extract_document(doc)[0]
+
+    def extract_many(self, docs: Iterable[InputDocument]) -> Iterator[DocumentResult]:
+        """Stream results: one ``DocumentResult`` per input, in input order; a bad
+        document gives a result with ``error`` set and never stops the stream.
+
+        Inputs may be texts, Documents, ``{"id", "text"}`` mappings or ``(id, text)`` pairs.
+        """
+        for number, item in enumerate(docs):
+            doc_id = f"doc{number}"
+            try:
+                doc_id, payload = _identify(item, number)
+                records = self.extract(payload, doc_id=doc_id)
+            except Exception as error:  # one bad document must not lose the others
+                yield DocumentResult(doc_id, (), f"{type(error).__name__}: {error}")
+            else:
+                yield DocumentResult(doc_id, tuple(records))
+
+    # -- the stages ----------------------------------------------------------
+
+    def extract_document(self, doc: Document) -> tuple[list[Record], tuple[Mention, ...]]:
+        """Records and the final mentions of one annotated document."""
+        mentions = list(doc.mentions) + self._lexicon_mentions(doc)
+        mentions = _settle_mentions(mentions, self.types)
+        ctx = matcher.DocumentContext(doc.with_mentions(mentions), self.ancestors)
+        candidates: list[Candidate] = []
+        for _stage, rules in self.stages:
+            found: list[Mention] = []
+            for rule in rules:
+                for lo, hi in self._sentences_to_scan(rule, ctx, doc):
+                    for raw in matcher.finditer(rule.program, ctx, lo, hi):
+                        if raw.end == raw.start:
+                            continue
+                        if rule.makes_mentions:
+                            found.append(self._mention(rule, raw, doc, (lo, hi)))
+                        else:
+                            candidates.append(Candidate(rule, raw, (lo, hi)))
+            if found:
+                mentions = _settle_mentions(mentions + found, self.types)
+                mentions = _settle_mentions(mentions + _propagate(doc, mentions, self.types), self.types)
+                ctx = ctx.with_mentions(doc.with_mentions(mentions))
+        final_doc = doc.with_mentions(mentions)
+        resolver = NameResolver(final_doc, self.ancestors)
+        records = [self._record(c, final_doc, resolver) for c in candidates]
+        return _settle_records(records, candidates, self.types, doc.text), tuple(mentions)
+
+    def _sentences_to_scan(
+        self, rule: CompiledRule, ctx: matcher.DocumentContext, doc: Document
+    ) -> Iterable[tuple[int, int]]:
+        """Only sentences where the rule's first token can occur (one set lookup per hit)."""
+        program = rule.program
+        if program.first is None:
+            return doc.sentences
+        hits: set[int] = set()
+        for k in program.first:
+            hits |= ctx.truth(program.predicates[k])
+        if not hits:
+            return ()
+        return sorted({doc.sentence_of(i) for i in hits})
+
+    def _lexicon_mentions(self, doc: Document) -> list[Mention]:
+        found: list[Mention] = []
+        for (field, mention_type), (table, longest) in self._phrases.items():
+            column = doc.column(field)
+            if column is None:
+                continue
+            fold = field in ("lower", "lemma")
+            values = [v.lower() if fold and isinstance(v, str) else v for v in column]
+            for lo, hi in doc.sentences:
+                i = lo
+                while i < hi:
+                    lengths = table.get(values[i])
+                    matched = 0
+                    if lengths:
+                        for length in lengths:  # longest first
+                            if i + length <= hi and tuple(values[i : i + length]) in longest:
+                                matched = length
+                                break
+                    if matched:
+                        found.append(Mention(mention_type, i, i + matched, rule=f"lexicon:{mention_type}"))
+                        i += matched
+                    else:
+                        i += 1
+        return found
+
+    def _mention(self, rule: CompiledRule, raw: matcher.RawMatch, doc: Document, sentence: tuple[int, int]) -> Mention:
+        fields: dict[str, Any] = {}
+        for g, name in enumerate(rule.program.group_names, start=1):
+            s, e = raw.group_span(g)
+            if s >= 0:
+                cs, ce = doc.char_span(s, e, sentence[1])
+                fields[name] = FieldValue(doc.text[cs:ce], cs, ce)
+        return Mention(rule.type.name, raw.start, raw.end, rule=rule.name, fields=fields)
+
+    def _record(self, c: Candidate, doc: Document, resolver: NameResolver) -> Record:
+        rule, raw, sentence = c.rule, c.raw, c.sentence
+        start, end = doc.char_span(raw.start, raw.end, sentence[1])
+        groups = {name: g for g, name in enumerate(rule.program.group_names, start=1)}
+        values: dict[str, Any] = {}
+        for mapping in rule.mappings:
+            spec = rule.type.field(mapping.field)
+            assert spec is not None
+            if mapping.capture is None:
+                values[mapping.field] = FieldValue(doc.text[start:end], start, end, value=mapping.value)
+                continue
+            names = (mapping.capture,) if isinstance(mapping.capture, str) else mapping.capture
+            occurrences = sorted(
+                o for name in names if name in groups for o in raw.occurrences(groups[name]) if o[1] > o[0]
+            )
+            if not occurrences:
+                if mapping.default is not None:
+                    values[mapping.field] = FieldValue(doc.text[start:end], start, end, value=mapping.default)
+                continue
+            items = [self._field_value(doc, s, e, sentence, spec.type, spec.item, mapping, resolver) for s, e in occurrences]
+            if spec.type == "list":
+                values[mapping.field] = tuple(items)
+            else:
+                values[mapping.field] = items[-1]  # the last occurrence, as re's group()
+        cls = self.record_classes[rule.type.name]
+        return cls(doc=doc.id, rule=rule.name, start=start, end=end, text=doc.text[start:end], **values)
+
+    def _field_value(
+        self,
+        doc: Document,
+        s: int,
+        e: int,
+        sentence: tuple[int, int],
+        field_type: str,
+        item_type: str,
+        mapping: FieldMapping,
+        resolver: NameResolver,
+    ) -> FieldValue:
+        cs, ce = doc.char_span(s, e, sentence[1])
+        text = doc.text[cs:ce]
+        value: Any = None
+        normalise = mapping.normalise
+        kind = item_type if field_type == "list" else field_type
+        if normalise is None and kind == "int":
+            normalise = "number"
+        if normalise is None and kind == "bool":
+            normalise = "bool"
+        if normalise == "number":
+            value = _number_of(doc, s, e)
+        elif normalise == "bool":
+            value = True
+        elif normalise == "lower":
+            value = text.lower()
+        elif normalise == "strip":
+            value = text.strip(" \t\n\"'“”‘’,.;:")
+        if mapping.value is not None:
+            value = mapping.value
+        return FieldValue(text, cs, ce, value=value, canonical=resolver.canonical(s, e))
+
+
+def _spec_problem(message: str, t: TypeSpec) -> Diagnostic:
+    loc = t.location
+    if loc is None:
+        return Diagnostic(message)
+    return Diagnostic(message, file=loc.file, line=loc.line, column=loc.column)
+
+
+def _mappings(rule: RuleSpec, rtype: TypeSpec) -> tuple[FieldMapping, ...]:
+    """Explicit mappings, plus: a capture named like a field of the type fills that field."""
+    explicit = {m.field: m for m in rule.fields}
+    names = set(capture_names(rule.node))
+    for f in rtype.fields:
+        if f.name not in explicit and f.name in names:
+            explicit[f.name] = FieldMapping(f.name, capture=f.name)
+    return tuple(explicit[f.name] for f in rtype.fields if f.name in explicit)
+
+
+def _number_of(doc: Document, s: int, e: int) -> Optional[int]:
+    words = [doc.text[doc.starts[i] : doc.ends[i]] for i in range(s, e)]
+    lowered = [w.lower() for w in words]
+    if lowered and lowered[0] in ZERO_WORDS:
+        return 0
+    nums = doc.column("num")
+    # A number inside a longer phrase ("23 Iranian missiles"): take the number words.
+    number_words = [w for i, w in zip(range(s, e), words) if nums is not None and nums[i] is not None or w.lower() in ("a", "an", "and")]
+    value = parse_number_words(number_words) if number_words else None
+    if value is None:
+        value = parse_number_words(words)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value  # type: ignore[return-value]
+
+
+def _phrase_tables(spec: RuleSetSpec) -> dict[tuple[str, str], tuple[dict[Any, list[int]], frozenset[tuple[str, ...]]]]:
+    """For lexicons that make mentions: first word → phrase lengths (longest first), and the phrases."""
+    tables: dict[tuple[str, str], tuple[dict[Any, set[int]], set[tuple[str, ...]]]] = {}
+    for lex in spec.lexicons.values():
+        if not lex.mention:
+            continue
+        fold = lex.field in ("lower", "lemma")
+        firsts, phrases = tables.setdefault((lex.field, lex.mention), ({}, set()))
+        for entry in lex.entries:
+            words = tuple((w.lower() if fold else w) for w in _entry_words(entry))
+            if words:
+                phrases.add(words)
+                firsts.setdefault(words[0], set()).add(len(words))
+    return {
+        key: ({w: sorted(ls, reverse=True) for w, ls in firsts.items()}, frozenset(phrases))
+        for key, (firsts, phrases) in tables.items()
+    }
+
+
+def _entry_words(entry: str) -> list[str]:
+    """Split a lexicon phrase the way the tokenizer splits text, so entries line up with tokens."""
+    from .tokenizer import tokenize
+
+    return [entry[s:e] for s, e in tokenize(entry)]
+
+
+def _settle_mentions(mentions: Sequence[Mention], types: Mapping[str, TypeSpec]) -> list[Mention]:
+    """Apply each mention type's conflict policy; keep document order, drop exact duplicates."""
+    unique: dict[tuple[str, int, int], Mention] = {}
+    for m in mentions:
+        unique.setdefault((m.type, m.start, m.end), m)
+    by_type: dict[str, list[Mention]] = defaultdict(list)
+    for m in unique.values():
+        by_type[m.type].append(m)
+    kept: list[Mention] = []
+    for type_name, group in by_type.items():
+        policy = types[type_name].conflict if type_name in types else "drop-contained"
+        kept.extend(_apply_policy(group, policy, lambda m: (m.start, m.end), lambda m: (0, 0)))
+    kept.sort(key=lambda m: (m.start, -m.end, m.type))
+    return kept
+
+
+def _propagate(doc: Document, mentions: Sequence[Mention], types: Mapping[str, TypeSpec]) -> list[Mention]:
+    """Repeat mentions: "Zelensky" later in a document that named "Volodymyr Zelensky"."""
+    found: list[Mention] = []
+    covered: dict[str, set[int]] = defaultdict(set)
+    for m in mentions:
+        covered[m.type].update(range(m.start, m.end))
+    words = doc.column("word") or ()
+    for m in mentions:
+        spec = types.get(m.type)
+        if spec is None or not spec.propagate or m.end - m.start < 2:
+            continue
+        surname = words[m.end - 1]
+        if not surname[:1].isupper():
+            continue
+        for i, w in enumerate(words):
+            if w == surname and i not in covered[m.type]:
+                covered[m.type].add(i)
+                found.append(Mention(m.type, i, i + 1, rule=f"{m.rule}:repeat", fields={}))
+    return found
+
+
+def _merge_records(group: list[Record], rank, text: str) -> list[Record]:
+    """merge policy: records of one type in one sentence whose fields do not disagree become
+    one record (fields filled from every part, best-ranked first). Two parts disagree when
+    both fill a field with spans that do not overlap."""
+    merged: list[list[Record]] = []
+    for r in sorted(group, key=lambda r: (-rank(r)[0], rank(r)[1], r.start)):
+        for parts in merged:
+            if all(_compatible(getattr(p, f), getattr(r, f)) for p in parts for f in r.field_names):
+                parts.append(r)
+                break
+        else:
+            merged.append([r])
+    out = []
+    for parts in merged:
+        if len(parts) == 1:
+            out.append(parts[0])
+            continue
+        values = {}
+        for f in parts[0].field_names:
+            values[f] = next((getattr(p, f) for p in parts if getattr(p, f) is not None), None)
+        start = min(p.start for p in parts)
+        end = max(p.end for p in parts)
+        rule = "+".join(dict.fromkeys(p.rule for p in parts))
+        out.append(type(parts[0])(doc=parts[0].doc, rule=rule, start=start, end=end, text=text[start:end], **values))
+    return out
+
+
+def _compatible(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return True
+    a_items = a if isinstance(a, tuple) else (a,)
+    b_items = b if isinstance(b, tuple) else (b,)
+    return any(x.start < y.end and y.start < x.end for x in a_items for y in b_items)
+
+
+def _settle_records(
+    records: list[Record], candidates: list[Candidate], types: Mapping[str, TypeSpec], text: str = ""
+) -> list[Record]:
+    """Conflict policy per record type, exact duplicates removed, document order."""
+    rank = {id(r): (c.rule.spec.priority, c.rule.order) for r, c in zip(records, candidates)}
+    sentence_of = {id(r): c.sentence for r, c in zip(records, candidates)}
+    unique: dict[Any, Record] = {}
+    for r in sorted(records, key=lambda r: (-rank[id(r)][0], rank[id(r)][1])):
+        key = (r.type, r.start, r.end, tuple(sorted((k, repr(v)) for k, v in r.fields.items())))
+        unique.setdefault(key, r)
+    by_type: dict[str, list[Record]] = defaultdict(list)
+    for r in unique.values():
+        by_type[r.type].append(r)
+    kept: list[Record] = []
+    for type_name, group in by_type.items():
+        policy = types[type_name].conflict
+        if policy == "merge":
+            by_sentence: dict[tuple[int, int], list[Record]] = defaultdict(list)
+            for r in group:
+                by_sentence[sentence_of[id(r)]].append(r)
+            for sentence in sorted(by_sentence):
+                for merged in _merge_records(by_sentence[sentence], lambda r: rank[id(r)], text):
+                    rank.setdefault(id(merged), rank[id(by_sentence[sentence][0])])
+                    kept.append(merged)
+        else:
+            kept.extend(_apply_policy(group, policy, lambda r: (r.start, r.end), lambda r: rank[id(r)]))
+    kept.sort(key=lambda r: (r.start, r.end, r.type, rank[id(r)][1]))
+    return kept
+
+
+def _apply_policy(items: list, policy: str, span, rank) -> list:
+    """keep-all: everything. drop-contained: drop an item whose span lies inside another's
+    (equal spans: the better-ranked stays). best: greedy by priority, then length, then
+    rule order, skipping anything that overlaps an item already kept."""
+    if policy == "keep-all" or len(items) < 2:
+        return list(items)
+
+    def better(a, b) -> bool:  # is a preferred to b? priority high, rule order low
+        pa, oa = rank(a)
+        pb, ob = rank(b)
+        return (-pa, oa) < (-pb, ob)
+
+    if policy == "drop-contained":
+        ordered = sorted(items, key=lambda x: (span(x)[0], -span(x)[1]))
+        kept = []
+        for x in ordered:
+            xs, xe = span(x)
+            dominated = False
+            for y in ordered:
+                if y is x:
+                    continue
+                ys, ye = span(y)
+                if ys <= xs and xe <= ye and ((ys, ye) != (xs, xe) or better(y, x)):
+                    dominated = True
+                    break
+            if not dominated:
+                kept.append(x)
+        return kept
+    # best
+    ordered = sorted(items, key=lambda x: (-rank(x)[0], -(span(x)[1] - span(x)[0]), rank(x)[1], span(x)[0]))
+    kept = []
+    for x in ordered:
+        xs, xe = span(x)
+        if all(xe <= span(y)[0] or span(y)[1] <= xs for y in kept):
+            kept.append(x)
+    return kept
+
+
+def _identify(item: InputDocument, number: int) -> tuple[str, Union[str, Document]]:
+    if isinstance(item, Document):
+        return item.id or f"doc{number}", item
+    if isinstance(item, str):
+        return f"doc{number}", item
+    if isinstance(item, tuple) and len(item) == 2:
+        return str(item[0]), item[1]
+    if isinstance(item, Mapping):
+        text = item.get("text")
+        if not isinstance(text, str):
+            raise ValueError("document has no 'text' string")
+        doc_id = item.get("id", f"doc{number}")
+        return str(doc_id), text
+    raise TypeError(f"cannot read a document from {type(item).__name__}")
+
+
+def rules_digest(paths: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()

@@ -1,0 +1,101 @@
+"""Records → output: JSON Lines, CSV or a readable table, written atomically to a file or to stdout."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from typing import IO, Any, Iterable, Optional, Sequence
+
+from .records import Record
+
+FORMATS = ("jsonl", "csv", "table")
+
+
+def record_json(record: Record) -> str:
+    """One JSONL line (no newline). Key order is fixed, so output is byte-for-byte stable."""
+    return json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=False)
+
+
+def _cell(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, list):
+        return "; ".join(_cell(item) for item in content)
+    if isinstance(content, dict):
+        value = content.get("canonical") or content.get("text", "")
+        if "value" in content and not isinstance(content["value"], str):
+            return str(content["value"]).lower() if isinstance(content["value"], bool) else str(content["value"])
+        return value
+    return str(content)
+
+
+class RecordWriter:
+    """Writes records in one format to a text stream."""
+
+    def __init__(self, stream: IO[str], fmt: str, field_names: Sequence[str]):
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}")
+        self.stream = stream
+        self.format = fmt
+        self.field_names = list(field_names)
+        self._csv: Optional[Any] = None
+        if fmt == "csv":
+            self._csv = csv.writer(stream, lineterminator="\n")
+            self._csv.writerow(["doc", "type", "rule", "start", "end", "text", *self.field_names])
+
+    def write(self, records: Iterable[Record]) -> None:
+        for record in records:
+            if self.format == "jsonl":
+                self.stream.write(record_json(record) + "\n")
+            elif self.format == "csv":
+                d = record.to_dict()
+                assert self._csv is not None
+                self._csv.writerow(
+                    [d["doc"], d["type"], d["rule"], d["start"], d["end"], d["text"]]
+                    + [_cell(d["fields"].get(name)) for name in self.field_names]
+                )
+            else:
+                self.stream.write(format_table_record(record) + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def format_table_record(record: Record) -> str:
+    d = record.to_dict()
+    head = f"{d['type']:<10} {d['doc']}:{d['start']}-{d['end']}  ({d['rule']})"
+    lines = [head, f"    text: {d['text']}"]
+    for name, content in d["fields"].items():
+        if content is not None:
+            lines.append(f"    {name}: {_cell(content)}")
+    return "\n".join(lines)
+
+
+class AtomicFile:
+    """A text file that appears under its name only when writing succeeded.
+
+    Writes go to a temporary file in the same directory, renamed over the
+    target on ``commit``; ``abort`` removes it, leaving any previous file intact.
+    """
+
+    def __init__(self, path: str, encoding: str = "utf-8"):
+        self.path = path
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, self.temp_path = tempfile.mkstemp(prefix=".ruleie-", suffix=".tmp", dir=directory)
+        self.stream: IO[str] = io.open(fd, "w", encoding=encoding, newline="")
+
+    def commit(self) -> None:
+        self.stream.flush()
+        os.fsync(self.stream.fileno())
+        self.stream.close()
+        os.replace(self.temp_path, self.path)
+
+    def abort(self) -> None:
+        try:
+            self.stream.close()
+        finally:
+            if os.path.exists(self.temp_path):
+                os.unlink(self.temp_path)
