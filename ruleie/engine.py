@@ -271,7 +271,9 @@ class RuleSet:
             value = text.strip(" \t\n\"'“”‘’,.;:")
         if mapping.value is not None:
             value = mapping.value
-        return FieldValue(text, cs, ce, value=value, canonical=resolver.canonical(s, e))
+        # Only mention fields name an entity; a title or a quote has no canonical form.
+        canonical = resolver.canonical(s, e) if kind == "mention" else None
+        return FieldValue(text, cs, ce, value=value, canonical=canonical)
 
 
 def _spec_problem(message: str, t: TypeSpec) -> Diagnostic:
@@ -431,6 +433,9 @@ def _settle_records(
                     kept.append(merged)
         else:
             kept.extend(_apply_policy(group, policy, lambda r: (r.start, r.end), lambda r: rank[id(r)]))
+    # A record that fills none of its type's key fields identifies nothing (a casualty
+    # clause with no strike in its sentence): it was only ever material for a merge.
+    kept = [r for r in kept if not types[r.type].key or any(getattr(r, k) is not None for k in types[r.type].key)]
     kept.sort(key=lambda r: (r.start, r.end, r.type, rank[id(r)][1]))
     return kept
 

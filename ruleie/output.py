@@ -25,10 +25,11 @@ def _cell(content: Any) -> str:
     if isinstance(content, list):
         return "; ".join(_cell(item) for item in content)
     if isinstance(content, dict):
-        value = content.get("canonical") or content.get("text", "")
         if "value" in content and not isinstance(content["value"], str):
             return str(content["value"]).lower() if isinstance(content["value"], bool) else str(content["value"])
-        return value
+        text = content.get("text", "")
+        canonical = content.get("canonical")
+        return f"{text} (= {canonical})" if canonical and canonical != text else text
     return str(content)
 
 
