@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from .document import Annotator
-from .engine import RuleSet
+from .engine import MAX_SENTENCE_TOKENS, RuleSet
 from .errors import Diagnostic
 from .resources import shipped_rules_path
 
@@ -24,10 +24,17 @@ def _paths(paths: Union[PathLike, Sequence[PathLike], None]) -> list[str]:
 
 
 def load_rules(
-    paths: Union[PathLike, Sequence[PathLike], None] = None, *, annotator: Optional[Annotator] = None
+    paths: Union[PathLike, Sequence[PathLike], None] = None,
+    *,
+    annotator: Optional[Annotator] = None,
+    max_sentence_tokens: int = MAX_SENTENCE_TOKENS,
+    time_budget: Optional[float] = None,
 ) -> RuleSet:
     """Load and compile rule files (default: the shipped news pack).
 
+    ``max_sentence_tokens`` cuts longer sentences into pieces before matching;
+    ``time_budget`` (seconds) makes a document that takes longer fail with
+    ``DocumentTimeout`` instead of stalling a batch.
     Raises ``RuleFileError`` listing every problem in every file.
 
     >>> rules = load_rules()
@@ -37,7 +44,7 @@ def load_rules(
     from .rulefile import load_rule_files
 
     spec = load_rule_files(_paths(paths))
-    return RuleSet(spec, annotator=annotator)
+    return RuleSet(spec, annotator=annotator, max_sentence_tokens=max_sentence_tokens, time_budget=time_budget)
 
 
 def check_rules(paths: Union[PathLike, Sequence[PathLike], None] = None) -> list[Diagnostic]:

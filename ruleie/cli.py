@@ -13,6 +13,7 @@ import time
 from typing import IO, Iterable, Iterator, Optional, Sequence
 
 from . import __version__
+from .engine import MAX_SENTENCE_TOKENS
 from .errors import RuleieError
 from .inputs import Decoding, InputItem, iter_inputs
 from .output import FORMATS, AtomicFile, RecordWriter, record_json
@@ -47,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="undecodable bytes: fail the document (strict, default) or replace them")
     run.add_argument("--stdin-jsonl", action="store_true", help="read stdin as JSON Lines instead of one text")
     run.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    run.add_argument("--time-budget", type=_positive_float, metavar="SECONDS",
+                     help="fail a document that takes longer than this (the others go on)")
+    run.add_argument("--max-sentence-tokens", type=int, default=MAX_SENTENCE_TOKENS, metavar="N",
+                     help=f"cut longer sentences into pieces before matching (default {MAX_SENTENCE_TOKENS})")
 
     check = sub.add_parser("check", help="validate rule files and print every diagnostic")
     check.add_argument("rules", nargs="*", metavar="RULES", help="rule files (default: the shipped pack)")
@@ -101,10 +106,20 @@ def entry_point() -> None:
     sys.exit(main())
 
 
-def _load(paths: Optional[Sequence[str]]):
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _load(paths: Optional[Sequence[str]], **options: object):
     from .api import load_rules
 
-    return load_rules(paths or None)
+    return load_rules(paths or None, **options)  # type: ignore[arg-type]
 
 
 # -- run ------------------------------------------------------------------------
@@ -137,7 +152,7 @@ class _Progress:
 
 
 def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    rules = _load(args.rules)
+    rules = _load(args.rules, time_budget=args.time_budget, max_sentence_tokens=args.max_sentence_tokens)
     field_names = sorted({f.name for t in rules.types.values() if t.kind == "record" for f in t.fields})
     decoding = Decoding(args.encoding, args.decode_errors)
     target: Optional[AtomicFile] = AtomicFile(args.output) if args.output else None

@@ -10,6 +10,7 @@ records come out in document order.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
 from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
@@ -24,6 +25,15 @@ from .records import RESERVED_FIELD_NAMES, FieldValue, Record, record_classes
 from .resolve import NameResolver
 from .ruleset import FieldMapping, RuleSetSpec, RuleSpec, TypeSpec
 from .tokenfields import parse_number_words
+
+# Longer sentences are cut into pieces of at most this many tokens before matching (see
+# cap_sentences): a 1,000,000-token "sentence" must not make one document stall a batch.
+MAX_SENTENCE_TOKENS = 1000
+
+
+class DocumentTimeout(Exception):
+    """A document used up its time budget (``RuleSet(time_budget=…)``, ``ruleie run --time-budget``)."""
+
 
 # Words that state a count of zero ("no one was killed").
 ZERO_WORDS = frozenset({"no", "none", "nobody", "noone", "zero", "nil", "neither"})
@@ -74,9 +84,18 @@ InputDocument = Union[str, Document, Mapping[str, Any], tuple[str, str]]
 class RuleSet:
     """A compiled rule set: ``extract`` applies it to one text, ``extract_many`` to a stream."""
 
-    def __init__(self, spec: RuleSetSpec, *, annotator: Optional[Annotator] = None):
+    def __init__(
+        self,
+        spec: RuleSetSpec,
+        *,
+        annotator: Optional[Annotator] = None,
+        max_sentence_tokens: int = MAX_SENTENCE_TOKENS,
+        time_budget: Optional[float] = None,
+    ):
         self.spec = spec
         self.annotator = annotator or DEFAULT_ANNOTATOR
+        self.max_sentence_tokens = max_sentence_tokens
+        self.time_budget = time_budget
         self.types: Mapping[str, TypeSpec] = spec.types
         self.record_classes = record_classes(spec.types)
         self.ancestors = matcher.ancestors_table({name: t.parents for name, t in spec.types.items()})
@@ -142,6 +161,8 @@ class RuleSet:
 
     def extract_document(self, doc: Document) -> tuple[list[Record], tuple[Mention, ...]]:
         """Records and the final mentions of one annotated document."""
+        doc = cap_sentences(doc, self.max_sentence_tokens)
+        deadline = None if self.time_budget is None else time.monotonic() + self.time_budget
         mentions = list(doc.mentions) + self._lexicon_mentions(doc)
         mentions = _settle_mentions(mentions, self.types)
         ctx = matcher.DocumentContext(doc.with_mentions(mentions), self.ancestors)
@@ -149,6 +170,11 @@ class RuleSet:
         for _stage, rules in self.stages:
             found: list[Mention] = []
             for rule in rules:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise DocumentTimeout(
+                        f"time budget of {self.time_budget:g} s exceeded (at rule {rule.name}, "
+                        f"{len(doc)} tokens)"
+                    )
                 for lo, hi in self._sentences_to_scan(rule, ctx, doc):
                     for raw in matcher.finditer(rule.program, ctx, lo, hi):
                         if raw.end == raw.start:
@@ -274,6 +300,30 @@ class RuleSet:
         # Only mention fields name an entity; a title or a quote has no canonical form.
         canonical = resolver.canonical(s, e) if kind == "mention" else None
         return FieldValue(text, cs, ce, value=value, canonical=canonical)
+
+
+def cap_sentences(doc: Document, limit: int) -> Document:
+    """Split sentences longer than ``limit`` tokens, preferring to cut after , ; : or a dash.
+
+    Each piece is a sentence for matching: ``^``, ``$`` and lookaround see the piece.
+    Real news sentences are far below the default limit; this guards against texts
+    with no sentence punctuation at all (lists, scraped tables, hostile input).
+    """
+    if limit <= 0 or all(e - s <= limit for s, e in doc.sentences):
+        return doc
+    words = doc.column("word") or ()
+    pieces: list[tuple[int, int]] = []
+    for s, e in doc.sentences:
+        while e - s > limit:
+            cut = s + limit
+            for i in range(s + limit - 1, s + limit // 2, -1):
+                if words[i] in (",", ";", ":", "-", "–", "—"):
+                    cut = i + 1
+                    break
+            pieces.append((s, cut))
+            s = cut
+        pieces.append((s, e))
+    return attrs.evolve(doc, sentences=tuple(pieces))
 
 
 def _spec_problem(message: str, t: TypeSpec) -> Diagnostic:
