@@ -36,6 +36,9 @@ OPCODE_NAMES = (
 )
 ANY_TOKEN = -1
 
+# Per-predicate memory of regex and numeric answers per distinct field value.
+VALUE_CACHE_SIZE = 200_000
+
 # Counted repetitions are unrolled; this bounds the size of one program.
 MAX_PROGRAM_SIZE = 200_000
 
@@ -85,9 +88,15 @@ class Program:
     looks: tuple[LookProgram, ...]
     group_names: tuple[str, ...]  # group g (1-based) is group_names[g - 1]; slots 2g, 2g+1
     backward: bool = False
-    # Predicates one of which the first token of every match satisfies, or None
-    # when a match may start otherwise (mentions, anchors, lookaround, empty).
+    # How every match begins: with a token satisfying one of the ``first`` predicates or
+    # with a mention of one of the ``first_mentions`` types. None when a match may begin
+    # with any token or be empty. Anchors and lookaround only filter, so they are looked through.
     first: Optional[tuple[int, ...]] = None
+    first_mentions: tuple[str, ...] = ()
+    # What every match contains somewhere: each entry is a choice of predicates and mention
+    # types, one of which some unit of the match satisfies. A sentence that lacks one of
+    # them cannot hold a match, so the engine never runs the program there.
+    required: tuple[tuple[tuple[int, ...], tuple[str, ...]], ...] = ()
     # Whether the code has RSPLIT/LOOP/NEXT (a repetition whose body can match no tokens).
     empty_loops: bool = False
 
@@ -135,7 +144,65 @@ def compile_program(
     ``cache`` lets many patterns share predicates (a rule set passes one dict).
     Raises ``PatternError`` when a lexicon is missing or the program grows too large.
     """
+    for rewrite in PASSES:
+        node = rewrite(node)
     return _Compiler(lexicons or {}, cache if cache is not None else {}, source).program(node, backward=False)
+
+
+def merge_token_alternatives(node: n.Node) -> n.Node:
+    """Adjacent alternatives that each take one token become one token constraint.
+
+    ``( said | [lemma=tell] | told him )`` is ``( [lower=said | lemma=tell] | told him )``:
+    both options lead on to the same place after one token, so trying them in turn
+    or at once gives the same matches, and the matcher then follows one thread
+    instead of one per word (a 300-word alternation is otherwise 900 instructions
+    at every token). Only options next to each other are merged: the order of the
+    others is their priority.
+
+    >>> from .parser import parse_pattern
+    >>> n.unparse(merge_token_alternatives(parse_pattern("( said | [lemma=tell] | told him | Says ) that")))
+    '( [lower=said | lemma=tell] | told him | Says ) that'
+    """
+    if isinstance(node, n.Alt):
+        options: list[n.Node] = []
+        run: list[n.Node] = []
+        for option in (merge_token_alternatives(o) for o in node.options):
+            if isinstance(option, (n.Word, n.TokenTest)):
+                run.append(option)
+                continue
+            options.extend(_one_token(run))
+            run = []
+            options.append(option)
+        options.extend(_one_token(run))
+        return n.alt(*options, pos=node.pos)
+    if isinstance(node, n.Seq):
+        return n.Seq(tuple(merge_token_alternatives(i) for i in node.items), pos=node.pos) if node.items else node
+    if isinstance(node, (n.Repeat, n.Capture, n.Look)):
+        return attrs.evolve(node, body=merge_token_alternatives(node.body))
+    return node
+
+
+def _one_token(run: list[n.Node]) -> list[n.Node]:
+    """One TokenTest for a run of single-token options (the run itself if it has one)."""
+    if len(run) < 2:
+        return run
+    exprs: list[n.Expr] = []
+    for option in run:
+        if isinstance(option, n.Word):
+            exprs.append(n.Compare("lower", "=", n.Literal(option.text.lower())))
+        elif option.expr is None:  # type: ignore[union-attr]
+            return [n.TokenTest(None, pos=run[0].pos)]  # `[]` among them: any token
+        else:
+            exprs.append(option.expr)  # type: ignore[union-attr]
+    flat: list[n.Expr] = []
+    for expr in exprs:
+        flat.extend(expr.operands if isinstance(expr, n.Or) else (expr,))
+    return [n.TokenTest(n.Or(tuple(dict.fromkeys(flat))) if len(set(flat)) > 1 else flat[0], pos=run[0].pos)]
+
+
+# AST → AST rewrites done before code is emitted, in order. Each keeps the matches
+# and captures of every pattern exactly (the property tests run through them).
+PASSES: tuple[Callable[[n.Node], n.Node], ...] = (merge_token_alternatives,)
 
 
 class _Compiler:
@@ -153,14 +220,21 @@ class _Compiler:
         emitter.emit_node(node)
         emitter.emit((MATCH, None, None))
         code = tuple((op, a, b) for op, a, b in emitter.code)
+        start_set = _start_set(code)
+        required = tuple(
+            (tuple(sorted(emitter.predicate_number(e, -1) for e in exprs)), tuple(sorted(types)))
+            for exprs, types in _requirements(node)
+        )
         return Program(
             code=code,
             predicates=tuple(emitter.predicates),
             looks=tuple(emitter.looks),
             group_names=tuple(emitter.group_numbers),
             backward=backward,
-            first=_first_predicates(code),
+            first=start_set[0] if start_set else None,
+            first_mentions=start_set[1] if start_set else (),
             empty_loops=any(op == RSPLIT for op, _, _ in code),
+            required=required,
         )
 
     def predicate(self, expr: n.Expr, pos: int) -> Predicate:
@@ -241,9 +315,43 @@ _NUMERIC_TESTS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+_LITERAL_ALTERNATIVE = re.compile(r"(?:[\w'’ -]|\\\.)+")
+
+
+def literal_alternatives(regex: n.Regex) -> Optional[frozenset[str]]:
+    """The words a regex such as ``/the|a|an/`` fully matches, when it is just such a list.
+
+    Rule authors write many of these; a set lookup per word beats a regex per value.
+
+    >>> sorted(literal_alternatives(n.Regex("said|told|gen\\.")))
+    ['gen.', 'said', 'told']
+    >>> literal_alternatives(n.Regex("said?")) is None
+    True
+    """
+    parts = regex.source.split("|")
+    if not all(_LITERAL_ALTERNATIVE.fullmatch(p) for p in parts):
+        return None
+    words = {p.replace("\\.", ".") for p in parts}
+    if "i" in regex.flags:
+        return None  # case-insensitive: the set would have to hold every casing
+    return frozenset(words)
+
+
 def _compare_function(expr: n.Compare) -> Callable[[FieldIndex], frozenset[int]]:
     field, op, value = expr.field, expr.op, expr.value
     negate = op == "!="
+    words = literal_alternatives(value) if isinstance(value, n.Regex) else None
+    if words is not None and field != "num":
+
+        def word_positions(index: FieldIndex) -> frozenset[int]:
+            values = index.values(field)
+            if negate:
+                return frozenset(p for v, ps in values.items() if v is not None and v not in words for p in ps)
+            if len(words) < len(values):
+                return frozenset(p for w in words for p in values.get(w, ()))
+            return frozenset(p for v, ps in values.items() if v in words for p in ps)
+
+        return word_positions
     if isinstance(value, n.Regex):
         regex = re.compile(value.source, re.IGNORECASE if "i" in value.flags else 0)
 
@@ -270,10 +378,24 @@ def _compare_function(expr: n.Compare) -> Callable[[FieldIndex], frozenset[int]]
 
         return equal_positions
 
+    # Documents share most of their words: remember each value's answer across documents
+    # (bounded, so a stream of new words cannot grow it without end).
+    known: dict[object, bool] = {}
+
     def scan(index: FieldIndex) -> frozenset[int]:
         values = index.values(field)
-        hits = (ps for v, ps in values.items() if v is not None and test(v) != negate)
-        return frozenset(p for ps in hits for p in ps)
+        positions: list[int] = []
+        for v, ps in values.items():
+            if v is None:
+                continue
+            answer = known.get(v)
+            if answer is None:
+                answer = test(v) != negate
+                if len(known) < VALUE_CACHE_SIZE:
+                    known[v] = answer
+            if answer:
+                positions.extend(ps)
+        return frozenset(positions)
 
     return scan
 
@@ -286,7 +408,8 @@ def _lexicon_function(field: str, entries: Collection[str]) -> Callable[[FieldIn
     def member_positions(index: FieldIndex) -> frozenset[int]:
         values = index.values(field)
         if fold:
-            hits = (ps for v, ps in values.items() if isinstance(v, str) and v.lower() in entry_set)
+            # lower and lemma columns are lower-case already, so a direct lookup is the common case.
+            hits = (ps for v, ps in values.items() if v in entry_set or (isinstance(v, str) and v.lower() in entry_set))
         elif len(values) <= len(entry_set):
             hits = (ps for v, ps in values.items() if v in entry_set)
         else:
@@ -429,11 +552,45 @@ def reverse(node: n.Node) -> n.Node:
     return node
 
 
-def _first_predicates(code: tuple[Instruction, ...]) -> Optional[tuple[int, ...]]:
-    """Predicates that every match's first token satisfies, when the program says so."""
+Requirement = tuple[frozenset[n.Expr], frozenset[str]]
+
+
+def _requirements(node: n.Node) -> list[Requirement]:
+    """Choices of constraints every match of ``node`` must satisfy with some token or mention.
+
+    >>> [sorted(map(n.unparse_expr, e)) for e, _ in _requirements(n.seq(n.Word("a"), n.Repeat(n.Word("b"), 0, 1)))]
+    [['lower=a']]
+    """
+    if isinstance(node, n.Word):
+        return [(frozenset({n.Compare("lower", "=", n.Literal(node.text.lower()))}), frozenset())]
+    if isinstance(node, n.TokenTest):
+        return [] if node.expr is None else [(frozenset({node.expr}), frozenset())]
+    if isinstance(node, n.MentionRef):
+        return [(frozenset(), frozenset({node.type}))]
+    if isinstance(node, n.Capture):
+        return _requirements(node.body)
+    if isinstance(node, n.Repeat):
+        return _requirements(node.body) if node.min >= 1 else []
+    if isinstance(node, n.Seq):
+        return [r for item in node.items for r in _requirements(item)]
+    if isinstance(node, n.Alt):
+        # One requirement per option (its narrowest), joined: some option's must hold.
+        chosen = []
+        for option in node.options:
+            found = _requirements(option)
+            if not found:
+                return []
+            chosen.append(min(found, key=lambda r: len(r[0]) + len(r[1])))
+        return [(frozenset().union(*(c[0] for c in chosen)), frozenset().union(*(c[1] for c in chosen)))]
+    return []  # anchors and lookaround take no token
+
+
+def _start_set(code: tuple[Instruction, ...]) -> Optional[tuple[tuple[int, ...], tuple[str, ...]]]:
+    """The predicates and mention types one of which begins every match, when the program says so."""
     seen: set[int] = set()
     stack = [0]
     first: set[int] = set()
+    mentions: set[str] = set()
     while stack:
         pc = stack.pop()
         if pc in seen:
@@ -444,6 +601,8 @@ def _first_predicates(code: tuple[Instruction, ...]) -> Optional[tuple[int, ...]
             if a == ANY_TOKEN:
                 return None
             first.add(a)  # type: ignore[arg-type]
+        elif op == MENTION:
+            mentions.add(a)  # type: ignore[arg-type]
         elif op in (SPLIT, LOOP):
             stack.extend((a, b))  # type: ignore[list-item]
         elif op == RSPLIT:
@@ -452,8 +611,9 @@ def _first_predicates(code: tuple[Instruction, ...]) -> Optional[tuple[int, ...]
             stack.append(a)  # type: ignore[arg-type]
         elif op == NEXT:
             stack.extend((pc + 1, b))  # type: ignore[list-item]
-        elif op in (SAVE_START, SAVE_END):
+        elif op in (SAVE_START, SAVE_END, BOL, EOL, LOOK):
+            # Captures and assertions take no token: the first unit lies beyond them.
             stack.append(pc + 1)
-        else:  # MENTION, anchors, lookaround, MATCH: no single-token filter applies
+        else:  # MATCH: the pattern can match without taking a token
             return None
-    return tuple(sorted(first))
+    return tuple(sorted(first)), tuple(sorted(mentions))

@@ -23,6 +23,7 @@ from .errors import Diagnostic, RuleFileError
 from .nodes import capture_names
 from .records import RESERVED_FIELD_NAMES, FieldValue, Record, record_classes
 from .resolve import NameResolver
+from .ruleindex import RuleIndex
 from .ruleset import FieldMapping, RuleSetSpec, RuleSpec, TypeSpec
 from .tokenfields import parse_number_words
 
@@ -119,6 +120,7 @@ class RuleSet:
             for stage in sorted({r.spec.stage for r in compiled})
         )
         self._phrases = _phrase_tables(spec)
+        self.index = RuleIndex([r.program for r in self.rules], self._lexicon_entries)
 
     def __repr__(self) -> str:
         return f"<ruleie.RuleSet {len(self.rules)} rules, {len(self.record_classes)} record types>"
@@ -167,9 +169,14 @@ class RuleSet:
         mentions = _settle_mentions(mentions, self.types)
         ctx = matcher.DocumentContext(doc.with_mentions(mentions), self.ancestors)
         candidates: list[Candidate] = []
+        # Rules whose first token occurs in this document; mention-first rules join per stage.
+        token_hits = self.index.token_candidates(ctx)
         for _stage, rules in self.stages:
             found: list[Mention] = []
+            hits = token_hits | self.index.mention_candidates({m.type for m in mentions}, self.ancestors)
             for rule in rules:
+                if rule.order not in hits:
+                    continue
                 if deadline is not None and time.monotonic() > deadline:
                     raise DocumentTimeout(
                         f"time budget of {self.time_budget:g} s exceeded (at rule {rule.name}, "
@@ -197,14 +204,18 @@ class RuleSet:
     ) -> Iterable[tuple[int, int]]:
         """Only sentences where the rule's first token can occur (one set lookup per hit)."""
         program = rule.program
-        if program.first is None:
-            return doc.sentences
-        hits: set[int] = set()
-        for k in program.first:
-            hits |= ctx.truth(program.predicates[k])
-        if not hits:
-            return ()
-        return sorted({doc.sentence_of(i) for i in hits})
+        found = ctx.candidates(program)
+        numbers = set(range(len(doc.sentences))) if found is None else ctx.sentence_numbers(found[1])
+        for predicates, mention_types in program.required:
+            if not numbers:
+                break
+            holding: set[int] = set()
+            for k in predicates:
+                holding |= ctx.sentence_numbers(ctx.truth(program.predicates[k]))
+            for wanted in mention_types:
+                holding |= ctx.sentence_numbers(ctx.mention_starts(wanted))
+            numbers &= holding
+        return [doc.sentences[i] for i in sorted(numbers)]
 
     def _lexicon_mentions(self, doc: Document) -> list[Mention]:
         found: list[Mention] = []

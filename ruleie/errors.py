@@ -28,6 +28,11 @@ class Position:
         return cls(offset, line, offset - line_start + 1)
 
 
+# Characters that a terminal (or str.splitlines) would take as line breaks: shown as a
+# space in the quoted source line, so the caret stays under the right column.
+_SHOWN_AS_SPACE = str.maketrans({c: " " for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
 @attrs.frozen
 class Diagnostic:
     """One message about one place in one source: an error or a warning."""
@@ -52,7 +57,7 @@ class Diagnostic:
                 where += f":{self.column}"
         text = f"{where}: {self.severity}: {self.message}"
         if self.source_line is not None and self.column is not None:
-            line = self.source_line.rstrip("\n").expandtabs(1)
+            line = self.source_line.rstrip("\n").expandtabs(1).translate(_SHOWN_AS_SPACE)
             text += f"\n    {line}\n    {' ' * (self.column - 1)}^"
         if self.hint:
             text += f"\n    hint: {self.hint}"
@@ -70,8 +75,10 @@ def diagnostic_at(
 ) -> Diagnostic:
     """A diagnostic for character ``offset`` of ``source``, with its line shown."""
     pos = Position.at(source, offset)
-    lines = source.splitlines() or [""]
-    source_line = lines[pos.line - 1] if pos.line - 1 < len(lines) else ""
+    # Lines are counted at "\n" only (as Position.at does); splitlines() would also break at
+    # \r, \x0c, \u2028 … and show the wrong line under the caret.
+    lines = source.split("\n")
+    source_line = lines[pos.line - 1].rstrip("\r") if pos.line - 1 < len(lines) else ""
     return Diagnostic(message, severity, file, pos.line, pos.column, source_line, hint, offset)
 
 

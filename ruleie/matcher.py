@@ -83,6 +83,19 @@ def ancestors_table(taxonomy: Mapping[str, object] | None) -> dict[str, frozense
     return table
 
 
+class _LazyTruths(dict):  # type: ignore[type-arg]
+    """A program's predicate positions, computed on first use (a dict with ``__missing__``)."""
+
+    def __init__(self, ctx: DocumentContext, predicates: tuple[Predicate, ...]):
+        super().__init__()
+        self._ctx = ctx
+        self._predicates = predicates
+
+    def __missing__(self, k: int) -> frozenset[int]:
+        found = self[k] = self._ctx.truth(self._predicates[k])
+        return found
+
+
 class DocumentContext(FieldIndex):
     """Everything the matcher caches for one document: field indexes, predicate hits, lookaround."""
 
@@ -95,6 +108,9 @@ class DocumentContext(FieldIndex):
         self._keep: list[object] = []  # keeps predicates and programs alive while their id() is a key
         self._looks: dict[tuple[int, int, int], frozenset[int]] = {}
         self._candidates: dict[int, tuple[list[int], frozenset[int]]] = {}
+        self._program_truths: dict[int, _LazyTruths] = {}
+        self._mention_starts: dict[str, frozenset[int]] = {}
+        self._sentence_table: Optional[list[int]] = None
         self._all: Optional[frozenset[int]] = None
         self.mentions_by_start: dict[int, list[tuple[int, str]]] = defaultdict(list)
         self.mentions_by_end: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -145,6 +161,38 @@ class DocumentContext(FieldIndex):
             self._keep.append(predicate)
         return found
 
+    def mention_starts(self, wanted: str) -> frozenset[int]:
+        """Token positions where a mention of type ``wanted`` (or a subtype) begins."""
+        found = self._mention_starts.get(wanted)
+        if found is None:
+            found = frozenset(
+                start
+                for start, here in self.mentions_by_start.items()
+                if any(self.is_a(mention_type, wanted) for _end, mention_type in here)
+            )
+            self._mention_starts[wanted] = found
+        return found
+
+    def sentence_numbers(self, positions: frozenset[int]) -> set[int]:
+        """The numbers of the sentences that hold these token positions."""
+        table = self._sentence_table
+        if table is None:
+            table = self._sentence_table = [0] * self.n_tokens
+            for number, (s, e) in enumerate(self.doc.sentences):
+                table[s:e] = [number] * (e - s)
+        return {table[p] for p in positions}
+
+    def truths(self, program: Program) -> dict[int, frozenset[int]]:
+        """Predicate number → positions, for one program, filled in only as the matcher asks:
+        most searches die at their first token, and need no other predicate."""
+        key = id(program)
+        found = self._program_truths.get(key)
+        if found is None:
+            found = _LazyTruths(self, program.predicates)
+            self._program_truths[key] = found
+            self._keep.append(program)
+        return found
+
     def candidates(self, program: Program) -> Optional[tuple[list[int], frozenset[int]]]:
         """Sorted token positions of the whole document where a match of ``program`` can
         begin (and the same as a set), or None when any position can.
@@ -160,6 +208,8 @@ class DocumentContext(FieldIndex):
             hits: set[int] = set()
             for k in program.first:
                 hits |= self.truth(program.predicates[k])
+            for wanted in program.first_mentions:
+                hits |= self.mention_starts(wanted)
             found = (sorted(hits), frozenset(hits))
             self._candidates[key] = found
             self._keep.append(program)
@@ -196,7 +246,7 @@ def search(
     ``must_advance`` forbids an empty match at ``start`` (``re``'s rule after an empty match).
     """
     code = program.code
-    truths = [ctx.truth(p) for p in program.predicates]
+    truths = ctx.truths(program)
     # Where in the document a match may begin (None: anywhere); positions ≥ hi are past this sentence.
     found = ctx.candidates(program)
     candidates, can_begin = found if found is not None else (None, None)
@@ -391,7 +441,7 @@ def _accepting(
     (lookahead). Cost: O((hi - lo) × program size).
     """
     code = program.code
-    truths = [ctx.truth(p) for p in program.predicates]
+    truths = ctx.truths(program)
     backward = program.backward
     accepted: set[int] = set()
     pending: dict[int, set[int]] = defaultdict(set)  # position → pcs that arrive there inside a mention

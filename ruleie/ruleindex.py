@@ -1,0 +1,111 @@
+"""The rule set as one program: an index from the tokens a match can begin with to the rules.
+
+Most rules can only begin at a token with a known value ("launched", an entry of a
+lexicon) or at a mention of a known type. The index maps each such anchor to its
+rules, so a document is checked against all rules by looking up each of its
+distinct token values once: the cost follows the document's size, not the number
+of rules. Rules without a usable anchor (a regex or a negation first, ``[]``)
+are checked by evaluating their first predicates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable, Mapping, Optional, Sequence
+
+from . import nodes as n
+from .compiler import Predicate, Program, literal_alternatives
+from .matcher import DocumentContext
+
+Anchors = Optional[frozenset[tuple[str, object]]]
+
+
+def expr_anchors(expr: n.Expr, lexicons: Mapping[str, Iterable[str]]) -> Anchors:
+    """(field, value) pairs one of which a token satisfying ``expr`` must have, or None if unknown.
+
+    >>> sorted(expr_anchors(n.Or((n.Compare("lower", "=", n.Literal("met")),
+    ...                           n.Compare("lemma", "=", n.Literal("meet")))), {}))
+    [('lemma', 'meet'), ('lower', 'met')]
+    """
+    if isinstance(expr, n.Compare):
+        if expr.op != "=" or expr.field == "num":
+            return None
+        if isinstance(expr.value, n.Literal):
+            return frozenset({(expr.field, expr.value.text)})
+        words = literal_alternatives(expr.value)
+        return None if words is None else frozenset((expr.field, w) for w in words)
+    if isinstance(expr, n.InLexicon):
+        entries = lexicons.get(expr.lexicon)
+        if entries is None:
+            return None
+        fold = expr.field in ("lower", "lemma")
+        # The columns of lower and lemma hold lower-case values; a lexicon matches them case-insensitively.
+        return frozenset((expr.field, e.lower() if fold else e) for e in entries)
+    if isinstance(expr, n.Or):
+        parts = [expr_anchors(o, lexicons) for o in expr.operands]
+        if any(p is None for p in parts):
+            return None
+        return frozenset().union(*parts)  # type: ignore[arg-type]
+    if isinstance(expr, n.And):
+        # Any operand's anchors are necessary; the smallest set filters best.
+        known = [p for p in (expr_anchors(o, lexicons) for o in expr.operands) if p is not None]
+        return min(known, key=len) if known else None
+    return None
+
+
+class RuleIndex:
+    """Which rules of a set can match somewhere in a document."""
+
+    def __init__(self, programs: Sequence[Program], lexicons: Mapping[str, Iterable[str]]):
+        self.size = len(programs)
+        self.by_value: dict[str, dict[object, list[int]]] = defaultdict(dict)
+        self.by_predicate: dict[int, tuple[Predicate, list[int]]] = {}
+        self.by_mention: dict[str, list[int]] = defaultdict(list)
+        self.always: list[int] = []
+        for number, program in enumerate(programs):
+            self._add(number, program, lexicons)
+
+    def _add(self, number: int, program: Program, lexicons: Mapping[str, Iterable[str]]) -> None:
+        if program.first is None:
+            self.always.append(number)
+            return
+        for mention_type in getattr(program, "first_mentions", ()):
+            self.by_mention[mention_type].append(number)
+        for k in program.first:
+            predicate = program.predicates[k]
+            anchors = expr_anchors(predicate.expr, lexicons)
+            if anchors is None:
+                entry = self.by_predicate.setdefault(id(predicate), (predicate, []))
+                entry[1].append(number)
+                continue
+            for field, value in anchors:
+                self.by_value[field].setdefault(value, []).append(number)
+
+    def token_candidates(self, ctx: DocumentContext) -> set[int]:
+        """Rules whose first token occurs in the document (mention anchors aside)."""
+        hit: set[int] = set(self.always)
+        for field, table in self.by_value.items():
+            values = ctx.values(field)
+            if len(values) <= len(table):
+                for value in values:
+                    rules = table.get(value)
+                    if rules:
+                        hit.update(rules)
+            else:
+                for value, rules in table.items():
+                    if value in values:
+                        hit.update(rules)
+        for predicate, rules in self.by_predicate.values():
+            if ctx.truth(predicate):
+                hit.update(rules)
+        return hit
+
+    def mention_candidates(self, mention_types: Iterable[str], ancestors: Mapping[str, frozenset[str]]) -> set[int]:
+        """Rules that can begin with a mention of one of these types (or a supertype they belong to)."""
+        hit: set[int] = set()
+        for mention_type in mention_types:
+            for wanted in ancestors.get(mention_type, frozenset({mention_type})) | {mention_type}:
+                rules = self.by_mention.get(wanted)
+                if rules:
+                    hit.update(rules)
+        return hit
