@@ -131,13 +131,17 @@ class RuleSet:
         return self.annotator.annotate(text, doc_id)
 
     def extract(self, text: Union[str, Document], doc_id: str = "") -> list[Record]:
-        """Records found in one text (or pre-annotated Document), in document order.
+        """Records found in one text (or pre-annotated Document, or spaCy Doc), in document order.
 
         >>> import ruleie
         >>> rules = ruleie.load_rules()
         >>> [r.type for r in rules.extract("Russia launched 23 missiles at Kyiv.", doc_id="d1")]
         ['Strike']
         """
+        if not isinstance(text, (str, Document)) and hasattr(text, "vocab"):  # a spaCy Doc
+            from .spacy_interop import from_spacy
+
+            text = from_spacy(text, doc_id)
         doc = text if isinstance(text, Document) else self.annotate(text, doc_id)
         if doc_id and doc.id != doc_id:
             doc = attrs.evolve(doc, id=doc_id)
@@ -174,9 +178,7 @@ class RuleSet:
         for _stage, rules in self.stages:
             found: list[Mention] = []
             hits = token_hits | self.index.mention_candidates({m.type for m in mentions}, self.ancestors)
-            for rule in rules:
-                if rule.order not in hits:
-                    continue
+            for rule in _in_stage(rules, hits):
                 if deadline is not None and time.monotonic() > deadline:
                     raise DocumentTimeout(
                         f"time budget of {self.time_budget:g} s exceeded (at rule {rule.name}, "
@@ -198,6 +200,36 @@ class RuleSet:
         resolver = NameResolver(final_doc, self.ancestors)
         records = [self._record(c, final_doc, resolver) for c in candidates]
         return _settle_records(records, candidates, self.types, doc.text), tuple(mentions)
+
+    def match_all(self, doc: Document) -> list[tuple[str, int, int]]:
+        """Every (rule name, start token, end token) where a rule matches, as spaCy's Matcher
+        reports matches: all spans, overlapping ones included, of every rule in every stage.
+
+        Mentions of earlier stages are found first, exactly as ``extract`` finds them, so
+        ``@Type`` rules match here too. Sorted by start, end, then rule order.
+        """
+        doc = cap_sentences(doc, self.max_sentence_tokens)
+        mentions = _settle_mentions(list(doc.mentions) + self._lexicon_mentions(doc), self.types)
+        ctx = matcher.DocumentContext(doc.with_mentions(mentions), self.ancestors)
+        token_hits = self.index.token_candidates(ctx)
+        found: list[tuple[int, int, int]] = []
+        for _stage, rules in self.stages:
+            hits = token_hits | self.index.mention_candidates({m.type for m in mentions}, self.ancestors)
+            new_mentions: list[Mention] = []
+            for rule in _in_stage(rules, hits):
+                for lo, hi in self._sentences_to_scan(rule, ctx, doc):
+                    for s, e in matcher.all_spans(rule.program, ctx, lo, hi):
+                        found.append((s, e, rule.order))
+                    if rule.makes_mentions:
+                        for raw in matcher.finditer(rule.program, ctx, lo, hi):
+                            if raw.end > raw.start:
+                                new_mentions.append(self._mention(rule, raw, doc, (lo, hi)))
+            if new_mentions:
+                mentions = _settle_mentions(mentions + new_mentions, self.types)
+                mentions = _settle_mentions(mentions + _propagate(doc, mentions, self.types), self.types)
+                ctx = ctx.with_mentions(doc.with_mentions(mentions))
+        found.sort()
+        return [(self.rules[order].name, s, e) for s, e, order in found]
 
     def _sentences_to_scan(
         self, rule: CompiledRule, ctx: matcher.DocumentContext, doc: Document
@@ -311,6 +343,17 @@ class RuleSet:
         # Only mention fields name an entity; a title or a quote has no canonical form.
         canonical = resolver.canonical(s, e) if kind == "mention" else None
         return FieldValue(text, cs, ce, value=value, canonical=canonical)
+
+
+def _in_stage(rules: tuple[CompiledRule, ...], hits: set[int]) -> list[CompiledRule]:
+    """The rules of one stage that the index says can match, in rule order."""
+    if len(hits) * 4 < len(rules):  # few candidates: look them up instead of walking the stage
+        first = rules[0].order if rules else 0
+        by_order = {r.order: r for r in rules} if rules and rules[-1].order - first + 1 != len(rules) else None
+        if by_order is None:
+            return [rules[o - first] for o in sorted(hits) if first <= o < first + len(rules)]
+        return [by_order[o] for o in sorted(hits) if o in by_order]
+    return [r for r in rules if r.order in hits]
 
 
 def cap_sentences(doc: Document, limit: int) -> Document:

@@ -62,8 +62,19 @@ class RuleIndex:
         self.by_predicate: dict[int, tuple[Predicate, list[int]]] = {}
         self.by_mention: dict[str, list[int]] = defaultdict(list)
         self.always: list[int] = []
+        # Per rule, the literal choices every match needs besides its first unit (each a
+        # set of (field, value) pairs); a document missing one cannot hold a match.
+        self.needs: list[tuple[frozenset[tuple[str, object]], ...]] = []
         for number, program in enumerate(programs):
             self._add(number, program, lexicons)
+            needs = []
+            for predicates, mention_types in program.required:
+                if mention_types:
+                    continue
+                parts = [expr_anchors(program.predicates[k].expr, lexicons) for k in predicates]
+                if parts and all(p is not None for p in parts):
+                    needs.append(frozenset().union(*parts))  # type: ignore[arg-type]
+            self.needs.append(tuple(needs))
 
     def _add(self, number: int, program: Program, lexicons: Mapping[str, Iterable[str]]) -> None:
         if program.first is None:
@@ -98,7 +109,13 @@ class RuleIndex:
         for predicate, rules in self.by_predicate.values():
             if ctx.truth(predicate):
                 hit.update(rules)
-        return hit
+        return {number for number in hit if self._needs_met(number, ctx)}
+
+    def _needs_met(self, number: int, ctx: DocumentContext) -> bool:
+        for choices in self.needs[number]:
+            if not any(value in ctx.values(field) for field, value in choices):
+                return False
+        return True
 
     def mention_candidates(self, mention_types: Iterable[str], ancestors: Mapping[str, frozenset[str]]) -> set[int]:
         """Rules that can begin with a mention of one of these types (or a supertype they belong to)."""

@@ -1,0 +1,100 @@
+"""Benchmark 1: matching cost as the number of rules grows, ruleie against spaCy's Matcher.
+
+Both get the same tokens (spaCy Docs are built from ruleie's tokens) and the same
+rules (benchmarks/rulegen.py). First the benchmark checks that both find exactly
+the same matches (ruleie's all-matches mode against the Matcher without
+``greedy``); then it times matching alone (tokenizing excluded for both) and
+reports tokens/s, the ratio and peak memory.
+
+    pip install -e '.[bench]' && python benchmarks/bench_rules.py [--docs 3000] [--sizes 10,100,1000,10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Timer, corpus_docs, peak_rss_mb, table  # noqa: E402
+from rulegen import corpus_statistics, generate, rule_set  # noqa: E402
+
+import ruleie  # noqa: E402
+from ruleie.document import Document  # noqa: E402
+
+
+def one_sentence(doc: Document) -> Document:
+    """Matching over the whole document, as spaCy's Matcher does."""
+    import attrs
+
+    return attrs.evolve(doc, sentences=((0, len(doc)),)) if len(doc) else doc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=0, help="documents of the corpus to use (default all)")
+    parser.add_argument("--sizes", default="10,100,1000,10000")
+    parser.add_argument("--check-docs", type=int, default=500, help="documents on which results are compared")
+    args = parser.parse_args()
+    try:
+        import spacy
+        from spacy.matcher import Matcher
+        from spacy.tokens import Doc
+    except ImportError:
+        sys.exit("spaCy is not installed: pip install -e '.[bench]'")
+
+    docs = corpus_docs(args.docs or None)
+    vocabulary, following = corpus_statistics(docs[:3000])
+    annotated = [one_sentence(ruleie.annotate(d["text"], d["id"])) for d in docs]
+    for d in annotated:  # both engines get the token texts ready-made
+        d.column("lower")
+    n_tokens = sum(len(d) for d in annotated)
+    nlp = spacy.blank("en")
+    spacy_docs = [
+        Doc(nlp.vocab, words=[d.text[s:e] for s, e in zip(d.starts, d.ends)] or [""],
+            spaces=[e < len(d.text) and d.text[e:e + 1].isspace() for e in d.ends] or [False])
+        for d in annotated
+    ]
+    print(f"corpus: {len(docs)} documents, {n_tokens} tokens")
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        generated = generate(size, vocabulary, following)
+        with Timer() as compile_time:
+            rules = rule_set(generated)
+        matcher = Matcher(nlp.vocab)
+        for name, _, spacy_pattern in generated:
+            matcher.add(name, [spacy_pattern])
+
+        # Same matches first.
+        for d, sd in list(zip(annotated, spacy_docs))[: args.check_docs]:
+            ours = sorted(rules.match_all(d))
+            theirs = sorted((nlp.vocab.strings[m], s, e) for m, s, e in matcher(sd)) if len(d) else []
+            if ours != theirs:
+                extra, missing = set(ours) - set(theirs), set(theirs) - set(ours)
+                sys.exit(f"results differ on {d.id} with {size} rules: ruleie only {sorted(extra)[:5]}, spaCy only {sorted(missing)[:5]}")
+
+        gc.collect()
+        with Timer() as ours_time:
+            found = sum(len(rules.match_all(d)) for d in annotated)
+        with Timer() as spacy_time:
+            spacy_found = sum(len(matcher(sd)) for sd in spacy_docs)
+        ours_rate = n_tokens / ours_time.seconds
+        spacy_rate = n_tokens / spacy_time.seconds
+        rows.append([size, f"{compile_time.seconds:.2f} s", f"{ours_rate:,.0f}", f"{spacy_rate:,.0f}",
+                     f"{ours_rate / spacy_rate:.1f}×", found, spacy_found, f"{peak_rss_mb():.0f} MB"])
+        print(table(["rules", "compile", "ruleie tokens/s", "spaCy tokens/s", "ratio", "ruleie matches",
+                     "spaCy matches", "peak RSS"], rows[-1:]), flush=True)
+    print()
+    print(table(["rules", "compile", "ruleie tokens/s", "spaCy tokens/s", "ratio", "ruleie matches",
+                 "spaCy matches", "peak RSS"], rows))
+    if len(rows) > 1:
+        first = float(rows[0][2].replace(",", ""))
+        last = float(rows[-1][2].replace(",", ""))
+        print(f"\nruleie: {rows[0][0]} → {rows[-1][0]} rules costs {first / last:.2f}× "
+              f"(spaCy {float(rows[0][3].replace(',', '')) / float(rows[-1][3].replace(',', '')):.0f}×)")
+
+
+if __name__ == "__main__":
+    main()
