@@ -58,9 +58,17 @@ TERMINAL_NAMES: dict[str, str] = {
     "$END": "the end of the pattern",
 }
 
+_NOTHING_TO_REPEAT = "nothing to repeat: a quantifier must follow a word, a token constraint, a group or a mention"
+_MULTIPLE_REPEAT = "multiple repeat: to repeat a quantified part, put it in a group, as in ( a+ )*"
+_QUANTIFIERS = frozenset({"QUESTION", "STAR", "PLUS", "REPEAT"})
+_OPERATOR_OUTSIDE = "`&` and `!` combine constraints inside one token, as in [lemma=x & !tag=DT]"
+
 # Malformed patterns and the message each must produce. This table is both the
-# source of the messages (lark's match_examples picks the closest example) and
-# a test: tests/test_parser.py checks every example gives its message.
+# source of the messages (as lark's match_examples: an error takes the message of
+# the example that failed in the same parser state on the same kind of token) and
+# a test: tests/test_parser.py checks every example gives its message. The first
+# three entries above are recognised from the text instead (``_syntax_message``):
+# each pair of quantifiers leaves the parser in a state of its own.
 SYNTAX_ERRORS: dict[str, list[str]] = {
     "unclosed `[`: expected `]` to end the token constraint": [
         "[lemma=launch",
@@ -70,7 +78,7 @@ SYNTAX_ERRORS: dict[str, list[str]] = {
     "unclosed `(`: expected `)`": ["( a b", "(?<who> a", "(?= a", "(?<! a b", "a ( b | c", "a (", "a b ( c"],
     "unmatched `)`: there is no `(` to close": ["a )", "a b ) c", ")"],
     "unmatched `]`: there is no `[` to close": ["a ]", "]", "[a=b]]", "[]]"],
-    "nothing to repeat: a quantifier must follow a word, a token constraint, a group or a mention": [
+    _NOTHING_TO_REPEAT: [
         "*",
         "a | +",
         "( ?",
@@ -78,7 +86,7 @@ SYNTAX_ERRORS: dict[str, list[str]] = {
         "(?<x> *?",
         "(?= {,2}",
     ],
-    "multiple repeat: to repeat a quantified part, put it in a group, as in ( a+ )*": [
+    _MULTIPLE_REPEAT: [
         "a**",
         "a+*",
         "a{2}+",
@@ -114,11 +122,8 @@ SYNTAX_ERRORS: dict[str, list[str]] = {
         "[lower in x y]",
     ],
     "expected a constraint after `&`, `|` or `!`": ["[lemma=x &]", "[lemma=x | ]", "[!]", "[a=b & !]"],
+    _OPERATOR_OUTSIDE: ["a & b", "!a", "a | !b", "( a ) & [b=c]"],
 }
-
-_NOTHING_TO_REPEAT = "nothing to repeat: a quantifier must follow a word, a token constraint, a group or a mention"
-_MULTIPLE_REPEAT = "multiple repeat: to repeat a quantified part, put it in a group, as in ( a+ )*"
-_QUANTIFIERS = frozenset({"QUESTION", "STAR", "PLUS", "REPEAT"})
 
 _UNEXPECTED_CHARACTER_HINTS = {
     '"': "unterminated quoted string: a quoted word ends with `\"`",
@@ -131,7 +136,7 @@ _UNEXPECTED_CHARACTER_HINTS = {
 
 @lru_cache(maxsize=1)
 def _lark() -> lark.Lark:
-    return lark.Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return lark.Lark(grammar_text(), parser="lalr", maybe_placeholders=False)
 
 
 def _describe_expected(expected: Collection[str]) -> str:
@@ -202,11 +207,19 @@ def _syntax_message(error: UnexpectedInput, text: str) -> tuple[str, int]:
         if before.endswith(("?", "*", "+", "}")):
             return _MULTIPLE_REPEAT, offset
         return _NOTHING_TO_REPEAT, offset
+    if (
+        isinstance(error, UnexpectedToken)
+        and error.token.type in ("AMP", "BANG")
+        and "WORD" in (error.accepts or error.expected)  # a word may come: outside [ … ]
+    ):
+        return _OPERATOR_OUTSIDE, offset
     label = _example_messages().get(_error_key(error, text))
     if label is not None:
         return label, offset
     if isinstance(error, UnexpectedCharacters):
         char = text[offset : offset + 1]
+        if "WORD" not in (error.allowed or ()):  # inside [ … ]: part of a value, most likely
+            return f"unexpected character {char!r}: quote a value that has it, as in [word=\"{char}\"]", offset
         return (
             f"unexpected character {char!r}: to match it as a word, quote it: \"{char}\"",
             offset,
@@ -371,10 +384,9 @@ class _Builder:
 
     def alternation(self, tree: lark.Tree) -> n.Node:
         options = [self.sequence(c) for c in tree.children if isinstance(c, lark.Tree)]
-        pos = _start(tree, self.text)
-        if len(options) == 1:
-            return options[0]
-        return n.Alt(tuple(options), pos=pos)
+        # n.alt flattens `( a | b ) | c` into one Alt, as n.seq does for sequences:
+        # both spell the same pattern, and canonical trees print back to themselves.
+        return n.alt(*options, pos=_start(tree, self.text))
 
     def sequence(self, tree: lark.Tree) -> n.Node:
         items = [self.quantified(c) for c in tree.children]
@@ -586,8 +598,19 @@ def _unquote(literal: str) -> str:
 
 
 def _start(tree: lark.Tree, text: str) -> int:
-    meta = tree.meta
-    return meta.start_pos if not meta.empty else len(text)
+    """Where a subtree begins: its first token's offset (the end of the text when it has none).
+
+    Read from the tokens rather than from lark's propagated positions, which would
+    double the cost of every parse (rule sets of thousands of patterns feel it).
+    """
+    stack: list[object] = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, lark.Token):
+            return item.start_pos if item.start_pos is not None else len(text)
+        if isinstance(item, lark.Tree):
+            stack.extend(reversed(item.children))
+    return len(text)
 
 
 def _without_positions(node: n.Node) -> n.Node:
