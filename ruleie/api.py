@@ -41,17 +41,25 @@ def load_rules(
     >>> sorted({r.type for r in rules.extract("Kyiv Mayor Vitali Klitschko said the city was calm.")})
     ['Statement']
     """
+    from .cache import load_spec
     from .rulefile import load_rule_files
 
-    spec = load_rule_files(_paths(paths))
+    spec = load_spec(_paths(paths), load_rule_files)
     return RuleSet(spec, annotator=annotator, max_sentence_tokens=max_sentence_tokens, time_budget=time_budget)
 
 
-def check_rules(paths: Union[PathLike, Sequence[PathLike], None] = None) -> list[Diagnostic]:
-    """Every error and warning in the rule files, without raising for their content."""
+def check_rules(
+    paths: Union[PathLike, Sequence[PathLike], None] = None, *, annotator: Optional[Annotator] = None
+) -> list[Diagnostic]:
+    """Every error and warning in the rule files, without raising for their content.
+
+    Runs every lint (``ruleie.lint.lints_for``): token fields are checked against
+    what ``annotator`` provides (default: the default annotator).
+    """
+    from .lint import lints_for
     from .rulefile import check_rule_files
 
-    return check_rule_files(_paths(paths))
+    return check_rule_files(_paths(paths), lints=lints_for(annotator))
 
 
 def shipped_rules() -> Path:

@@ -1,0 +1,113 @@
+"""A cache of loaded rule sets, keyed by the content of their files.
+
+Loading rule files means parsing YAML and every pattern; a rule set of thousands
+of rules takes seconds. The cache keeps the loaded ``RuleSetSpec`` in one pickle
+per set of entry files, with a manifest of every file it came from (rule files
+and lexicon files: size, modification time, sha256). A later load checks the
+manifest (hashing only files whose size or time changed) and uses the pickle
+when every file is unchanged. Anything unexpected means a normal load: the cache
+can make loading faster, never different.
+
+Location: ``$RULEIE_CACHE_DIR``, else ``$XDG_CACHE_HOME/ruleie``, else
+``~/.cache/ruleie``. ``RULEIE_NO_CACHE=1`` (or ``ruleie run --no-cache``) turns it off.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from types import MappingProxyType
+from typing import Callable, Optional, Sequence
+
+from .ruleset import RuleSetSpec
+
+FORMAT = 1  # bump when RuleSetSpec or the AST change shape
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("RULEIE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ruleie"
+
+
+def enabled() -> bool:
+    return os.environ.get("RULEIE_NO_CACHE", "") in ("", "0")
+
+
+def _key(paths: Sequence[str]) -> str:
+    from . import __version__
+
+    # The working directory is part of the key: the spec names files relative to it.
+    h = hashlib.sha256(f"{FORMAT}\0{__version__}\0{os.getcwd()}\0".encode("utf-8", "surrogatepass"))
+    for p in paths:
+        h.update(os.path.realpath(p).encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()[:32]
+
+
+def _fingerprint(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _read_only(mapping: dict) -> MappingProxyType:  # type: ignore[type-arg]
+    return MappingProxyType(mapping)
+
+
+class _Pickler(pickle.Pickler):
+    # The loader hands out read-only mappings; they pickle as plain dicts wrapped again.
+    dispatch_table = copyreg.dispatch_table.copy()
+    dispatch_table[MappingProxyType] = lambda m: (_read_only, (dict(m),))
+
+
+def load_spec(paths: Sequence[str], load: Callable[[Sequence[str]], RuleSetSpec]) -> RuleSetSpec:
+    """``load(paths)``, or the cached result of an earlier call on unchanged files."""
+    if not enabled():
+        return load(paths)
+    file = cache_dir() / f"{_key(paths)}.pickle"
+    cached = _read(file)
+    if cached is not None:
+        return cached
+    spec = load(paths)
+    _write(file, spec)
+    return spec
+
+
+def _read(file: Path) -> Optional[RuleSetSpec]:
+    try:
+        with file.open("rb") as f:
+            manifest, spec = pickle.load(f)
+        for path, size, mtime, digest in manifest:
+            if _fingerprint(path) != (size, mtime) and _sha256(path) != digest:
+                return None
+        return spec if isinstance(spec, RuleSetSpec) else None
+    except Exception:  # missing, stale, truncated or from another version: load normally
+        return None
+
+
+def _write(file: Path, spec: RuleSetSpec) -> None:
+    try:
+        manifest = [(os.path.abspath(p), *_fingerprint(p), _sha256(p)) for p in spec.files]
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((manifest, spec))
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=file.parent, prefix=".rules-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(buffer.getvalue())
+        os.replace(temp, file)
+    except Exception:  # a read-only home or an unpicklable spec: no cache, same results
+        pass
