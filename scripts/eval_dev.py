@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Run every evaluation of docs/accuracy.md and print its results table.
+
+    python scripts/eval_dev.py              # all sets found under ../shared
+    python scripts/eval_dev.py --shared DIR # another location of the shared folder
+
+Each row is one `ruleie eval` command (printed above the table), run on the shipped pack.
+Sets that are not present are skipped with a note; nothing here is needed by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = "000_ae1460fd50e7771e"
+
+# (label, gold relative to shared/, docs (relative to shared/ or to the repo with "repo:"), options, types)
+EVALUATIONS = [
+    ("seed article", f"gold/{SEED}.jsonl", f"repo:seeds/{SEED}.txt", [], ["Strike", "Statement", "Meeting"]),
+    ("PolNeAR dev", "dev/polnear/gold.jsonl", "dev/polnear/docs.jsonl", [], ["Statement"]),
+    ("WikiEvents dev", "dev/wikievents/gold.jsonl", "dev/wikievents/docs.jsonl", ["--recall-only"], ["Strike", "Statement", "Meeting"]),
+    ("RAMS dev (exact lines)", "dev/rams/gold.jsonl", "dev/rams/docs.jsonl", ["--recall-only", "--exact-only"], ["Strike", "Statement", "Meeting"]),
+]
+
+
+def _ruleie() -> list[str]:
+    exe = shutil.which("ruleie")
+    return [exe] if exe else [sys.executable, "-m", "ruleie"]
+
+
+# Verbs of saying (forms): a PolNeAR cue made of none of these is an attribution of belief,
+# intention, evidence or action, which our Statement does not cover.
+SPEECH_CUES = frozenset("""
+say says said saying tell tells told telling write wrote writes written warn warned warns announce announced
+announces report reported reports claim claimed claims claiming accuse accused call called calls add added adds
+adding insist insisted deny denied denies confirm confirmed state stated states declare declared stress stressed
+note noted notes explain explained argue argued argues arguing acknowledge acknowledged admit admitted allege
+alleged assert asserted predict predicted suggest suggested vow vowed pledge pledged promise promised promising
+threaten threatened urge urged urges reply replied respond responded tweet tweeted comment commented emphasize
+emphasized reiterate reiterated recall recalled ask asked asks asking according
+""".split())
+
+
+def polnear_breakdown(report: dict) -> None:
+    """Misses of the PolNeAR Statement evaluation by kind of gold cue, and recall on speech cues only."""
+    kinds: dict[str, int] = {}
+    for miss in report.get("misses", []):
+        fields = miss["gold"]["fields"]
+        cue = [w.strip(":").lower() for w in (fields.get("verb") or "").split()]
+        speaker = (fields.get("speaker") or "").lower()
+        if not cue:
+            kind = "no cue (colon label, headline)"
+        elif not any(w in SPEECH_CUES for w in cue):
+            kind = "cue is not a verb of saying (belief, intention, evidence, action)"
+        elif speaker in ("who", "which", "that"):
+            kind = "verb of saying, relative-pronoun speaker"
+        elif speaker in ("he", "she", "they", "i", "we", "it", "you", "his", "her", "its"):
+            kind = "verb of saying, pronoun speaker"
+        else:
+            kind = "verb of saying, named or noun-phrase speaker"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    print("\nPolNeAR misses by kind of gold cue:")
+    for kind, n in sorted(kinds.items(), key=lambda x: -x[1]):
+        print(f"  {n:5d}  {kind}")
+    score = next(s for s in report["scores"] if s["type"] == "Statement")
+    speech_misses = sum(n for k, n in kinds.items() if k.startswith("verb of saying"))
+    tp, fp = score["tp"], score["fp"]
+    recall = tp / (tp + speech_misses) if tp + speech_misses else 0.0
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    print(f"  speech cues only: recall {recall:.3f}, F1 {f1:.3f} (precision {precision:.3f} unchanged)")
+
+
+def _fmt(x) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    args = ap.parse_args(argv)
+    rows = []
+    breakdown = None
+    for label, gold, docs, options, types in EVALUATIONS:
+        gold_path = args.shared / gold
+        docs_path = ROOT / docs[5:] if docs.startswith("repo:") else args.shared / docs
+        if not gold_path.exists() or not docs_path.exists():
+            print(f"skipped {label}: {gold_path} or {docs_path} not found", file=sys.stderr)
+            continue
+        cmd = _ruleie() + ["eval", "--json", "--errors", "-1", "--gold", str(gold_path), *options]
+        for t in types:
+            cmd += ["--type", t]
+        cmd.append(str(docs_path))
+        shown_docs = docs[5:] if docs.startswith("repo:") else f"../shared/{docs}"
+        shown = " ".join(["ruleie", "eval", "--gold", f"../shared/{gold}", *options, *[f"--type {t}" for t in types], shown_docs])
+        print(f"$ {shown}")
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode not in (0, 1):
+            print(done.stderr, file=sys.stderr)
+            return done.returncode
+        report = json.loads(done.stdout)
+        per_type = {s["type"]: s for s in report.get("scores", [])}
+        if label.startswith("PolNeAR"):
+            breakdown = report
+        for t in types:
+            s = per_type.get(t)
+            if s is None:
+                continue
+            rows.append((label, t, s.get("precision"), s.get("recall"), s.get("f1"), s.get("field_accuracy"),
+                         s.get("tp"), s.get("fp"), s.get("fn"), "recall-only" if "--recall-only" in options else ""))
+    print()
+    print(f"| set | type | P | R | F1 | field acc. | tp | fp | fn | |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for label, t, p, r, f1, fa, tp, fp, fn, note in rows:
+        print(f"| {label} | {t} | {_fmt(p)} | {_fmt(r)} | {_fmt(f1)} | {_fmt(fa)} | {tp} | {fp} | {fn} | {note} |")
+    if breakdown is not None:
+        polnear_breakdown(breakdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
