@@ -71,6 +71,10 @@ class FieldIndex:
     def all_positions(self) -> frozenset[int]:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def folded_values(self, field: str) -> Mapping[object, list[int]]:  # pragma: no cover - interface
+        """As ``values``, with text values lower-cased (positions of equal folds joined)."""
+        raise NotImplementedError
+
 
 @attrs.frozen(eq=False)
 class LookProgram:
@@ -79,6 +83,9 @@ class LookProgram:
     behind: bool
     negate: bool
     program: Program
+    # The body run the other way, from one position outwards: to answer for a single
+    # position without sweeping the whole sentence (most lookarounds are asked a few times).
+    probe: Optional[Program] = None
 
 
 @attrs.frozen(eq=False)
@@ -406,11 +413,8 @@ def _lexicon_function(field: str, entries: Collection[str]) -> Callable[[FieldIn
     entry_set = frozenset(e.lower() for e in entries) if fold else frozenset(entries)
 
     def member_positions(index: FieldIndex) -> frozenset[int]:
-        values = index.values(field)
-        if fold:
-            # lower and lemma columns are lower-case already, so a direct lookup is the common case.
-            hits = (ps for v, ps in values.items() if v in entry_set or (isinstance(v, str) and v.lower() in entry_set))
-        elif len(values) <= len(entry_set):
+        values = index.folded_values(field) if fold else index.values(field)
+        if len(values) <= len(entry_set):
             hits = (ps for v, ps in values.items() if v in entry_set)
         else:
             hits = (values[e] for e in entry_set if e in values)
@@ -467,7 +471,8 @@ class _Emitter:
             # each then knows, for every position at once, whether the lookaround holds there.
             body = node.body if node.behind else reverse(node.body)
             program = self.compiler.program(body, backward=not node.behind)
-            self.looks.append(LookProgram(node.behind, node.negate, program))
+            probe = self.compiler.program(reverse(node.body) if node.behind else node.body, backward=node.behind)
+            self.looks.append(LookProgram(node.behind, node.negate, program, probe))
             self.emit((LOOK, len(self.looks) - 1, None))
         elif isinstance(node, n.Capture):
             group = self.group_numbers[node.name]

@@ -9,6 +9,7 @@ simulation (lookbehind forward, lookahead backward), then read in O(1).
 from __future__ import annotations
 
 from bisect import bisect_left
+from functools import lru_cache
 from collections import defaultdict
 from typing import Iterator, Mapping, Optional, Sequence
 
@@ -110,6 +111,7 @@ class DocumentContext(FieldIndex):
         self._candidates: dict[int, tuple[list[int], frozenset[int]]] = {}
         self._program_truths: dict[int, _LazyTruths] = {}
         self._mention_starts: dict[str, frozenset[int]] = {}
+        self._look_probes: dict[tuple[int, int, int], dict[int, bool]] = {}
         self._sentence_table: Optional[list[int]] = None
         self._all: Optional[frozenset[int]] = None
         self.mentions_by_start: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -145,6 +147,21 @@ class DocumentContext(FieldIndex):
                     if v is not None:
                         index.setdefault(v, []).append(i)
             self._values[field] = found = index
+        return found
+
+    def folded_values(self, field: str) -> Mapping[object, list[int]]:
+        key = "\0folded\0" + field
+        found = self._values.get(key)
+        if found is None:
+            values = self.values(field)
+            if all(not isinstance(v, str) or v == v.lower() for v in values):
+                found = values  # lower and lemma columns are lower-case already
+            else:
+                folded: dict[object, list[int]] = {}
+                for v, ps in values.items():
+                    folded.setdefault(v.lower() if isinstance(v, str) else v, []).extend(ps)
+                found = folded
+            self._values[key] = found
         return found
 
     def all_positions(self) -> frozenset[int]:
@@ -224,9 +241,64 @@ class DocumentContext(FieldIndex):
         key = (id(look), lo, hi)
         positions = self._looks.get(key)
         if positions is None:
-            positions = frozenset(_accepting(look.program, self, lo, hi, None))
-            self._looks[key] = positions
+            asked = self._look_probes.setdefault(key, {})
+            answer = asked.get(pos)
+            if answer is None:
+                if look.probe is None or len(asked) >= PROBES_BEFORE_SWEEP:
+                    # Asked about many positions of this sentence: answer them all in one sweep.
+                    positions = frozenset(_accepting(look.program, self, lo, hi, None))
+                    self._looks[key] = positions
+                    return (pos in positions) != look.negate
+                answer = asked[pos] = bool(_accepting(look.probe, self, lo, hi, pos, first_only=True))
+            return answer != look.negate
         return (pos in positions) != look.negate
+
+
+# A lookaround asked about more positions of one sentence than this is answered for all
+# of them at once (O(n·m)); until then each position is probed outwards from itself.
+PROBES_BEFORE_SWEEP = 8
+
+# Beyond this many paths from one instruction, the closure is walked at match time instead.
+MAX_CLOSURE_PATHS = 64
+
+ClosurePath = tuple[int, tuple[tuple[int, int], ...], tuple[tuple[int, object], ...]]
+
+
+@lru_cache(maxsize=8192)
+def closure_table(program: Program) -> tuple[Optional[tuple[ClosurePath, ...]], ...]:
+    """For each instruction, the paths through non-consuming instructions to the ones that
+    consume (or MATCH), in priority order: (target, capture marks (end?, group), assertions).
+
+    ``search`` follows these instead of walking SPLIT/JMP/SAVE one by one at every step.
+    None for an instruction with too many paths (many optional parts in a row).
+    """
+    code = program.code
+    table: list[Optional[tuple[ClosurePath, ...]]] = []
+    for start in range(len(code)):
+        paths: list[ClosurePath] = []
+        seen: set[tuple[int, tuple[tuple[int, object], ...]]] = set()
+        stack: list[tuple[int, tuple[tuple[int, int], ...], tuple[tuple[int, object], ...]]] = [(start, (), ())]
+        while stack and len(paths) <= MAX_CLOSURE_PATHS:
+            pc, marks, conditions = stack.pop()
+            if (pc, conditions) in seen:
+                continue
+            seen.add((pc, conditions))
+            op, a, b = code[pc]
+            if op == JMP:
+                stack.append((a, marks, conditions))  # type: ignore[arg-type]
+            elif op == SPLIT:
+                stack.append((b, marks, conditions))  # type: ignore[arg-type]
+                stack.append((a, marks, conditions))  # type: ignore[arg-type]
+            elif op == SAVE_START:
+                stack.append((pc + 1, marks + ((0, a),), conditions))  # type: ignore[operator]
+            elif op == SAVE_END:
+                stack.append((pc + 1, marks + ((1, a),), conditions))  # type: ignore[operator]
+            elif op in (BOL, EOL, LOOK):
+                stack.append((pc + 1, marks, tuple(sorted(set(conditions) | {(op, a)}, key=repr))))
+            else:
+                paths.append((pc, marks, conditions))
+        table.append(tuple(paths) if len(paths) <= MAX_CLOSURE_PATHS else None)
+    return tuple(table)
 
 
 def _start_candidates(program: Program, ctx: DocumentContext, lo: int, hi: int) -> Optional[list[int]]:
@@ -247,6 +319,7 @@ def search(
     """
     code = program.code
     truths = ctx.truths(program)
+    table = None if program.empty_loops else closure_table(program)
     # Where in the document a match may begin (None: anywhere); positions ≥ hi are past this sentence.
     found = ctx.candidates(program)
     candidates, can_begin = found if found is not None else (None, None)
@@ -254,6 +327,29 @@ def search(
 
     def closure(threads: list, visited: set, pc: int, slots: tuple, hist: History, pos: int) -> None:
         """Follow every non-consuming instruction from pc at pos, in priority order (Pike VM)."""
+        paths = table[pc] if table is not None else None
+        if paths is not None:
+            # The same walk, precomputed: each path's target, its capture marks and the
+            # assertions it passes. Deduplicating on targets alone gives the same threads:
+            # a node met again leads only to targets met already, in higher priority.
+            for target, marks, conditions in paths:
+                if target in visited:
+                    continue
+                if conditions and not all(
+                    (pos == lo) if kind == BOL else (pos == hi) if kind == EOL
+                    else ctx.look_holds(program.looks[arg], lo, hi, pos)
+                    for kind, arg in conditions
+                ):
+                    continue
+                visited.add(target)
+                s, h = slots, hist
+                for end, g in marks:
+                    k = 2 * g + end
+                    if end:
+                        h = (g, s[k - 1], pos, h)
+                    s = s[:k] + (pos,) + s[k + 1 :]
+                threads.append((target, s, h, 0))
+            return
         stack = [(pc, slots, hist)]
         while stack:
             pc, slots, hist = stack.pop()
@@ -432,7 +528,7 @@ def finditer(program: Program, ctx: DocumentContext, lo: int, hi: int) -> Iterat
 
 
 def _accepting(
-    program: Program, ctx: DocumentContext, lo: int, hi: int, single_start: Optional[int]
+    program: Program, ctx: DocumentContext, lo: int, hi: int, single_start: Optional[int], first_only: bool = False
 ) -> set[int]:
     """Positions where the program reaches MATCH, by set simulation without captures.
 
@@ -482,7 +578,7 @@ def _accepting(
 
     positions = range(hi, lo - 1, -1) if backward else range(lo, hi + 1)
     if single_start is not None:
-        positions = range(single_start, hi + 1)
+        positions = range(single_start, lo - 1, -1) if backward else range(single_start, hi + 1)
     step = -1 if backward else 1
     current: set[int] = set()
     for pos in positions:
@@ -492,6 +588,8 @@ def _accepting(
         if single_start is None or pos == single_start:
             arriving.append(0)
         closure(arriving, pos, nodes, visited)
+        if first_only and accepted:
+            return accepted
         current = set()
         if not nodes:
             if single_start is not None and not pending:
