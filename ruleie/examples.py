@@ -19,16 +19,36 @@ class ExampleResult:
     ok: bool
     message: str = ""
     produced: tuple[str, ...] = ()  # what the rule produced, for the report
+    expected: str = ""  # the expectation as text: "nothing", "a match", "trigger='fired', …"
+    mismatches: tuple[str, ...] = ()  # fields of the closest product that disagree: "time: expected 'Monday', got 'On Monday'"
+    why: str = ""  # when the rule produced nothing: how far it got (ruleie.explain.why_not)
 
-    def describe(self) -> str:
-        where = str(self.example.location or self.rule.location or self.rule.name)
+    @property
+    def where(self) -> str:
+        """file:line:column of the example (else of the rule)."""
+        return str(self.example.location or self.rule.location or self.rule.name)
+
+    def describe(self, explain_hint: Optional[str] = None) -> str:
+        """The result as text; a failure shows the text, what was expected and what came out.
+
+        ``explain_hint``: the ``--rules …`` arguments for a ``ruleie explain`` command to suggest.
+        """
         status = "ok" if self.ok else "FAILED"
-        text = f"{where}: {status}: rule {self.rule.name}: {self.example.text!r}"
-        if not self.ok:
-            text += f"\n    {self.message}"
-            for line in self.produced:
-                text += f"\n    produced: {line}"
-        return text
+        first = f"{self.where}: {status}: rule {self.rule.name}: {self.example.text!r}"
+        if self.ok:
+            return first
+        lines = [first, f"    expected {self.expected or self.message}"]
+        if not self.produced:
+            lines.append("    produced nothing" + (f": {self.why}" if self.why else ""))
+        lines.extend(f"    produced {line}".rstrip() for line in self.produced)
+        lines.extend(f"    mismatch {line}" for line in self.mismatches)
+        if explain_hint is not None:
+            import shlex
+
+            lines.append(
+                f"    see why: ruleie explain {explain_hint}--rule {self.rule.name} {shlex.quote(self.example.text)}"
+            )
+        return "\n".join(lines)
 
 
 def _agrees(expected: Any, content: Any) -> bool:
@@ -64,7 +84,7 @@ def _products(rule: RuleSpec, records: Sequence[Record], mentions: Sequence[Ment
     """(fields, matched text) of everything this rule produced for one example text."""
     out = []
     for r in records:
-        if r.rule == rule.name:
+        if rule.name in r.rule.split("+"):  # a merged record names every rule that made it: "a+b"
             out.append(({**r.fields, "text": FieldValue(r.text, r.start, r.end)}, r.text))
     return out
 
@@ -82,15 +102,54 @@ def check_example(rules: RuleSet, rule: RuleSpec, example: Example) -> ExampleRe
     shown = tuple(_describe_record({k: v for k, v in f.items() if k != "text"}, t) for f, t in products)
     if example.expect is None:
         if products:
-            return ExampleResult(rule, example, False, "expected nothing, but the rule matched", shown)
+            return ExampleResult(rule, example, False, "expected nothing, but the rule matched", shown, expected="nothing")
         return ExampleResult(rule, example, True)
     for fields, _text in products:
         if all(_agrees(value, fields.get(name)) for name, value in example.expect.items()):
             return ExampleResult(rule, example, True)
     expected = ", ".join(f"{k}={v!r}" for k, v in example.expect.items())
     if not products:
-        return ExampleResult(rule, example, False, f"expected {expected}, but the rule did not match", shown)
-    return ExampleResult(rule, example, False, f"expected {expected}", shown)
+        return ExampleResult(
+            rule, example, False, f"expected {expected or 'a match'}, but the rule did not match", shown,
+            expected=expected or "a match", why=_why_not(rules, rule, example.text),
+        )
+    return ExampleResult(
+        rule, example, False, f"expected {expected}", shown, expected=expected, mismatches=_mismatches(example, products)
+    )
+
+
+def _why_not(rules: RuleSet, rule: RuleSpec, text: str) -> str:
+    """How far the rule got (``ruleie explain``), or a plain "did not match" should explaining fail."""
+    try:
+        from .explain import why_not
+
+        return why_not(rules, rule.name, text)
+    except Exception:  # the explanation is a courtesy: it must never hide the test result
+        return "the rule did not match"
+
+
+def _shown(content: Any) -> str:
+    if content is None:
+        return "nothing"
+    if isinstance(content, tuple):
+        return "[" + ", ".join(_shown(c) for c in content) + "]"
+    if isinstance(content, FieldValue):
+        if content.value is not None and str(content.value) != content.text:
+            return f"{content.text!r} ({content.value!r})"
+        return repr(content.text)
+    return repr(content)
+
+
+def _mismatches(example: Example, products: Sequence[tuple[dict[str, Any], str]]) -> tuple[str, ...]:
+    """The disagreeing fields of the product that agrees with the most expected fields."""
+    assert example.expect is not None
+    best = max(products, key=lambda p: sum(_agrees(v, p[0].get(k)) for k, v in example.expect.items()))  # type: ignore[union-attr]
+    fields = best[0]
+    return tuple(
+        f"{name}: expected {value!r}, got {_shown(fields.get(name))}"
+        for name, value in example.expect.items()
+        if not _agrees(value, fields.get(name))
+    )
 
 
 def run_examples(rules: RuleSet, names: Optional[Iterable[str]] = None) -> list[ExampleResult]:
