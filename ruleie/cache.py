@@ -74,6 +74,13 @@ class _Pickler(pickle.Pickler):
     dispatch_table[MappingProxyType] = lambda m: (_read_only, (dict(m),))
 
 
+def dumps_spec(spec: RuleSetSpec) -> bytes:
+    """A loaded rule set as bytes that ``pickle.loads`` turns back into an equal spec."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(spec)
+    return buffer.getvalue()
+
+
 def load_spec(paths: Sequence[str], load: Callable[[Sequence[str]], RuleSetSpec]) -> RuleSetSpec:
     """``load(paths)``, or the cached result of an earlier call on unchanged files."""
     if not enabled():

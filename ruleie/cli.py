@@ -7,6 +7,7 @@ Exit codes: 0 ok; 1 some documents failed (each reported, the rest processed);
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 import time
@@ -14,7 +15,7 @@ from typing import IO, Iterable, Iterator, Optional, Sequence
 
 from . import __version__
 from .engine import MAX_SENTENCE_TOKENS
-from .errors import RuleieError
+from .errors import Diagnostic, RuleieError
 from .inputs import Decoding, InputItem, iter_inputs
 from .output import FORMATS, AtomicFile, RecordWriter, record_json
 
@@ -48,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="undecodable bytes: fail the document (strict, default) or replace them")
     run.add_argument("--stdin-jsonl", action="store_true", help="read stdin as JSON Lines instead of one text")
     run.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    run.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report of documents and records to FILE")
+    run.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                     help="worker processes (default 1; 0: one per core); output is identical for any N")
+    run.add_argument("--dask", metavar="ADDRESS",
+                     help="run on a Dask cluster (scheduler address, e.g. tcp://host:8786); needs ruleie[dask]")
     run.add_argument("--time-budget", type=_positive_float, metavar="SECONDS",
                      help="fail a document that takes longer than this (the others go on)")
     run.add_argument("--max-sentence-tokens", type=int, default=MAX_SENTENCE_TOKENS, metavar="N",
@@ -65,6 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("rules", nargs="*", metavar="RULES", help="rule files (default: the shipped pack)")
     test.add_argument("--rule", action="append", metavar="NAME", help="only this rule (repeatable)")
     test.add_argument("-v", "--verbose", action="store_true", help="list passing examples too")
+
+    explain = sub.add_parser(
+        "explain",
+        help="show which rules match a text, and how far the others got",
+        description="For each sentence: the tokens and their fields, the mentions of earlier stages, the rules "
+        "that matched (with what each capture took) and, for the others, the longest partial match and the "
+        "constraint that failed.",
+    )
+    explain.add_argument("text", nargs="?", metavar="TEXT", help="the text to explain, or - to read it from stdin")
+    explain.add_argument("--file", metavar="PATH", help="read the text from a UTF-8 file instead")
+    explain.add_argument("--rules", action="append", metavar="PATH", help="rule file (repeatable; default: the shipped pack)")
+    explain.add_argument("--rule", action="append", metavar="NAME", help="explain only this rule, step by step (repeatable)")
+    explain.add_argument("--pattern", metavar="PATTERN",
+                         help="explain this pattern instead of the rules; it may use their lexicons, variables and mentions")
+    explain.add_argument("--all", action="store_true", help="show every rule that did not match, step by step")
+    explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
 
     ev = sub.add_parser("eval", help="score extractions against a gold file")
     ev.add_argument("docs", nargs="*", metavar="DOCS", help="documents to run the rules on (as for run)")
@@ -92,7 +114,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[IO[str]] = None,
     if not args.command:
         err.write(parser.format_help())
         return EXIT_USAGE
-    handler = {"run": _run, "check": _check, "parse": _parse, "test": _test, "eval": _eval}[args.command]
+    handler = {"run": _run, "check": _check, "parse": _parse, "test": _test, "eval": _eval, "explain": _explain}[args.command]
     try:
         return handler(args, out, err)
     except RuleieError as error:
@@ -104,6 +126,20 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[IO[str]] = None,
 
 def entry_point() -> None:
     sys.exit(main())
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (one per core) or more")
+    if value == 0:
+        from .parallel import available_cores
+
+        value = available_cores()
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -152,44 +188,128 @@ class _Progress:
 
 
 def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    rules = _load(args.rules, time_budget=args.time_budget, max_sentence_tokens=args.max_sentence_tokens)
+    try:
+        rules = _load(args.rules, time_budget=args.time_budget, max_sentence_tokens=args.max_sentence_tokens)
+    except KeyboardInterrupt:
+        err.write("ruleie: interrupted while loading the rules; nothing was written\n")
+        return 130
     field_names = sorted({f.name for t in rules.types.values() if t.kind == "record" for f in t.fields})
     decoding = Decoding(args.encoding, args.decode_errors)
-    target: Optional[AtomicFile] = AtomicFile(args.output) if args.output else None
+    try:
+        codecs.lookup(args.encoding)
+    except LookupError:
+        raise RuleieError(Diagnostic(f"unknown encoding {args.encoding!r}", file="--encoding")) from None
+    # Every output is opened before any document is read; one that cannot be opened
+    # is a usage error (exit 2), and leaves no temporary file of the others behind.
+    target: Optional[AtomicFile] = None
+    html = None
+    errors_stream = None
+    opening = ""
+    try:
+        if args.errors_file:
+            opening = args.errors_file
+            errors_stream = open(args.errors_file, "w", encoding="utf-8")
+        if args.output:
+            opening = args.output
+            target = AtomicFile(args.output)
+        html = _HtmlOutput(args, rules) if args.html else None
+    except (OSError, RuleieError) as error:
+        for opened in (target, html):
+            if opened is not None:
+                opened.abort()
+        if errors_stream:
+            errors_stream.close()
+        if isinstance(error, RuleieError):
+            raise
+        raise RuleieError(Diagnostic(f"cannot write this file: {error.strerror or error}", file=opening)) from None
     stream = target.stream if target else out
-    errors_stream = open(args.errors_file, "w", encoding="utf-8") if args.errors_file else None
     writer = RecordWriter(stream, args.format, field_names)
     progress = _Progress(err, not args.no_progress)
     failed = 0
     try:
-        for item, records, error in _extract_items(rules, iter_inputs(args.inputs, decoding, args.stdin_jsonl)):
+        items = iter_inputs(args.inputs, decoding, args.stdin_jsonl)
+        if args.dask:
+            from .distributed import ClusterExtractor
+
+            results = ClusterExtractor(rules, args.dask).run(items)
+        elif args.jobs > 1:
+            from .parallel import ParallelExtractor
+
+            options = {"time_budget": args.time_budget, "max_sentence_tokens": args.max_sentence_tokens}
+            extractor = ParallelExtractor(rules, args.jobs, paths=args.rules, options=options)
+            results = extractor.run(items)
+        else:
+            results = _extract_items(rules, items)
+        for item, records, error in results:
             if error is not None:
                 failed += 1
                 err.write(f"ruleie: error: {item.source or item.doc_id}: {error}\n")
                 if errors_stream:
                     errors_stream.write(json.dumps({"doc": item.doc_id, "source": item.source, "error": error}, ensure_ascii=False) + "\n")
+                    errors_stream.flush()  # failures so far stay on disk if the run stops
+                if html:
+                    html.report.add_error(item.doc_id, error)
             else:
                 writer.write(records)
+                if html:
+                    html.report.add(item.doc_id, item.text or "", records)
             progress.update(len(records), error is not None)
         writer.flush()
+        if html:
+            html.commit()
         if target:
             target.commit()
     except KeyboardInterrupt:
         if target:
             target.abort()
+        if html:
+            html.abort()
         progress.finish()
         err.write(f"ruleie: interrupted after {progress.docs} documents; {args.output or 'output'} left unchanged\n" if target
                   else f"ruleie: interrupted after {progress.docs} documents\n")
         return 130
-    except BaseException:
+    except BaseException as error:
         if target:
             target.abort()
+        if html:
+            html.abort()
+        if isinstance(error, Exception) and not isinstance(error, BrokenPipeError):
+            # A crash (or a full disk) says how far the run got; the previous -o file is intact.
+            progress.finish()
+            kept = f"; {args.output} left unchanged" if target else ""
+            err.write(f"ruleie: error: stopped after {progress.docs} documents: {type(error).__name__}: {error}{kept}\n")
+            if isinstance(error, OSError):
+                return EXIT_USAGE
         raise
     finally:
         if errors_stream:
             errors_stream.close()
     progress.finish()
     return EXIT_DOCUMENT_ERRORS if failed else EXIT_OK
+
+
+class _HtmlOutput:
+    """``run --html FILE``: the report page, written atomically like ``-o``."""
+
+    def __init__(self, args: argparse.Namespace, rules) -> None:
+        from .errors import Diagnostic
+        from .report import HtmlReport
+
+        try:
+            self.file = AtomicFile(args.html)
+        except OSError as error:
+            raise RuleieError(Diagnostic(f"cannot write the HTML report: {error.strerror}", file=args.html)) from None
+        types = [name for name, t in rules.types.items() if t.kind == "record"]
+        source = "rules: " + (", ".join(args.rules) if args.rules else "the shipped pack")
+        self.report = HtmlReport(self.file.stream, types=types, subtitle=source)
+
+    def commit(self) -> None:
+        self.report.close()
+        self.file.commit()
+
+    def abort(self) -> None:
+        self.report.discard()
+        self.file.abort()
 
 
 def _extract_items(rules, items: Iterable[InputItem]) -> Iterator[tuple[InputItem, list, Optional[str]]]:
@@ -219,7 +339,8 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     n_errors = sum(d.severity == "error" for d in diagnostics)
     summary = f"{n_errors} error(s), {warnings} warning(s)"
     if errors:
-        err.write(f"ruleie check: {summary}\n")
+        strict = " (--strict: warnings count as errors)" if args.strict and warnings else ""
+        err.write(f"ruleie check: {summary}{strict}\n")
         return EXIT_USAGE
     out.write(f"ruleie check: ok ({summary})\n")
     return EXIT_OK
@@ -253,13 +374,68 @@ def _test(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .examples import run_examples
 
     rules = _load(args.rules)
+    known = {r.name for r in rules.rules}
+    for name in args.rule or ():
+        if name not in known:
+            import difflib
+
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            err.write(f"ruleie test: error: no rule named '{name}'" + (f" (did you mean '{close[0]}'?)" if close else "") + "\n")
+            return EXIT_USAGE
     results = run_examples(rules, args.rule)
     failures = [r for r in results if not r.ok]
+    # A failure suggests the `ruleie explain` command that shows why, with the same rule files.
+    import shlex
+
+    hint = "".join(f"--rules {shlex.quote(p)} " for p in args.rules or ())
     for r in results:
         if not r.ok or args.verbose:
-            out.write(r.describe() + "\n")
+            out.write(r.describe(explain_hint=None if r.ok else hint) + "\n")
     out.write(f"ruleie test: {len(results) - len(failures)} passed, {len(failures)} failed, {len(results)} examples\n")
     return EXIT_DOCUMENT_ERRORS if failures else EXIT_OK
+
+
+# -- explain --------------------------------------------------------------------
+
+
+def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .api import shipped_rules
+    from .explain import explain, explain_pattern
+
+    def usage(message: str) -> int:
+        err.write(f"ruleie explain: error: {message}\n")
+        return EXIT_USAGE
+
+    if args.pattern is not None and args.rule:
+        return usage("--rule and --pattern cannot be used together: --pattern explains one pattern, --rule picks rules")
+    if (args.text is None) == (args.file is None):
+        return usage("give the text to explain: TEXT, - (stdin) or --file PATH")
+    if args.file is not None:
+        try:
+            with open(args.file, encoding="utf-8-sig") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            return usage(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}")
+    elif args.text == "-":
+        text = sys.stdin.read()
+    else:
+        text = args.text
+    rules = _load(args.rules)
+    if args.pattern is not None:
+        explanation = explain_pattern(rules, args.pattern, text)
+    else:
+        label = ", ".join(args.rules) if args.rules else f"the shipped pack ({shipped_rules()})"
+        try:
+            count = f"{len(rules.rules)} rule{'' if len(rules.rules) == 1 else 's'}"
+            explanation = explain(rules, text, rule_names=args.rule, rules_label=f"{label}, {count}")
+        except KeyError as error:
+            return usage(str(error.args[0]))
+    if args.json:
+        out.write(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        detail = bool(args.rule) or args.pattern is not None or args.all
+        out.write(explanation.format(detail=detail, show_all=args.all) + "\n")
+    return EXIT_OK
 
 
 # -- eval -----------------------------------------------------------------------

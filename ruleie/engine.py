@@ -125,6 +125,14 @@ class RuleSet:
     def __repr__(self) -> str:
         return f"<ruleie.RuleSet {len(self.rules)} rules, {len(self.record_classes)} record types>"
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle as the loaded spec (compiled programs hold functions): a worker process or
+        a Dask worker compiles it once, however many tasks refer to it."""
+        from .cache import dumps_spec
+
+        options = (self.annotator, self.max_sentence_tokens, self.time_budget)
+        return _restore_rule_set, (dumps_spec(self.spec), options)
+
     # -- entry points --------------------------------------------------------
 
     def annotate(self, text: str, doc_id: str = "") -> Document:
@@ -343,6 +351,23 @@ class RuleSet:
         # Only mention fields name an entity; a title or a quote has no canonical form.
         canonical = resolver.canonical(s, e) if kind == "mention" else None
         return FieldValue(text, cs, ce, value=value, canonical=canonical)
+
+
+_RESTORED: dict[tuple[bytes, Any], RuleSet] = {}
+
+
+def _restore_rule_set(payload: bytes, options: tuple[Any, Optional[int], Optional[float]]) -> RuleSet:
+    import hashlib
+    import pickle
+
+    key = (hashlib.sha256(payload).digest(), options[1:])
+    found = _RESTORED.get(key)
+    if found is None:
+        annotator, max_sentence_tokens, time_budget = options
+        found = RuleSet(pickle.loads(payload), annotator=annotator, max_sentence_tokens=max_sentence_tokens,
+                        time_budget=time_budget)
+        _RESTORED[key] = found
+    return found
 
 
 def _in_stage(rules: tuple[CompiledRule, ...], hits: set[int]) -> list[CompiledRule]:

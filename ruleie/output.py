@@ -86,6 +86,10 @@ class AtomicFile:
         self.path = path
         directory = os.path.dirname(os.path.abspath(path))
         fd, self.temp_path = tempfile.mkstemp(prefix=".ruleie-", suffix=".tmp", dir=directory)
+        # mkstemp makes the file private (0600); the result should have the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.temp_path, 0o666 & ~umask)
         self.stream: IO[str] = io.open(fd, "w", encoding=encoding, newline="")
 
     def commit(self) -> None:
