@@ -15,6 +15,7 @@ import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import nodes as n
+from .compiler import regex_hazard, regex_hazard_message
 from .errors import Diagnostic, PatternError, PatternSyntaxError, diagnostic_at
 from .resources import grammar_text
 
@@ -572,6 +573,12 @@ class _Builder:
             except re.error as error:
                 where = token.start_pos + 1 + (error.pos or 0)
                 self.problem(f"invalid regex: {error.msg}", where)
+            except RecursionError:  # Python's regex parser recurses once per group
+                self.problem("invalid regex: groups nested too deeply", token.start_pos)
+            else:
+                hazard = regex_hazard(source, bool(flags))
+                if hazard is not None:
+                    self.problem(regex_hazard_message(source, hazard), token.start_pos)
             if op not in ("=", "!="):
                 self.problem(f"a regex can only be compared with = or !=, not {op}", token.start_pos)
             value = n.Regex(source, "i" if "i" in flags else "")
