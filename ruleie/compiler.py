@@ -253,7 +253,7 @@ class _Compiler:
         key = (expr, lexicon_key)
         found = self.cache.get(key)
         if found is None:
-            found = Predicate(expr, frozenset(_fields(expr)), self.positions_function(expr, pos))
+            found = Predicate(expr, frozenset(n.expr_fields(expr)), self.positions_function(expr, pos))
             self.cache[key] = found
         return found
 
@@ -295,12 +295,6 @@ def _lexicon_names(expr: n.Expr) -> set[str]:
     return set()
 
 
-def _fields(expr: n.Expr) -> set[str]:
-    if isinstance(expr, (n.Compare, n.InLexicon)):
-        return {expr.field}
-    if isinstance(expr, n.Not):
-        return _fields(expr.operand)
-    return set().union(*(_fields(o) for o in expr.operands))  # type: ignore[union-attr]
 
 
 def _as_number(value: object) -> Optional[float]:

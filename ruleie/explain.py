@@ -560,7 +560,7 @@ class _Explainer:
         return expr
 
     def values_of(self, expr: n.Expr, i: int) -> str:
-        fields = sorted(_expr_fields(expr))
+        fields = sorted(n.expr_fields(expr))
         parts = []
         for field in fields:
             column = self.doc.column(field)
@@ -590,12 +590,6 @@ def _show_value(value: object) -> str:
     return str(value)
 
 
-def _expr_fields(expr: n.Expr) -> set[str]:
-    if isinstance(expr, (n.Compare, n.InLexicon)):
-        return {expr.field}
-    if isinstance(expr, n.Not):
-        return _expr_fields(expr.operand)
-    return set().union(*(_expr_fields(o) for o in expr.operands))
 
 
 # ---------------------------------------------------------------------------

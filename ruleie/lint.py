@@ -190,12 +190,6 @@ class _OneToken(FieldIndex):
         return frozenset({0})
 
 
-def _expr_fields(expr: n.Expr) -> set[str]:
-    if isinstance(expr, (n.Compare, n.InLexicon)):
-        return {expr.field}
-    if isinstance(expr, n.Not):
-        return _expr_fields(expr.operand)
-    return set().union(*(_expr_fields(o) for o in expr.operands))
 
 
 def _literal_equality(expr: n.Expr) -> Optional[tuple[str, str]]:
@@ -277,7 +271,7 @@ class _Satisfiability:
                 value = _as_number(values[0])
             index = _OneToken(field, value)
             for operand in expr.operands:
-                if _literal_equality(operand) == (field, values[0]) or _expr_fields(operand) != {field}:
+                if _literal_equality(operand) == (field, values[0]) or n.expr_fields(operand) != {field}:
                     continue
                 try:
                     holds = bool(self.compiler.positions_function(operand, 0)(index))

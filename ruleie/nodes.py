@@ -368,5 +368,18 @@ def capture_names(node: Node) -> list[str]:
     return [n.name for n in walk(node) if isinstance(n, Capture)]
 
 
+def expr_fields(expr: Expr) -> set[str]:
+    """The token fields a constraint reads.
+
+    >>> sorted(expr_fields(And((Compare("lemma", "=", Literal("x")), Not(InLexicon("lower", "w"))))))
+    ['lemma', 'lower']
+    """
+    if isinstance(expr, (Compare, InLexicon)):
+        return {expr.field}
+    if isinstance(expr, Not):
+        return expr_fields(expr.operand)
+    return set().union(*(expr_fields(o) for o in expr.operands))
+
+
 def token_exprs(node: Node) -> list[Expr]:
     return [n.expr for n in walk(node) if isinstance(n, TokenTest) and n.expr is not None]
