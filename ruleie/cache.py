@@ -41,11 +41,25 @@ def enabled() -> bool:
     return os.environ.get("RULEIE_NO_CACHE", "") in ("", "0")
 
 
+# The modules whose code decides what a loaded spec holds: a spec pickled by other code
+# (an upgrade, a development checkout) must never be read back.
+_SPEC_MODULES = ("ruleset.py", "nodes.py", "parser.py", "rulefile.py")
+
+
+def _code_fingerprint() -> bytes:
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _SPEC_MODULES:
+        h.update((here / name).read_bytes())
+    return h.digest()
+
+
 def _key(paths: Sequence[str]) -> str:
     from . import __version__
 
     # The working directory is part of the key: the spec names files relative to it.
     h = hashlib.sha256(f"{FORMAT}\0{__version__}\0{os.getcwd()}\0".encode("utf-8", "surrogatepass"))
+    h.update(_code_fingerprint())
     for p in paths:
         h.update(os.path.realpath(p).encode("utf-8", "surrogatepass") + b"\0")
     return h.hexdigest()[:32]

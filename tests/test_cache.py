@@ -87,3 +87,11 @@ def test_the_cache_can_be_turned_off(rule_dir, monkeypatch):
     ruleie.load_rules(rule_dir / "rules.yaml")
     assert len(calls) == 2
     assert not cache.cache_dir().exists() or not any(cache.cache_dir().iterdir())
+
+
+def test_a_spec_cached_by_other_code_is_not_read_back(rule_dir, monkeypatch):
+    calls = loads_counted(monkeypatch)
+    ruleie.load_rules(rule_dir / "rules.yaml")
+    monkeypatch.setattr(cache, "_code_fingerprint", lambda: b"other code")
+    ruleie.load_rules(rule_dir / "rules.yaml")
+    assert len(calls) == 2
