@@ -10,6 +10,7 @@ records come out in document order.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import time
 from collections import defaultdict
 from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
@@ -357,9 +358,6 @@ _RESTORED: dict[tuple[bytes, Any], RuleSet] = {}
 
 
 def _restore_rule_set(payload: bytes, options: tuple[Any, Optional[int], Optional[float]]) -> RuleSet:
-    import hashlib
-    import pickle
-
     key = (hashlib.sha256(payload).digest(), options[1:])
     found = _RESTORED.get(key)
     if found is None:
@@ -429,7 +427,11 @@ def _number_of(doc: Document, s: int, e: int) -> Optional[int]:
         return 0
     nums = doc.column("num")
     # A number inside a longer phrase ("23 Iranian missiles"): take the number words.
-    number_words = [w for i, w in zip(range(s, e), words) if nums is not None and nums[i] is not None or w.lower() in ("a", "an", "and")]
+    number_words = [
+        w
+        for i, w in zip(range(s, e), words)
+        if (nums is not None and nums[i] is not None) or w.lower() in ("a", "an", "and")
+    ]
     value = parse_number_words(number_words) if number_words else None
     if value is None:
         value = parse_number_words(words)
@@ -621,11 +623,3 @@ def _identify(item: InputDocument, number: int) -> tuple[str, Union[str, Documen
         doc_id = item.get("id", f"doc{number}")
         return str(doc_id), text
     raise TypeError(f"cannot read a document from {type(item).__name__}")
-
-
-def rules_digest(paths: Sequence[str]) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        with open(p, "rb") as f:
-            h.update(f.read())
-    return h.hexdigest()

@@ -128,9 +128,5 @@ class RuleFileError(RuleieError):
     """One or more problems in rule files, all collected before raising."""
 
 
-class DocumentError(RuleieError):
-    """An input document that cannot be read or processed."""
-
-
 def errors_only(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.severity == "error"]

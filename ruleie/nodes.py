@@ -381,5 +381,3 @@ def expr_fields(expr: Expr) -> set[str]:
     return set().union(*(expr_fields(o) for o in expr.operands))
 
 
-def token_exprs(node: Node) -> list[Expr]:
-    return [n.expr for n in walk(node) if isinstance(n, TokenTest) and n.expr is not None]

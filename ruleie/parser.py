@@ -526,7 +526,7 @@ class _Builder:
         node = inner.pattern(tree.children[0])
         if inner.problems:
             raise PatternError(inner.problems)
-        return _without_positions(node)
+        return node  # equality ignores positions; its errors are reported at the ${…} reference
 
     # -- token constraints -------------------------------------------------
 
@@ -618,8 +618,3 @@ def _start(tree: lark.Tree, text: str) -> int:
         if isinstance(item, lark.Tree):
             stack.extend(reversed(item.children))
     return len(text)
-
-
-def _without_positions(node: n.Node) -> n.Node:
-    """A variable's sub-pattern comes from another text: its offsets mean nothing here."""
-    return node  # equality ignores positions; errors inside variables are reported at the ${…} reference
