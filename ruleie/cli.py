@@ -227,7 +227,8 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     progress = _Progress(err, not args.no_progress)
     failed = 0
     try:
-        items = iter_inputs(args.inputs, decoding, args.stdin_jsonl)
+        outputs = [p for p in (args.output, args.errors_file, args.html) if p]
+        items = iter_inputs(args.inputs, decoding, args.stdin_jsonl, exclude=outputs)
         if args.dask:
             from .distributed import ClusterExtractor
 

@@ -97,8 +97,18 @@ def _doc_id_for(path: Path) -> str:
     return path.stem if path.suffix else path.name
 
 
-def iter_inputs(paths: Iterable[str], decoding: Decoding = Decoding(), stdin_jsonl: bool = False) -> Iterator[InputItem]:
-    """Every document named by ``paths``, in order; directories recursively, sorted."""
+def iter_inputs(
+    paths: Iterable[str],
+    decoding: Decoding = Decoding(),
+    stdin_jsonl: bool = False,
+    exclude: Iterable[str] = (),
+) -> Iterator[InputItem]:
+    """Every document named by ``paths``, in order; directories recursively, sorted.
+
+    ``exclude`` names files never read as input: the run's own outputs (an ``--errors``
+    file inside an input directory would otherwise be read back as it grows, forever).
+    """
+    skip = {os.path.realpath(p) for p in exclude}
     for raw in paths:
         if raw == "-":
             stream = sys.stdin.buffer
@@ -112,12 +122,14 @@ def iter_inputs(paths: Iterable[str], decoding: Decoding = Decoding(), stdin_jso
             for file in _walk(path):
                 if isinstance(file, InputItem):
                     yield file
-                else:
+                elif os.path.realpath(file) not in skip:
                     yield from _iter_file(file, decoding)
+        elif os.path.realpath(path) in skip:
+            yield InputItem(_doc_id_for(path), error="this file is also an output of the run", source=raw)
         elif path.exists():
             yield from _iter_file(path, decoding)
         else:
-            yield InputItem(_doc_id_for(path), error=f"{raw}: no such file or directory", source=raw)
+            yield InputItem(_doc_id_for(path), error="no such file or directory", source=raw)
 
 
 def _walk(root: Path) -> Iterator[Union[Path, InputItem]]:

@@ -575,6 +575,8 @@ class _Builder:
                 self.problem(f"invalid regex: {error.msg}", where)
             except RecursionError:  # Python's regex parser recurses once per group
                 self.problem("invalid regex: groups nested too deeply", token.start_pos)
+            except OverflowError as error:  # a{1,4294967296}: not an re.error
+                self.problem(f"invalid regex: {error}", token.start_pos)
             else:
                 hazard = regex_hazard(source, bool(flags))
                 if hazard is not None:

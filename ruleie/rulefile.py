@@ -614,7 +614,9 @@ class _Placeholders(Mapping[str, n.Node]):
     """Variables for a first parse: every known name stands for any token; records which were used."""
 
     def __init__(self, names: Iterable[str]):
-        self.names = list(names)
+        # A mapping, not a list: one is made per variable text, and a list made loading
+        # 100,000 variables take minutes (a copy and a linear search each).
+        self.names = names if isinstance(names, Mapping) else dict.fromkeys(names)
         self.placeholder = n.TokenTest(None)
         self.used: set[str] = set()
 
