@@ -43,7 +43,7 @@ class InputItem:
 
 @attrs.frozen
 class Decoding:
-    """How bytes become text. Default: strict UTF-8 (a BOM selects UTF-8 or UTF-16)."""
+    """How bytes become text. Default: strict UTF-8 (a BOM selects UTF-8, UTF-16 or UTF-32; docs/reliability.md)."""
 
     encoding: str = "utf-8"
     errors: str = "strict"  # or "replace"

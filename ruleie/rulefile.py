@@ -1797,7 +1797,9 @@ def _parse_fragment(
     if not text.strip() or not re.sub(r"#[^\n]*", "", text).strip():
         raise PatternError(Diagnostic("a variable must not be empty", file=file, offset=0))
     whole = parse_pattern(_FRAGMENT_PREFIX + text + "\n)", vars=vars, lexicons=lexicons, file=file)
-    assert isinstance(whole, n.Seq)
+    if not isinstance(whole, n.Seq):  # `( )`, `(()())`: groups of nothing, which leave only the prefix
+        raise PatternError(Diagnostic("a variable must not be empty: this text matches nothing and tests nothing",
+                                      file=file, offset=0))
     return n.seq(*whole.items[1:]), len(_FRAGMENT_PREFIX)
 
 

@@ -33,6 +33,7 @@ HEAD = "ruleie: 1\ntypes: {T: {kind: record}}\nrules:\n  - name: r\n    type: T\
 @pytest.fixture
 def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RULEIE_NO_CACHE", "1")  # hundreds of one-off rule sets: nothing to cache
     return tmp_path
 
 

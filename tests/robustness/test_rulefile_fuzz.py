@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import ruleie
@@ -190,6 +190,8 @@ def _scalar(text: str, style: str) -> str:
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pattern=PATTERNS, var=PATTERNS, style=st.sampled_from(["plain", "single", "double", "block"]))
+@example(pattern="", var="( )", style="plain")  # found by the long budget: an AssertionError in the loader
+@example(pattern="a", var="(()())", style="single")
 def test_random_patterns_give_positioned_errors_or_load(workspace: Path, pattern: str, var: str, style: str):
     text = (
         "ruleie: 1\n"
