@@ -22,7 +22,7 @@ from common import Timer, corpus_docs, peak_rss_mb, table  # noqa: E402
 from rulegen import corpus_statistics, generate, rule_set  # noqa: E402
 
 import ruleie  # noqa: E402
-from ruleie.document import Document  # noqa: E402
+from ruleie.text.document import Document  # noqa: E402
 
 
 def one_sentence(doc: Document) -> Document:

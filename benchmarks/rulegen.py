@@ -23,7 +23,7 @@ if __package__ in (None, ""):
 from common import corpus_docs  # noqa: E402
 
 import ruleie  # noqa: E402
-from ruleie.ruleset import RuleSetSpec, RuleSpec, TypeSpec  # noqa: E402
+from ruleie.rules.spec import RuleSetSpec, RuleSpec, TypeSpec  # noqa: E402
 
 WORD = re.compile(r"[a-z]+")
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 from .api import check_rules, load_rules, shipped_rules
-from .document import Document, Mention, Token, annotate
-from .engine import DocumentResult, RuleSet
+from .text.document import Document, Mention, Token, annotate
+from .engine.ruleset import DocumentResult, RuleSet
 from .errors import Diagnostic, PatternError, PatternSyntaxError, RuleFileError, RuleieError
-from .parser import parse_pattern
-from .pattern import Match, Pattern, compile, findall, finditer, search
-from .records import FieldValue, Record
+from .language.parser import parse_pattern
+from .language.pattern import Match, Pattern, compile, findall, finditer, search
+from .engine.records import FieldValue, Record
 
 __all__ = [
     "__version__",

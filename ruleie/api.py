@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
-from .document import Annotator
-from .engine import MAX_SENTENCE_TOKENS, RuleSet
+from .text.document import Annotator
+from .engine.ruleset import MAX_SENTENCE_TOKENS, RuleSet
 from .errors import Diagnostic
 from .resources import shipped_rules_path
 
@@ -41,8 +41,8 @@ def load_rules(
     >>> sorted({r.type for r in rules.extract("Kyiv Mayor Vitali Klitschko said the city was calm.")})
     ['Statement']
     """
-    from .cache import load_spec
-    from .rulefile import load_rule_files
+    from .rules.cache import load_spec
+    from .rules.rulefile import load_rule_files
 
     spec = load_spec(_paths(paths), load_rule_files)
     return RuleSet(spec, annotator=annotator, max_sentence_tokens=max_sentence_tokens, time_budget=time_budget)
@@ -53,11 +53,11 @@ def check_rules(
 ) -> list[Diagnostic]:
     """Every error and warning in the rule files, without raising for their content.
 
-    Runs every lint (``ruleie.lint.lints_for``): token fields are checked against
+    Runs every lint (``ruleie.rules.lint.lints_for``): token fields are checked against
     what ``annotator`` provides (default: the default annotator).
     """
-    from .lint import lints_for
-    from .rulefile import check_rule_files
+    from .rules.lint import lints_for
+    from .rules.rulefile import check_rule_files
 
     return check_rule_files(_paths(paths), lints=lints_for(annotator))
 

@@ -13,11 +13,11 @@ import sys
 import time
 from typing import IO, Iterable, Iterator, Optional, Sequence
 
-from . import __version__
-from .engine import MAX_SENTENCE_TOKENS
+from ._version import __version__
+from .engine.ruleset import MAX_SENTENCE_TOKENS
 from .errors import Diagnostic, RuleieError
-from .inputs import Decoding, InputItem, iter_inputs
-from .output import FORMATS, AtomicFile, RecordWriter, record_json
+from .io.inputs import Decoding, InputItem, iter_inputs
+from .io.output import FORMATS, AtomicFile, RecordWriter, record_json
 
 EXIT_OK, EXIT_DOCUMENT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -136,7 +136,7 @@ def _jobs(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 (one per core) or more")
     if value == 0:
-        from .parallel import available_cores
+        from .scale.parallel import available_cores
 
         value = available_cores()
     return value
@@ -230,11 +230,11 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         outputs = [p for p in (args.output, args.errors_file, args.html) if p]
         items = iter_inputs(args.inputs, decoding, args.stdin_jsonl, exclude=outputs)
         if args.dask:
-            from .distributed import ClusterExtractor
+            from .scale.distributed import ClusterExtractor
 
             results = ClusterExtractor(rules, args.dask).run(items)
         elif args.jobs > 1:
-            from .parallel import ParallelExtractor
+            from .scale.parallel import ParallelExtractor
 
             options = {"time_budget": args.time_budget, "max_sentence_tokens": args.max_sentence_tokens}
             extractor = ParallelExtractor(rules, args.jobs, paths=args.rules, options=options)
@@ -294,7 +294,7 @@ class _HtmlOutput:
 
     def __init__(self, args: argparse.Namespace, rules) -> None:
         from .errors import Diagnostic
-        from .report import HtmlReport
+        from .io.report import HtmlReport
 
         try:
             self.file = AtomicFile(args.html)
@@ -348,9 +348,9 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _parse(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .compiler import compile_program
-    from .parser import parse_pattern
-    from .tree import format_tree
+    from .language.compiler import compile_program
+    from .language.parser import parse_pattern
+    from .language.tree import format_tree
 
     node = parse_pattern(args.pattern)
     out.write(format_tree(node) + "\n")
@@ -372,7 +372,7 @@ class _AnyLexicons(dict):
 
 
 def _test(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .examples import run_examples
+    from .tools.examples import run_examples
 
     rules = _load(args.rules)
     known = {r.name for r in rules.rules}
@@ -401,7 +401,7 @@ def _test(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .api import shipped_rules
-    from .explain import explain, explain_pattern
+    from .tools.explain import explain, explain_pattern
 
     def usage(message: str) -> int:
         err.write(f"ruleie explain: error: {message}\n")
@@ -443,7 +443,7 @@ def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _eval(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .evaluate import EvalInputError, format_report, load_jsonl, report_to_dict, score
+    from .tools.evaluate import EvalInputError, format_report, load_jsonl, report_to_dict, score
 
     try:
         gold = list(load_jsonl(args.gold))

@@ -4,7 +4,7 @@
 Writes, under rules/lexicons/:
   countries.txt          country names and common short forms      (Country mentions)
   demonyms.txt           nationality adjectives                    (Nationality mentions)
-  demonym_countries.tsv  demonym <TAB> country, read by ruleie.resolve ("Russian" -> "Russia")
+  demonym_countries.tsv  demonym <TAB> country, read by ruleie.engine.resolve ("Russian" -> "Russia")
   cities.txt             capitals and cities of 200,000 people or more (City mentions)
   regions.txt            US states                                  (Place mentions)
 
@@ -139,7 +139,7 @@ def main() -> None:
     )
     (OUT / "demonym_countries.tsv").write_text(
         _header([f"{d}\t{demonyms[d]}" for d in dem_lines],
-                "Demonym <TAB> country: ruleie.resolve gives a Nationality mention its country as canonical form.",
+                "Demonym <TAB> country: ruleie.engine.resolve gives a Nationality mention its country as canonical form.",
                 f"{ci}; a few additions in the script"),
         encoding="utf-8",
     )

@@ -21,7 +21,7 @@ from typing import Callable, Optional
 import attrs
 from hypothesis import strategies as st
 
-from ruleie import nodes as n
+from ruleie.language import nodes as n
 
 # ---------------------------------------------------------------------------
 # The small alphabet: one-letter tokens and constraints with a known meaning

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import ruleie
-from ruleie import cache
+from ruleie.rules import cache
 
 RULES = """ruleie: 1
 lexicons:
@@ -32,7 +32,7 @@ def rule_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def loads_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    from ruleie import rulefile
+    from ruleie.rules import rulefile
 
     calls: list[int] = []
     real = rulefile.load_rule_files

@@ -13,7 +13,7 @@ import dask.bag as db  # noqa: E402
 
 import ruleie  # noqa: E402
 from ruleie.cli import main  # noqa: E402
-from ruleie.distributed import extract_bag, extract_dataframe  # noqa: E402
+from ruleie.scale.distributed import extract_bag, extract_dataframe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "fixtures" / "engine" / "mini.yaml"

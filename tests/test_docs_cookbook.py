@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import ruleie
-from ruleie.examples import run_examples
+from ruleie.tools.examples import run_examples
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.MULTILINE | re.DOTALL)

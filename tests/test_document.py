@@ -11,11 +11,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-import ruleie.document
-import ruleie.lemmatizer
-import ruleie.tokenfields
-import ruleie.tokenizer
-from ruleie.document import (
+import ruleie.text.document
+import ruleie.text.lemmatizer
+import ruleie.text.tokenfields
+import ruleie.text.tokenizer
+from ruleie.text.document import (
     DEFAULT_ANNOTATOR,
     Annotator,
     Document,
@@ -24,9 +24,9 @@ from ruleie.document import (
     Token,
     annotate,
 )
-from ruleie.lemmatizer import lemmatize
-from ruleie.tokenfields import number_value, parse_number_words, shape
-from ruleie.tokenizer import split_sentences, tokenize
+from ruleie.text.lemmatizer import lemmatize
+from ruleie.text.tokenfields import number_value, parse_number_words, shape
+from ruleie.text.tokenizer import split_sentences, tokenize
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ae1460fd50e7771e.txt"
 
@@ -522,7 +522,7 @@ def test_document_pickles(doc: Document) -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [ruleie.tokenizer, ruleie.tokenfields, ruleie.lemmatizer, ruleie.document], ids=lambda m: m.__name__
+    "module", [ruleie.text.tokenizer, ruleie.text.tokenfields, ruleie.text.lemmatizer, ruleie.text.document], ids=lambda m: m.__name__
 )
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]

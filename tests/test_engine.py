@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import ruleie
-from ruleie.records import FieldValue, Record
+from ruleie.engine.records import FieldValue, Record
 
 FIXTURES = Path(__file__).parent / "fixtures" / "engine"
 MINI = FIXTURES / "mini.yaml"

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ruleie import evaluate
-from ruleie.evaluate import (
+from ruleie.tools import evaluate
+from ruleie.tools.evaluate import (
     KEY_FIELDS,
     EvalInputError,
     field_agrees,

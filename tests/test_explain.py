@@ -12,13 +12,13 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import ruleie
-from ruleie import nodes as n
+from ruleie.language import nodes as n
 from ruleie.cli import main
-from ruleie.document import Document, Mention
-from ruleie.engine import RuleSet
+from ruleie.text.document import Document, Mention
+from ruleie.engine.ruleset import RuleSet
 from ruleie.errors import PatternError, RuleieError
-from ruleie.explain import _elements, _leaves, explain, explain_pattern, why_not
-from ruleie.ruleset import LexiconSpec, RuleSetSpec, TypeSpec
+from ruleie.tools.explain import _elements, _leaves, explain, explain_pattern, why_not
+from ruleie.rules.spec import LexiconSpec, RuleSetSpec, TypeSpec
 
 import strategies as s
 
@@ -373,7 +373,7 @@ def test_leaves_of_a_repetition_are_unrolled_as_the_compiler_does():
     assert [n.unparse(x) for x in _leaves(node)] == ["a"] * 4 + ["b"] + ["c"] * 3
 
 
-@pytest.mark.parametrize("module", ["ruleie.explain", "ruleie.lint"])
+@pytest.mark.parametrize("module", ["ruleie.tools.explain", "ruleie.rules.lint"])
 def test_doctests(module: str):
     import doctest
     import importlib
@@ -389,7 +389,7 @@ def test_mention_references_failing_alike_share_a_line(rules: RuleSet):
 
 
 def test_without_all_only_the_furthest_misses_are_shown(rules: RuleSet, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("ruleie.explain.MAX_MISSES_SHOWN", 1)
+    monkeypatch.setattr("ruleie.tools.explain.MAX_MISSES_SHOWN", 1)
     text = explain(rules, "Israel fired rockets.").format()
     assert "  Did not match (those that got furthest first):\n    launch (Launch, stage 1)\n" not in text
     assert "  Did not match:\n    launch (Launch, stage 1)\n" in text

@@ -12,8 +12,8 @@ import pytest
 import ruleie
 from ruleie.cli import main
 from ruleie.errors import Diagnostic
-from ruleie.lint import ALL_LINTS, NEW_LINTS, lints_for
-from ruleie.rulefile import LINTS, check_rule_files
+from ruleie.rules.lint import ALL_LINTS, NEW_LINTS, lints_for
+from ruleie.rules.rulefile import LINTS, check_rule_files
 
 HEADER = """
 ruleie: 1

@@ -19,8 +19,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import ruleie
-from ruleie import nodes as n
-from ruleie.document import Mention
+from ruleie.language import nodes as n
+from ruleie.text.document import Mention
 
 import strategies as s
 

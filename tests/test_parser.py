@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 import ruleie
 import strategies as s
-from ruleie import nodes as n
-from ruleie import parser
+from ruleie.language import nodes as n
+from ruleie.language import parser
 from ruleie.errors import PatternError, PatternSyntaxError, RuleieError
-from ruleie.parser import MAX_NESTING, SYNTAX_ERRORS, parse_pattern
+from ruleie.language.parser import MAX_NESTING, SYNTAX_ERRORS, parse_pattern
 from ruleie.resources import grammar_text
 
 # Every terminal of the grammar, and lark's own names: none may reach a user.

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import ruleie
-import ruleie.pattern
+import ruleie.language.pattern
 from ruleie import Mention
 
 REPO = Path(__file__).resolve().parents[1]
@@ -213,7 +213,7 @@ def test_the_pattern_shows_itself() -> None:
 
 
 def test_docstring_examples() -> None:
-    failures, tried = doctest.testmod(ruleie.pattern)
+    failures, tried = doctest.testmod(ruleie.language.pattern)
     assert failures == 0 and tried > 0
 
 

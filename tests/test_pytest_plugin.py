@@ -43,8 +43,8 @@ PASSING = MAIN.replace("      - text: Israel fired rockets.\n        expect: {wh
 
 def _plugin_args() -> list[str]:
     """The plugin comes with the installed package; a checkout run without installing loads it by name."""
-    registered = any(ep.value == "ruleie.pytest_plugin" for ep in entry_points(group="pytest11"))
-    return [] if registered else ["-p", "ruleie.pytest_plugin"]
+    registered = any(ep.value == "ruleie.tools.pytest_plugin" for ep in entry_points(group="pytest11"))
+    return [] if registered else ["-p", "ruleie.tools.pytest_plugin"]
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def runpytest(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 def test_the_plugin_is_registered_as_a_pytest11_entry_point():
     pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
-    assert '[project.entry-points.pytest11]\nruleie = "ruleie.pytest_plugin"' in pyproject
+    assert '[project.entry-points.pytest11]\nruleie = "ruleie.tools.pytest_plugin"' in pyproject
 
 
 def test_nothing_is_collected_unless_asked(project: pytest.Pytester):

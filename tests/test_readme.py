@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import ruleie
-from ruleie.examples import run_examples
+from ruleie.tools.examples import run_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

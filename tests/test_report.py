@@ -20,11 +20,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ruleie import report as report_module
+from ruleie.io import report as report_module
 from ruleie.cli import main
-from ruleie.records import FieldValue, make_record_class
-from ruleie.report import HtmlReport, render_report
-from ruleie.ruleset import FieldSpec, TypeSpec
+from ruleie.engine.records import FieldValue, make_record_class
+from ruleie.io.report import HtmlReport, render_report
+from ruleie.rules.spec import FieldSpec, TypeSpec
 
 RULES = """\
 ruleie: 1

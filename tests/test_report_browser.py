@@ -23,7 +23,7 @@ from typing import Any, Iterator
 import pytest
 
 from ruleie.cli import main
-from ruleie.report import tint, type_colour
+from ruleie.io.report import tint, type_colour
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[browser]' to run the browser test"

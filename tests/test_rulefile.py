@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ruleie import nodes as n
+from ruleie.language import nodes as n
 from ruleie.errors import Diagnostic, RuleFileError
-from ruleie.parser import parse_pattern
-from ruleie.rulefile import LINTS, LintContext, check_rule_files, load_rule_files
-from ruleie.ruleset import Example, FieldMapping, FieldSpec, LexiconSpec, SourceLocation, TypeSpec
+from ruleie.language.parser import parse_pattern
+from ruleie.rules.rulefile import LINTS, LintContext, check_rule_files, load_rule_files
+from ruleie.rules.spec import Example, FieldMapping, FieldSpec, LexiconSpec, SourceLocation, TypeSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rulefiles"
 
@@ -827,7 +827,7 @@ def test_every_non_blank_character_maps_to_itself_in_the_source(value, style, wi
     """The walk behind pattern positions: character i of a scalar's value is found at offsets[i] in the file."""
     import yaml
 
-    from ruleie.rulefile import _scalar_offsets
+    from ruleie.rules.rulefile import _scalar_offsets
 
     data = {"rules": [{"pattern": value}]} if indent else {"pattern": value}
     text = yaml.safe_dump(data, default_style=style, width=width, indent=max(indent, 2), allow_unicode=True)

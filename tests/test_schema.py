@@ -15,18 +15,18 @@ from typing import Any
 import pytest
 import yaml
 
-from ruleie import rulefile
+from ruleie.rules import rulefile
 from ruleie.resources import shipped_rules_path
-from ruleie.rulefile import check_rule_files
+from ruleie.rules.rulefile import check_rule_files
 
 jsonschema = pytest.importorskip("jsonschema")
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA_LINE = "# yaml-language-server: $schema=../ruleie/schema/rules.schema.json"
+SCHEMA_LINE = "# yaml-language-server: $schema=../ruleie/rules/schema/rules.schema.json"
 
 
 def schema() -> dict[str, Any]:
-    return json.loads((resources.files("ruleie") / "schema" / "rules.schema.json").read_text(encoding="utf-8"))
+    return json.loads((resources.files("ruleie") / "rules" / "schema" / "rules.schema.json").read_text(encoding="utf-8"))
 
 
 class _PlainLoader(yaml.SafeLoader):
@@ -56,7 +56,7 @@ def loader_errors(tmp_path: Path, text: str, name: str = "r.yaml") -> list[str]:
 
 
 def test_the_schema_is_a_valid_draft_7_schema_inside_the_package():
-    path = Path(str(resources.files("ruleie"))) / "schema" / "rules.schema.json"
+    path = Path(str(resources.files("ruleie"))) / "rules" / "schema" / "rules.schema.json"
     assert path.is_file()
     jsonschema.Draft7Validator.check_schema(schema())
 
@@ -121,7 +121,7 @@ def test_every_shipped_rule_file_is_valid_under_the_schema(path: Path):
 def test_shipped_rule_files_name_the_schema_on_their_first_line(path: Path):
     first = path.read_text(encoding="utf-8").split("\n", 1)[0]
     assert first == SCHEMA_LINE
-    assert (path.parent / first.split("$schema=", 1)[1]).resolve() == (REPO / "ruleie" / "schema" / "rules.schema.json")
+    assert (path.parent / first.split("$schema=", 1)[1]).resolve() == (REPO / "ruleie" / "rules" / "schema" / "rules.schema.json")
 
 
 # ---------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def test_the_wheel_ships_the_schema_and_the_pytest_plugin(tmp_path: Path):
     (wheel,) = tmp_path.glob("*.whl")
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
-        assert "ruleie/schema/rules.schema.json" in names
-        assert "ruleie/pytest_plugin.py" in names
+        assert "ruleie/rules/schema/rules.schema.json" in names
+        assert "ruleie/tools/pytest_plugin.py" in names
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-        assert "[pytest11]\nruleie = ruleie.pytest_plugin" in z.read(entry_points).decode()
+        assert "[pytest11]\nruleie = ruleie.tools.pytest_plugin" in z.read(entry_points).decode()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import ruleie
-from ruleie.examples import run_examples
-from ruleie.records import FieldValue
+from ruleie.tools.examples import run_examples
+from ruleie.engine.records import FieldValue
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_ae1460fd50e7771e.txt"

@@ -15,8 +15,8 @@ from spacy import displacy  # noqa: E402
 from spacy.tokens import DocBin, Span  # noqa: E402
 
 import ruleie  # noqa: E402
-from ruleie import spacy_interop  # noqa: E402
-from ruleie.spacy_interop import (  # noqa: E402
+from ruleie.tools import spacy_interop  # noqa: E402
+from ruleie.tools.spacy_interop import (  # noqa: E402
     SpacyAnnotator,
     displacy_options,
     from_spacy,

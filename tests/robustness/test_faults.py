@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-import ruleie.engine
-import ruleie.output
+import ruleie.engine.ruleset
+import ruleie.io.output
 from robust_helpers import HOSTILE_RULES, STRIKE, records, run, run_options, subprocess_env
 
 PREVIOUS = "previous output\n"
@@ -74,7 +74,7 @@ def _umask() -> int:
 
 
 def test_ctrl_c_after_n_documents_keeps_the_previous_file(monkeypatch, docs: Path, target: Path):
-    fail_on_call(monkeypatch, ruleie.engine.RuleSet, "extract", 4, KeyboardInterrupt())
+    fail_on_call(monkeypatch, ruleie.engine.ruleset.RuleSet, "extract", 4, KeyboardInterrupt())
     code, out, err = run("run", "--rules", HOSTILE_RULES, "-o", target, docs)
     assert code == 130
     assert target.read_text(encoding="utf-8") == PREVIOUS
@@ -83,7 +83,7 @@ def test_ctrl_c_after_n_documents_keeps_the_previous_file(monkeypatch, docs: Pat
 
 
 def test_ctrl_c_while_writing_to_stdout_says_how_far(monkeypatch, docs: Path):
-    fail_on_call(monkeypatch, ruleie.engine.RuleSet, "extract", 6, KeyboardInterrupt())
+    fail_on_call(monkeypatch, ruleie.engine.ruleset.RuleSet, "extract", 6, KeyboardInterrupt())
     code, out, err = run("run", "--rules", HOSTILE_RULES, docs)
     assert code == 130
     assert len(records(out)) == 5  # stdout cannot be taken back: it has the first five
@@ -103,7 +103,7 @@ def test_ctrl_c_while_loading_rules(monkeypatch, docs: Path, target: Path):
 def test_a_crash_mid_run_keeps_the_previous_file_and_says_how_far(monkeypatch, docs: Path, target: Path):
     """A bug outside the per-document guard (here: in the writer) stops the run with a traceback,
     after saying how far it got; -o FILE is untouched."""
-    fail_on_call(monkeypatch, ruleie.output.RecordWriter, "write", 7, RuntimeError("writer bug"))
+    fail_on_call(monkeypatch, ruleie.io.output.RecordWriter, "write", 7, RuntimeError("writer bug"))
     with pytest.raises(RuntimeError, match="writer bug"):
         run("run", "--rules", HOSTILE_RULES, "-o", target, docs)
     assert target.read_text(encoding="utf-8") == PREVIOUS
@@ -115,7 +115,7 @@ def test_a_crash_message_names_the_count(monkeypatch, docs: Path, target: Path, 
 
     from ruleie.cli import main
 
-    fail_on_call(monkeypatch, ruleie.output.RecordWriter, "write", 7, RuntimeError("writer bug"))
+    fail_on_call(monkeypatch, ruleie.io.output.RecordWriter, "write", 7, RuntimeError("writer bug"))
     err = io.StringIO()
     with pytest.raises(RuntimeError):
         main(["run", "--rules", str(HOSTILE_RULES), "-o", str(target), str(docs)], io.StringIO(), err)
@@ -124,7 +124,7 @@ def test_a_crash_message_names_the_count(monkeypatch, docs: Path, target: Path, 
 
 
 def test_a_full_disk_is_an_error_not_a_traceback(monkeypatch, docs: Path, target: Path):
-    fail_on_call(monkeypatch, ruleie.output.RecordWriter, "write", 3,
+    fail_on_call(monkeypatch, ruleie.io.output.RecordWriter, "write", 3,
                  OSError(errno.ENOSPC, "No space left on device"))
     code, out, err = run("run", "--rules", HOSTILE_RULES, "-o", target, docs)
     assert code == 2
@@ -133,7 +133,7 @@ def test_a_full_disk_is_an_error_not_a_traceback(monkeypatch, docs: Path, target
 
 
 def test_a_document_that_breaks_the_engine_is_reported_and_the_rest_go_on(monkeypatch, docs: Path, target: Path):
-    fail_on_call(monkeypatch, ruleie.engine.RuleSet, "extract", 2, RecursionError("maximum recursion depth exceeded"))
+    fail_on_call(monkeypatch, ruleie.engine.ruleset.RuleSet, "extract", 2, RecursionError("maximum recursion depth exceeded"))
     errors = target.parent / "errors.jsonl"
     code, out, err = run("run", "--rules", HOSTILE_RULES, "-o", target, "--errors", errors, docs)
     assert code == 1
@@ -160,7 +160,7 @@ def test_an_output_that_cannot_be_opened_is_a_usage_error(tmp_path: Path, docs: 
 def test_the_errors_file_keeps_failures_so_far_when_interrupted(monkeypatch, tmp_path: Path, target: Path):
     docs = tmp_path / "mixed.jsonl"
     docs.write_text('not json\n{"id": "ok", "text": "x"}\nnot json either\n{"id": "ok2", "text": "y"}\n', encoding="utf-8")
-    fail_on_call(monkeypatch, ruleie.engine.RuleSet, "extract", 2, KeyboardInterrupt())
+    fail_on_call(monkeypatch, ruleie.engine.ruleset.RuleSet, "extract", 2, KeyboardInterrupt())
     errors = tmp_path / "errors.jsonl"
     code, _, _ = run("run", "--rules", HOSTILE_RULES, "-o", target, "--errors", errors, docs)
     assert code == 130

@@ -255,7 +255,7 @@ def test_extremely_long_tokens(rules):
 
 def test_a_regex_never_runs_on_a_value_longer_than_the_cap(tmp_path: Path):
     """Documented: a value longer than MAX_REGEX_VALUE_LENGTH never matches a regex (so != holds)."""
-    from ruleie.compiler import MAX_REGEX_VALUE_LENGTH
+    from ruleie.language.compiler import MAX_REGEX_VALUE_LENGTH
 
     rule_file = tmp_path / "r.yaml"
     rule_file.write_text(
@@ -366,7 +366,7 @@ def test_the_shipped_pack_on_a_5_mb_document(tmp_path: Path):  # pragma: no cove
 
 def test_extract_many_takes_anything_and_yields_one_result_each(rules):
     """The library's stream: any object in, one result out per input, bad ones with an error."""
-    from ruleie.document import annotate
+    from ruleie.text.document import annotate
 
     weird = [None, b"Russia launched 3 drones at Kyiv.", {"text": 5}, {"id": "no-text"}, ("only-one",), 12,
              STRIKE, ("pair", STRIKE), {"id": "m", "text": STRIKE}, annotate(STRIKE, "pre"), "", "\x00\ufffd\U0010ffff"]

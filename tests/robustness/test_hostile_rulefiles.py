@@ -25,7 +25,7 @@ import ruleie
 from robust_helpers import LONG, ROOT, run, size, subprocess_env
 from ruleie.api import check_rules
 from ruleie.errors import RuleFileError, RuleieError
-from ruleie.rulefile import MAX_FILE_BYTES, load_rule_files
+from ruleie.rules.rulefile import MAX_FILE_BYTES, load_rule_files
 
 HEAD = "ruleie: 1\ntypes: {T: {kind: record}}\nrules:\n  - name: r\n    type: T\n    pattern: "
 
@@ -311,7 +311,7 @@ import json, os, sys
 os.environ["RULEIE_NO_CACHE"] = "1"
 import ruleie
 from ruleie.api import check_rules, load_rules
-from ruleie.rulefile import load_rule_files
+from ruleie.rules.rulefile import load_rule_files
 warm = sys.argv[1]
 check_rules(warm); load_rules(warm).extract("Russia launched drones.")  # every lazy import done
 events = []

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import ruleie.engine
-import ruleie.parallel as parallel
+import ruleie.engine.ruleset
+import ruleie.scale.parallel as parallel
 from robust_helpers import HOSTILE_RULES, MINI_DOCS, MINI_RULES, SEED, STRIKE, records
 from robust_helpers import run as run_cli
 from ruleie.cli import main
@@ -116,7 +116,7 @@ def _plant_worker_killer(monkeypatch: pytest.MonkeyPatch, once_marker: Path | No
     """Workers (forked from this process) SIGKILL themselves on a document containing KILL:
     every time, or only the first time when ``once_marker`` is given."""
     parent = os.getpid()
-    original = ruleie.engine.RuleSet.extract
+    original = ruleie.engine.ruleset.RuleSet.extract
 
     def extract(self, text, doc_id=""):
         if os.getpid() != parent and isinstance(text, str) and KILL in text:
@@ -126,7 +126,7 @@ def _plant_worker_killer(monkeypatch: pytest.MonkeyPatch, once_marker: Path | No
                 os.kill(os.getpid(), signal.SIGKILL)
         return original(self, text, doc_id=doc_id)
 
-    monkeypatch.setattr(ruleie.engine.RuleSet, "extract", extract)
+    monkeypatch.setattr(ruleie.engine.ruleset.RuleSet, "extract", extract)
 
 
 def _killer_corpus(tmp_path: Path) -> Path:

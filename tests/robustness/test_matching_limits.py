@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 import ruleie
 from robust_helpers import HOSTILE_RULES, STRIKE, assert_records_slice_back, assert_slices_back, records, run
-from ruleie.compiler import MAX_REGEX_VALUE_LENGTH, regex_hazard
-from ruleie.engine import MAX_SENTENCE_TOKENS, cap_sentences
+from ruleie.language.compiler import MAX_REGEX_VALUE_LENGTH, regex_hazard
+from ruleie.engine.ruleset import MAX_SENTENCE_TOKENS, cap_sentences
 from ruleie.errors import PatternError, RuleieError
 
 # ---------------------------------------------------------------------------
@@ -150,8 +150,8 @@ def test_the_shipped_pack_passes_the_guard():
 
 
 def test_the_guard_also_holds_for_trees_built_in_code():
-    from ruleie import nodes as n
-    from ruleie.compiler import compile_program
+    from ruleie.language import nodes as n
+    from ruleie.language.compiler import compile_program
 
     node = n.TokenTest(n.Compare("word", "=", n.Regex("(a+)+$", "")))
     with pytest.raises(PatternError, match="could backtrack catastrophically"):

@@ -25,7 +25,7 @@ import ruleie
 from robust_helpers import HERE, ROOT
 from ruleie.api import check_rules
 from ruleie.errors import RuleieError
-from ruleie.rulefile import load_rule_files
+from ruleie.rules.rulefile import load_rule_files
 
 # Every rule file the project ships or tests with, mutated in place inside a copy of its
 # directory tree (so its includes and lexicon files are still found).
@@ -83,7 +83,7 @@ def assert_only_positioned_errors(path: str) -> None:
         return
     assert not errors, "\n".join(d.render() for d in errors)
     try:
-        rules = ruleie.engine.RuleSet(spec)  # the compiler sees every pattern the loader let through
+        rules = ruleie.engine.ruleset.RuleSet(spec)  # the compiler sees every pattern the loader let through
     except RuleieError as error:
         assert all(d.message for d in error.diagnostics)
         return

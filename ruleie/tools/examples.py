@@ -6,10 +6,10 @@ from typing import Any, Iterable, Optional, Sequence
 
 import attrs
 
-from .document import Mention
-from .engine import RuleSet
-from .records import FieldValue, Record
-from .ruleset import Example, RuleSpec
+from ..text.document import Mention
+from ..engine.ruleset import RuleSet
+from ..engine.records import FieldValue, Record
+from ..rules.spec import Example, RuleSpec
 
 
 @attrs.frozen
@@ -21,7 +21,7 @@ class ExampleResult:
     produced: tuple[str, ...] = ()  # what the rule produced, for the report
     expected: str = ""  # the expectation as text: "nothing", "a match", "trigger='fired', …"
     mismatches: tuple[str, ...] = ()  # fields of the closest product that disagree: "time: expected 'Monday', got 'On Monday'"
-    why: str = ""  # when the rule produced nothing: how far it got (ruleie.explain.why_not)
+    why: str = ""  # when the rule produced nothing: how far it got (ruleie.tools.explain.why_not)
 
     @property
     def where(self) -> str:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Mapping, Optional, Sequence
 
-from . import nodes as n
-from .compiler import Predicate, Program, literal_alternatives
-from .matcher import DocumentContext
+from ..language import nodes as n
+from ..language.compiler import Predicate, Program, literal_alternatives
+from ..language.matcher import DocumentContext
 
 Anchors = Optional[frozenset[tuple[str, object]]]
 

@@ -12,7 +12,7 @@ from typing import Callable, Collection, Iterator, Mapping, MutableMapping, Opti
 import attrs
 
 from . import nodes as n
-from .errors import PatternError, diagnostic_at
+from ..errors import PatternError, diagnostic_at
 
 # Opcodes. CONSUME: one token satisfying predicate a (-1: any token). MENTION: one
 # whole mention whose type is (a subtype of) a. SPLIT: try a, then b. JMP: go to a.

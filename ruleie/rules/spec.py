@@ -10,7 +10,7 @@ from typing import Mapping, Optional, Union
 
 import attrs
 
-from .nodes import Node
+from ..language.nodes import Node
 
 FIELD_TYPES = ("str", "int", "bool", "list", "mention")
 NORMALISERS = ("number", "bool", "lower", "strip")

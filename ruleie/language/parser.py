@@ -16,8 +16,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import nodes as n
 from .compiler import regex_hazard, regex_hazard_message
-from .errors import Diagnostic, PatternError, PatternSyntaxError, diagnostic_at
-from .resources import grammar_text
+from ..errors import Diagnostic, PatternError, PatternSyntaxError, diagnostic_at
+from ..resources import grammar_text
 
 # Counted repetitions are expanded by the compiler, so a bound keeps programs small.
 MAX_REPEAT = 1000

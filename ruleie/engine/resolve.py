@@ -21,7 +21,7 @@ import re
 from functools import lru_cache
 from typing import Mapping, Optional
 
-from .document import Document, Mention
+from ..text.document import Document, Mention
 
 NAME_TYPES = ("Person", "Place")
 # Words that do not distinguish one title from another ("the Russian president" = "Russian President").
@@ -38,7 +38,7 @@ def _title_key(text: str) -> frozenset[str]:
 def demonyms() -> Mapping[str, str]:
     """Demonym → country name ("Russian" → "Russia"), from the shipped pack's table; {} if absent."""
     try:
-        from .resources import data_path
+        from ..resources import data_path
 
         path = data_path("rules") / "lexicons" / "demonym_countries.tsv"
         lines = path.read_text(encoding="utf-8").splitlines()

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Mapping, Optional, Union
 
 import attrs
 
-from .ruleset import TypeSpec
+from ..rules.spec import TypeSpec
 
 # Attributes every record has; a declared field may not reuse these names.
 RESERVED_FIELD_NAMES = frozenset({"doc", "type", "rule", "start", "end", "text", "fields", "to_dict", "field_names"})

@@ -17,9 +17,9 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
-from .engine import RuleSet
-from .inputs import InputItem
-from .records import FieldValue, Record
+from ..engine.ruleset import RuleSet
+from ..io.inputs import InputItem
+from ..engine.records import FieldValue, Record
 
 Outcome = tuple[str, Optional[list[dict[str, Any]]], Optional[str]]  # doc id, record dicts, error
 
@@ -31,7 +31,7 @@ def _init_worker(rules: Optional[RuleSet], paths: Optional[Sequence[str]], optio
     if rules is not None:  # inherited through fork: nothing to load
         _WORKER_RULES = rules
         return
-    from .api import load_rules
+    from ..api import load_rules
 
     _WORKER_RULES = load_rules(paths or None, **options)
 

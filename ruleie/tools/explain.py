@@ -13,8 +13,8 @@ MENTION instructions still alive there (and anchors or lookarounds that failed
 there) are what it needed next, and each CONSUME's constraint is evaluated part
 by part on the token to name the part that failed:
 
->>> from ruleie.engine import RuleSet
->>> from ruleie.ruleset import RuleSetSpec
+>>> from ruleie.engine.ruleset import RuleSet
+>>> from ruleie.rules.spec import RuleSetSpec
 >>> no_rules = RuleSet(RuleSetSpec(types={}, lexicons={}, vars={}, rules=()))
 >>> ex = explain_pattern(no_rules, "(?<who> [shape=Xxxx]) [lemma=launch]", "Iran fired missiles at Israel.")
 >>> print(ex.sentences[0].misses[0].partial.failures[0].describe())
@@ -29,9 +29,9 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import attrs
 
-from . import matcher
-from . import nodes as n
-from .compiler import (
+from ..language import matcher
+from ..language import nodes as n
+from ..language.compiler import (
     ANY_TOKEN,
     BOL,
     CONSUME,
@@ -51,10 +51,10 @@ from .compiler import (
     _Compiler,
     compile_program,
 )
-from .document import Document, Mention
-from .engine import RuleSet, _propagate, _settle_mentions, cap_sentences
-from .errors import PatternError
-from .parser import parse_pattern
+from ..text.document import Document, Mention
+from ..engine.ruleset import RuleSet, _propagate, _settle_mentions, cap_sentences
+from ..errors import PatternError
+from ..language.parser import parse_pattern
 
 __all__ = [
     "CaptureSpan",
@@ -263,7 +263,7 @@ def explain_pattern(
     node = parse_pattern(pattern, vars=dict(spec.vars), lexicons=set(spec.lexicons))
     unknown = [x for x in n.walk(node) if isinstance(x, n.MentionRef) and x.type not in spec.types]
     if unknown:
-        from .errors import diagnostic_at
+        from ..errors import diagnostic_at
 
         problems = []
         for ref in unknown:

@@ -7,7 +7,7 @@ of a local run. Dask is an optional extra: ``pip install 'ruleie[dask]'``.
 
     from dask.distributed import Client
     import dask.bag as db, ruleie
-    from ruleie.distributed import extract_bag
+    from ruleie.scale.distributed import extract_bag
 
     client = Client("tcp://scheduler:8786")
     rules = ruleie.load_rules()
@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Iterable, Iterator, Optional
 
-from .engine import RuleSet
-from .inputs import InputItem
+from ..engine.ruleset import RuleSet
+from ..io.inputs import InputItem
 from .parallel import record_from_dict
-from .records import Record
+from ..engine.records import Record
 
 RecordDict = dict[str, Any]
 
@@ -32,7 +32,7 @@ def _require_dask() -> None:
     try:
         import dask  # noqa: F401
     except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError("ruleie.distributed needs Dask: pip install 'ruleie[dask]'") from error
+        raise ImportError("ruleie.scale.distributed needs Dask: pip install 'ruleie[dask]'") from error
 
 
 def _document(item: Any, number: int) -> tuple[str, str]:

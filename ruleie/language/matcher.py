@@ -35,7 +35,7 @@ from .compiler import (
     Predicate,
     Program,
 )
-from .document import Document
+from ..text.document import Document
 
 # A capture history is a linked list (group, start, end, previous): threads share tails cheaply.
 History = Optional[tuple[int, int, int, "History"]]

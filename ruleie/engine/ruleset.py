@@ -17,16 +17,16 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 import attrs
 
-from . import matcher
-from .compiler import Program, compile_program
-from .document import DEFAULT_ANNOTATOR, Annotator, Document, Mention
-from .errors import Diagnostic, RuleFileError
-from .nodes import capture_names
+from ..language import matcher
+from ..language.compiler import Program, compile_program
+from ..text.document import DEFAULT_ANNOTATOR, Annotator, Document, Mention
+from ..errors import Diagnostic, RuleFileError
+from ..language.nodes import capture_names
 from .records import RESERVED_FIELD_NAMES, FieldValue, Record, record_classes
 from .resolve import NameResolver
 from .ruleindex import RuleIndex
-from .ruleset import FieldMapping, RuleSetSpec, RuleSpec, TypeSpec
-from .tokenfields import parse_number_words
+from ..rules.spec import FieldMapping, RuleSetSpec, RuleSpec, TypeSpec
+from ..text.tokenfields import parse_number_words
 
 # Longer sentences are cut into pieces of at most this many tokens before matching (see
 # cap_sentences): a 1,000,000-token "sentence" must not make one document stall a batch.
@@ -129,7 +129,7 @@ class RuleSet:
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickle as the loaded spec (compiled programs hold functions): a worker process or
         a Dask worker compiles it once, however many tasks refer to it."""
-        from .cache import dumps_spec
+        from ..rules.cache import dumps_spec
 
         options = (self.annotator, self.max_sentence_tokens, self.time_budget)
         return _restore_rule_set, (dumps_spec(self.spec), options)
@@ -148,7 +148,7 @@ class RuleSet:
         ['Strike']
         """
         if not isinstance(text, (str, Document)) and hasattr(text, "vocab"):  # a spaCy Doc
-            from .spacy_interop import from_spacy
+            from ..text.spacy_doc import from_spacy
 
             text = from_spacy(text, doc_id)
         doc = text if isinstance(text, Document) else self.annotate(text, doc_id)
@@ -461,7 +461,7 @@ def _phrase_tables(spec: RuleSetSpec) -> dict[tuple[str, str], tuple[dict[Any, l
 
 def _entry_words(entry: str) -> list[str]:
     """Split a lexicon phrase the way the tokenizer splits text, so entries line up with tokens."""
-    from .tokenizer import tokenize
+    from ..text.tokenizer import tokenize
 
     return [entry[s:e] for s, e in tokenize(entry)]
 

@@ -6,7 +6,7 @@ loader's own lints followed by these, and ``lints_for(annotator)`` the same set
 for rule files meant to run with another annotator (its token fields).
 
 >>> import textwrap, tempfile, os
->>> from ruleie.rulefile import check_rule_files
+>>> from ruleie.rules.rulefile import check_rule_files
 >>> path = os.path.join(tempfile.mkdtemp(), "r.yaml")
 >>> _ = open(path, "w").write(textwrap.dedent('''
 ...     ruleie: 1
@@ -23,12 +23,12 @@ from __future__ import annotations
 import difflib
 from typing import Any, Iterable, Iterator, Mapping, Optional
 
-from . import nodes as n
-from .compiler import FieldIndex, _as_number, _Compiler
-from .document import DEFAULT_ANNOTATOR, Annotator
-from .errors import Diagnostic
+from ..language import nodes as n
+from ..language.compiler import FieldIndex, _as_number, _Compiler
+from ..text.document import DEFAULT_ANNOTATOR, Annotator
+from ..errors import Diagnostic
 from .rulefile import LINTS, Lint, LintContext, PatternSite, _ancestor_map
-from .ruleset import RuleSpec, TypeSpec
+from .spec import RuleSpec, TypeSpec
 
 __all__ = [
     "ALL_LINTS",

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Optional, Sequence
 
-from .ruleset import RuleSetSpec
+from .spec import RuleSetSpec
 
 FORMAT = 1  # bump when RuleSetSpec or the AST change shape
 
@@ -41,21 +41,23 @@ def enabled() -> bool:
     return os.environ.get("RULEIE_NO_CACHE", "") in ("", "0")
 
 
-# The modules whose code decides what a loaded spec holds: a spec pickled by other code
-# (an upgrade, a development checkout) must never be read back.
-_SPEC_MODULES = ("ruleset.py", "nodes.py", "parser.py", "rulefile.py")
-
-
+# Everything whose content decides what a loaded spec holds: the code of the rule-file
+# reader and of the pattern language, and the grammar. A spec pickled by other code (an
+# upgrade, a development checkout, an edited grammar) must never be read back.
 def _code_fingerprint() -> bytes:
+    from ..resources import grammar_text
+
     h = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for name in _SPEC_MODULES:
-        h.update((here / name).read_bytes())
+    package = Path(__file__).resolve().parent.parent
+    for folder in ("rules", "language"):
+        for path in sorted((package / folder).glob("*.py")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    h.update(grammar_text().encode("utf-8"))
     return h.digest()
 
 
 def _key(paths: Sequence[str]) -> str:
-    from . import __version__
+    from .._version import __version__
 
     # The working directory is part of the key: the spec names files relative to it.
     h = hashlib.sha256(f"{FORMAT}\0{__version__}\0{os.getcwd()}\0".encode("utf-8", "surrogatepass"))

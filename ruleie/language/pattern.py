@@ -9,7 +9,7 @@ import attrs
 
 from . import matcher
 from .compiler import Program, compile_program
-from .document import DEFAULT_ANNOTATOR, Annotator, Document, Token
+from ..text.document import DEFAULT_ANNOTATOR, Annotator, Document, Token
 from .nodes import Node, capture_names, unparse
 from .parser import VarValue, parse_pattern
 

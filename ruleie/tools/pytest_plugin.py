@@ -156,8 +156,8 @@ class RuleFile(pytest.File):
     """A rule file: loaded with its includes; one item per inline example of every rule."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from .api import load_rules
-        from .errors import RuleieError
+        from ..api import load_rules
+        from ..errors import RuleieError
 
         try:
             rules = load_rules(str(self.path))
@@ -220,7 +220,7 @@ def ruleie_examples() -> Callable[..., list[Any]]:
     """
 
     def run(paths: Union[str, os.PathLike[str], Sequence[Union[str, os.PathLike[str]]]], rules: Optional[Iterable[str]] = None) -> list[Any]:
-        from .api import load_rules
+        from ..api import load_rules
         from .examples import run_examples
 
         ruleset = load_rules(paths)

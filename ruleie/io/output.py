@@ -9,7 +9,7 @@ import os
 import tempfile
 from typing import IO, Any, Iterable, Optional, Sequence
 
-from .records import Record
+from ..engine.records import Record
 
 FORMATS = ("jsonl", "csv", "table")
 

@@ -27,10 +27,10 @@ from yaml.events import AliasEvent, StreamEndEvent
 from yaml.nodes import MappingNode, Node as YamlNode, ScalarNode, SequenceNode
 from yaml.scanner import Scanner
 
-from . import nodes as n
-from .errors import Diagnostic, PatternError, PatternSyntaxError, Position, RuleFileError, errors_only
-from .parser import parse_pattern
-from .ruleset import (
+from ..language import nodes as n
+from ..errors import Diagnostic, PatternError, PatternSyntaxError, Position, RuleFileError, errors_only
+from ..language.parser import parse_pattern
+from .spec import (
     CONFLICT_POLICIES,
     FIELD_TYPES,
     NORMALISERS,
