@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import json
+import os
 import sys
 import time
 from typing import IO, Iterable, Iterator, Optional, Sequence
@@ -16,10 +17,12 @@ from typing import IO, Iterable, Iterator, Optional, Sequence
 from ._version import __version__
 from .engine.ruleset import MAX_SENTENCE_TOKENS
 from .errors import Diagnostic, RuleieError
-from .io.inputs import Decoding, InputItem, iter_inputs
-from .io.output import FORMATS, AtomicFile, RecordWriter, record_json
+from .io.inputs import Decoding, InputItem, iter_inputs, printable
+from .io.output import FORMATS, AtomicFile, OutputLocks, RecordWriter, record_json
 
 EXIT_OK, EXIT_DOCUMENT_ERRORS, EXIT_USAGE = 0, 1, 2
+# One pathological document (a scraped table, a log) must not hold a batch hostage.
+DEFAULT_TIME_BUDGET = 30.0
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -54,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="worker processes (default 1; 0: one per core); output is identical for any N")
     run.add_argument("--dask", metavar="ADDRESS",
                      help="run on a Dask cluster (scheduler address, e.g. tcp://host:8786); needs ruleie[dask]")
-    run.add_argument("--time-budget", type=_positive_float, metavar="SECONDS",
-                     help="fail a document that takes longer than this (the others go on)")
+    run.add_argument("--time-budget", type=_budget, default=DEFAULT_TIME_BUDGET, metavar="SECONDS",
+                     help=f"report and skip a document whose matching takes longer than this; the others go on "
+                     f"(default {DEFAULT_TIME_BUDGET:g}; 0: no limit)")
     run.add_argument("--max-sentence-tokens", type=int, default=MAX_SENTENCE_TOKENS, metavar="N",
                      help=f"cut longer sentences into pieces before matching (default {MAX_SENTENCE_TOKENS})")
 
@@ -142,14 +146,15 @@ def _jobs(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
+def _budget(text: str) -> Optional[float]:
+    """Seconds per document; 0 switches the limit off (None)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    return value or None
 
 
 def _load(paths: Optional[Sequence[str]], **options: object):
@@ -199,13 +204,21 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         codecs.lookup(args.encoding)
     except LookupError:
         raise RuleieError(Diagnostic(f"unknown encoding {args.encoding!r}", file="--encoding")) from None
+    # Inputs and outputs are checked before anything is written: a typo in an input
+    # path, or an output that is also an input, must not cost yesterday's results.
+    _check_paths(args)
     # Every output is opened before any document is read; one that cannot be opened
     # is a usage error (exit 2), and leaves no temporary file of the others behind.
     target: Optional[AtomicFile] = None
     html = None
     errors_stream = None
     opening = ""
+    locks = OutputLocks()
     try:
+        for path in (args.output, args.errors_file, args.html):
+            if path:
+                opening = path
+                locks.take(path)
         if args.errors_file:
             opening = args.errors_file
             errors_stream = open(args.errors_file, "w", encoding="utf-8")
@@ -219,12 +232,22 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 opened.abort()
         if errors_stream:
             errors_stream.close()
+        locks.release()
         if isinstance(error, RuleieError):
             raise
         raise RuleieError(Diagnostic(f"cannot write this file: {error.strerror or error}", file=opening)) from None
     stream = target.stream if target else out
     writer = RecordWriter(stream, args.format, field_names)
     progress = _Progress(err, not args.no_progress)
+    failed = 0
+    try:
+        return _process(args, rules, decoding, writer, target, html, errors_stream, progress, out, err)
+    finally:
+        locks.release()
+
+
+def _process(args, rules, decoding, writer, target, html, errors_stream, progress, out, err) -> int:
+    """Read, extract and write every document; commit the outputs only when something was processed."""
     failed = 0
     try:
         outputs = [p for p in (args.output, args.errors_file, args.html) if p]
@@ -256,6 +279,16 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                     html.report.add(item.doc_id, item.text or "", records)
             progress.update(len(records), error is not None)
         writer.flush()
+        if progress.docs == failed and (target or html):
+            # Nothing was processed: an existing output is worth more than an empty one.
+            for opened in (target, html):
+                if opened is not None:
+                    opened.abort()
+            kept = ", ".join(p for p in (args.output, args.html) if p)
+            why = "no document in the input" if progress.docs == 0 else "no document was processed successfully"
+            progress.finish()
+            err.write(f"ruleie: error: {why}; {kept} left unchanged\n")
+            return EXIT_DOCUMENT_ERRORS
         if html:
             html.commit()
         if target:
@@ -287,6 +320,43 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             errors_stream.close()
     progress.finish()
     return EXIT_DOCUMENT_ERRORS if failed else EXIT_OK
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """Usage errors about paths, found before any output is touched.
+
+    Every input must exist and be readable; no output may be an input or another output.
+    """
+    problems = []
+    inputs = [raw for raw in args.inputs if raw != "-"]
+    for raw in inputs:
+        shown = printable(raw)
+        if not os.path.lexists(raw):
+            problems.append(Diagnostic("input not found: no such file or directory", file=shown))
+        elif not os.path.exists(raw):
+            problems.append(Diagnostic("input not found: a link to nothing", file=shown))
+        elif os.path.isdir(raw):
+            if not os.access(raw, os.R_OK | os.X_OK):
+                problems.append(Diagnostic("cannot read this input directory: permission denied", file=shown))
+        elif not os.access(raw, os.R_OK):
+            problems.append(Diagnostic("cannot read this input: permission denied", file=shown))
+    outputs = [(flag, path) for flag, path in (("-o", args.output), ("--errors", args.errors_file), ("--html", args.html)) if path]
+    for k, (flag, path) in enumerate(outputs):
+        for raw in inputs:
+            if os.path.exists(raw) and not os.path.isdir(raw) and _same_file(path, raw):
+                problems.append(Diagnostic(f"{flag} names an input: it would be overwritten; write elsewhere",
+                                           file=printable(path)))
+        for other_flag, other in outputs[k + 1:]:
+            if _same_file(path, other):
+                problems.append(Diagnostic(f"{flag} and {other_flag} name the same file", file=printable(path)))
+    if problems:
+        raise RuleieError(problems)
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 class _HtmlOutput:

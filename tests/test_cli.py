@@ -108,7 +108,7 @@ def test_output_file_is_written_atomically(tmp_path):
 
 def test_missing_input_and_usage_errors():
     code, _, err = run("run", "--rules", str(ENGINE / "mini.yaml"), "no/such/file.txt")
-    assert code == 1 and "no such file or directory" in err
+    assert code == 2 and "input not found: no such file or directory" in err
     code, _, err = run("run", "--format", "xml", str(SEED))
     assert code == 2 and "invalid choice" in err
     code, _, err = run()

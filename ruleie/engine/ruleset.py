@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import time
+from bisect import bisect_left, insort
 from collections import defaultdict
 from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
@@ -188,12 +189,13 @@ class RuleSet:
             found: list[Mention] = []
             hits = token_hits | self.index.mention_candidates({m.type for m in mentions}, self.ancestors)
             for rule in _in_stage(rules, hits):
-                if deadline is not None and time.monotonic() > deadline:
-                    raise DocumentTimeout(
-                        f"time budget of {self.time_budget:g} s exceeded (at rule {rule.name}, "
-                        f"{len(doc)} tokens)"
-                    )
                 for lo, hi in self._sentences_to_scan(rule, ctx, doc):
+                    # Checked per sentence, so one rule over a long document cannot run far past it.
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise DocumentTimeout(
+                            f"time budget of {self.time_budget:g} s exceeded (at rule {rule.name}, "
+                            f"{len(doc)} tokens)"
+                        )
                     for raw in matcher.finditer(rule.program, ctx, lo, hi):
                         if raw.end == raw.start:
                             continue
@@ -489,6 +491,7 @@ def _propagate(doc: Document, mentions: Sequence[Mention], types: Mapping[str, T
     for m in mentions:
         covered[m.type].update(range(m.start, m.end))
     words = doc.column("word") or ()
+    positions: Optional[dict[str, list[int]]] = None  # word -> where it occurs, built once if needed
     for m in mentions:
         spec = types.get(m.type)
         if spec is None or not spec.propagate or m.end - m.start < 2:
@@ -496,8 +499,12 @@ def _propagate(doc: Document, mentions: Sequence[Mention], types: Mapping[str, T
         surname = words[m.end - 1]
         if not surname[:1].isupper():
             continue
-        for i, w in enumerate(words):
-            if w == surname and i not in covered[m.type]:
+        if positions is None:
+            positions = defaultdict(list)
+            for i, w in enumerate(words):
+                positions[w].append(i)  # type: ignore[index]
+        for i in positions.get(surname, ()):
+            if i not in covered[m.type]:
                 covered[m.type].add(i)
                 found.append(Mention(m.type, i, i + 1, rule=f"{m.rule}:repeat", fields={}))
     return found
@@ -584,28 +591,54 @@ def _apply_policy(items: list, policy: str, span, rank) -> list:
         return (-pa, oa) < (-pb, ob)
 
     if policy == "drop-contained":
-        ordered = sorted(items, key=lambda x: (span(x)[0], -span(x)[1]))
-        kept = []
-        for x in ordered:
-            xs, xe = span(x)
-            dominated = False
-            for y in ordered:
-                if y is x:
-                    continue
-                ys, ye = span(y)
-                if ys <= xs and xe <= ye and ((ys, ye) != (xs, xe) or better(y, x)):
-                    dominated = True
-                    break
-            if not dominated:
-                kept.append(x)
-        return kept
-    # best
+        return _drop_contained(items, span, better)
+    return _best(items, span, rank)
+
+
+def _drop_contained(items: list, span, better) -> list:
+    """Items whose span lies in no other item's span (of equal spans, the best-ranked stay).
+
+    One sort and one sweep: in (start, -end) order every earlier distinct span starts at
+    or before this one, so this one is contained in some other exactly when the largest
+    end seen so far reaches its end. O(n log n): a page of 100,000 mentions is fine.
+    """
+    by_span: dict[tuple[int, int], list] = defaultdict(list)
+    for x in items:
+        by_span[span(x)].append(x)
+    winners: dict[tuple[int, int], list] = {}
+    for key, group in by_span.items():  # equal spans: drop every item that another beats
+        winners[key] = [x for x in group if not any(better(y, x) for y in group if y is not x)] if len(group) > 1 else group
+    free: set[tuple[int, int]] = set()
+    reach = -1
+    for key in sorted(winners, key=lambda k: (k[0], -k[1])):
+        if reach < key[1]:
+            free.add(key)
+        reach = max(reach, key[1])
+    return [x for x in sorted(items, key=lambda x: (span(x)[0], -span(x)[1])) if span(x) in free and x in winners[span(x)]]
+
+
+def _best(items: list, span, rank) -> list:
+    """Greedy by priority, then length, then rule order, skipping anything that overlaps an
+    item already kept. The kept spans never overlap, so in start order their ends rise too,
+    and an overlap test looks at a few neighbours found by bisection, not at every item."""
     ordered = sorted(items, key=lambda x: (-rank(x)[0], -(span(x)[1] - span(x)[0]), rank(x)[1], span(x)[0]))
     kept = []
+    taken: list[tuple[int, int]] = []  # kept spans, sorted
     for x in ordered:
         xs, xe = span(x)
-        if all(xe <= span(y)[0] or span(y)[1] <= xs for y in kept):
+        j = bisect_left(taken, (xe, xe + 1)) - 1  # kept spans that start before x ends (or at, if empty)
+        overlaps = False
+        while j >= 0:
+            ys, ye = taken[j]
+            if not (xe <= ys or ye <= xs):
+                overlaps = True
+                break
+            if ye <= xs and ys < xs:
+                break
+            j -= 1
+        if not overlaps:
             kept.append(x)
+            insort(taken, (xs, xe))
     return kept
 
 

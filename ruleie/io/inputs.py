@@ -26,7 +26,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
-def _printable(value: Optional[str]) -> Optional[str]:
+def printable(value: Optional[str]) -> Optional[str]:
     """Names and messages as text that can always be written: lone surrogates become U+FFFD."""
     if value is None or _SURROGATES.search(value) is None:
         return value
@@ -35,10 +35,10 @@ def _printable(value: Optional[str]) -> Optional[str]:
 
 @attrs.frozen
 class InputItem:
-    doc_id: str = attrs.field(converter=_printable)
+    doc_id: str = attrs.field(converter=printable)
     text: Optional[str] = None
-    error: Optional[str] = attrs.field(default=None, converter=_printable)
-    source: str = attrs.field(default="", converter=_printable)  # where it came from: path, or path:line for JSONL
+    error: Optional[str] = attrs.field(default=None, converter=printable)
+    source: str = attrs.field(default="", converter=printable)  # where it came from: path, or path:line for JSONL
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ import tempfile
 from typing import IO, Any, Iterable, Optional, Sequence
 
 from ..engine.records import Record
+from ..errors import Diagnostic, RuleieError
 
 FORMATS = ("jsonl", "csv", "table")
 
@@ -104,3 +105,43 @@ class AtomicFile:
         finally:
             if os.path.exists(self.temp_path):
                 os.unlink(self.temp_path)
+
+
+class OutputLocks:
+    """Advisory locks that keep two runs from writing the same output file at once.
+
+    Without them both runs succeed and the later rename silently replaces the earlier
+    run's results. A lock is a hidden file beside the output, held with ``flock`` for
+    the run; the second run stops at once with a usage error naming the file.
+    """
+
+    def __init__(self) -> None:
+        self._held: list[tuple[str, int]] = []
+
+    def take(self, path: str) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no locking
+            return
+        directory, name = os.path.split(os.path.abspath(path))
+        lock_path = os.path.join(directory, f".{name}.ruleie-lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:  # no such directory, not writable: opening the output says so
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RuleieError(Diagnostic("another ruleie run is writing this file; wait for it or write elsewhere",
+                                         file=path)) from None
+        self._held.append((lock_path, fd))
+
+    def release(self) -> None:
+        while self._held:
+            lock_path, fd = self._held.pop()
+            try:
+                os.unlink(lock_path)
+            except OSError:
+                pass
+            os.close(fd)

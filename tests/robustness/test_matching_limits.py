@@ -99,8 +99,30 @@ def test_the_time_budget_fails_only_the_slow_document(tmp_path: Path):
     assert failure["doc"] == "slow"
     assert "time budget of 0.2 s exceeded" in failure["error"] and "400000 tokens" in failure["error"]
     assert "time budget of 0.2 s exceeded" in err
-    code, _, err = run("run", "--rules", rule_file, "--time-budget", "0", docs)
-    assert code == 2 and "must be greater than 0" in err
+    code, _, err = run("run", "--rules", rule_file, "--time-budget", "-1", docs)
+    assert code == 2 and "must be 0 (no limit) or more" in err
+
+
+def test_the_default_time_budget_skips_a_pathological_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Without --time-budget a run still has one: the slow document is reported, the others come out."""
+    import ruleie.cli
+
+    monkeypatch.setattr(ruleie.cli, "DEFAULT_TIME_BUDGET", 0.2)
+    rule_file = tmp_path / "budget.yaml"
+    rule_file.write_text(BUDGET_RULES, encoding="utf-8")
+    docs = tmp_path / "docs.jsonl"
+    lines = [{"id": "fast1", "text": "one two three four"},
+             {"id": "slow", "text": " ".join(["word"] * 400_000)},
+             {"id": "fast2", "text": "five six seven eight"}]
+    docs.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    code, out, err = run("run", "--rules", rule_file, docs)
+    assert code == 1
+    assert sorted({r["doc"] for r in records(out)}) == ["fast1", "fast2"]
+    assert "docs.jsonl:2: DocumentTimeout: time budget of 0.2 s exceeded" in err
+    # 0 switches it off: the slow document finishes (on a smaller copy, to keep the test short)
+    docs.write_text(json.dumps({"id": "slow", "text": " ".join(["word"] * 2_000)}) + "\n", encoding="utf-8")
+    code, out, err = run("run", "--rules", rule_file, "--time-budget", "0", docs)
+    assert code == 0, err
 
 
 def test_the_time_budget_through_the_library(tmp_path: Path):
