@@ -45,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("inputs", nargs="+", metavar="INPUT", help=".txt file, directory, .jsonl file of {id, text}, or - for stdin")
     run.add_argument("--rules", action="append", metavar="PATH", help="rule file (repeatable; default: the shipped pack)")
     run.add_argument("--format", choices=FORMATS, default="jsonl", help="output format (default jsonl)")
-    run.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    run.add_argument("-o", "--output", metavar="FILE",
+                     help="write to FILE instead of stdout, atomically; FILE is left unchanged when an input is "
+                     "missing, when no document could be processed, or when another run is writing it")
     run.add_argument("--errors", metavar="FILE", dest="errors_file", help="write one JSON line per failed document to FILE")
     run.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8; a BOM overrides)")
     run.add_argument("--decode-errors", choices=("strict", "replace"), default="strict",
