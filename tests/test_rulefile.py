@@ -827,7 +827,7 @@ def test_every_non_blank_character_maps_to_itself_in_the_source(value, style, wi
     """The walk behind pattern positions: character i of a scalar's value is found at offsets[i] in the file."""
     import yaml
 
-    from ruleie.rules.rulefile import _scalar_offsets
+    from ruleie.rules.yamlpos import scalar_offsets as _scalar_offsets
 
     data = {"rules": [{"pattern": value}]} if indent else {"pattern": value}
     text = yaml.safe_dump(data, default_style=style, width=width, indent=max(indent, 2), allow_unicode=True)

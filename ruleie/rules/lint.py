@@ -27,7 +27,8 @@ from ..language import nodes as n
 from ..language.compiler import FieldIndex, _as_number, _Compiler
 from ..text.document import DEFAULT_ANNOTATOR, Annotator
 from ..errors import Diagnostic
-from .rulefile import LINTS, Lint, LintContext, PatternSite, _ancestor_map
+from .lintbase import LINTS, Lint, LintContext, PatternSite
+from .taxonomy import ancestor_map as _ancestor_map
 from .spec import RuleSpec, TypeSpec
 
 __all__ = [
