@@ -16,6 +16,7 @@ from typing import IO, Iterable, Iterator, Optional, Sequence
 
 from ._version import __version__
 from .engine.ruleset import MAX_SENTENCE_TOKENS
+from .language import corevm
 from .errors import Diagnostic, RuleieError
 from .io.inputs import Decoding, InputItem, iter_inputs, printable
 from .io.output import FORMATS, AtomicFile, OutputLocks, RecordWriter, record_json
@@ -38,7 +39,7 @@ class _UsageError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(prog="ruleie", description="Rule-based information extraction from news text.")
-    parser.add_argument("--version", action="version", version=f"ruleie {__version__}")
+    parser.add_argument("--version", action="version", version=f"ruleie {__version__} ({corevm.describe()})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="extract records from documents")
@@ -94,6 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--all", action="store_true", help="show every rule that did not match, step by step")
     explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
 
+    annotate = sub.add_parser(
+        "annotate",
+        help="show the linguistic layer: tokens, lemmas, parts of speech, noun phrases, entities",
+        description="Annotate documents with ruleie's own tagger, noun-phrase chunker and entity recogniser "
+        "and print what rules see: pos, tag, NP and entity columns.",
+    )
+    annotate.add_argument("inputs", nargs="+", metavar="INPUT",
+                          help=".txt file, directory, .jsonl file of {id, text}, .conllu file, or - for stdin")
+    annotate.add_argument("--input-format", choices=("text", "conllu"), default="text",
+                          help="text: ruleie tokenizes (default; .jsonl files are documents); "
+                          "conllu: tokens and sentences as given")
+    annotate.add_argument("--format", choices=("table", "conllu", "jsonl"), default=None,
+                          help="output (default: table on a terminal, else jsonl)")
+    annotate.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    annotate.add_argument("--stdin-jsonl", action="store_true", help="read stdin as JSON Lines instead of one text")
+
     ev = sub.add_parser("eval", help="score extractions against a gold file")
     ev.add_argument("docs", nargs="*", metavar="DOCS", help="documents to run the rules on (as for run)")
     ev.add_argument("--gold", required=True, metavar="GOLD.jsonl")
@@ -120,7 +137,8 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[IO[str]] = None,
     if not args.command:
         err.write(parser.format_help())
         return EXIT_USAGE
-    handler = {"run": _run, "check": _check, "parse": _parse, "test": _test, "eval": _eval, "explain": _explain}[args.command]
+    handler = {"run": _run, "check": _check, "parse": _parse, "test": _test, "eval": _eval, "explain": _explain,
+               "annotate": _annotate}[args.command]
     try:
         return handler(args, out, err)
     except RuleieError as error:
@@ -201,6 +219,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         err.write("ruleie: interrupted while loading the rules; nothing was written\n")
         return 130
     field_names = sorted({f.name for t in rules.types.values() if t.kind == "record" for f in t.fields})
+    corevm.announce(err)  # once, before any worker process starts (they inherit it)
     decoding = Decoding(args.encoding, args.decode_errors)
     try:
         codecs.lookup(args.encoding)
@@ -396,6 +415,72 @@ def _extract_items(rules, items: Iterable[InputItem]) -> Iterator[tuple[InputIte
             yield item, [], f"{type(error).__name__}: {error}"
         else:
             yield item, records, None
+
+
+# -- annotate -------------------------------------------------------------------
+
+
+def _annotate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .text.conllu import parse_conllu
+    from .text.document import annotate
+    from .tools.annotate import documents_of_conllu
+
+    _check_paths(argparse.Namespace(inputs=args.inputs, output=args.output, errors_file=None, html=None))
+    fmt = args.format or ("table" if out.isatty() else "jsonl")
+    target = AtomicFile(args.output) if args.output else None
+    stream = target.stream if target else out
+    failed = done = 0
+    try:
+        if args.input_format == "conllu":
+            for raw in args.inputs:
+                source = "<stdin>" if raw == "-" else raw
+                try:
+                    if raw == "-":
+                        sentences = list(parse_conllu(sys.stdin))
+                    else:
+                        with open(raw, encoding="utf-8") as handle:
+                            sentences = list(parse_conllu(handle))
+                except (OSError, UnicodeDecodeError, ValueError) as error:
+                    failed += 1
+                    err.write(f"ruleie: error: {source}: not readable as CoNLL-U: {error}\n")
+                    continue
+                name = os.path.splitext(os.path.basename(source))[0]
+                for doc, group in documents_of_conllu(sentences, name):
+                    _write_annotation(doc, group, fmt, stream)
+                    done += 1
+        else:
+            for item in iter_inputs(args.inputs, Decoding(), args.stdin_jsonl):
+                if item.error is not None:
+                    failed += 1
+                    err.write(f"ruleie: error: {item.source or item.doc_id}: {item.error}\n")
+                    continue
+                doc = annotate(item.text or "", item.doc_id)
+                _write_annotation(doc, None, fmt, stream)
+                done += 1
+        if target:
+            if done == 0:
+                target.abort()
+                err.write(f"ruleie: error: no document was annotated; {args.output} left unchanged\n")
+                return EXIT_DOCUMENT_ERRORS
+            target.commit()
+    except BaseException:
+        if target:
+            target.abort()
+        raise
+    return EXIT_DOCUMENT_ERRORS if failed else EXIT_OK
+
+
+def _write_annotation(doc, sentences, fmt: str, stream: IO[str]) -> None:
+    from .tools.annotate import annotated_conllu, write_jsonl, write_table
+
+    if fmt == "table":
+        write_table(doc, stream)
+    elif fmt == "jsonl":
+        write_jsonl(doc, stream)
+    else:
+        if doc.id and sentences is None:
+            stream.write(f"# newdoc id = {doc.id}\n")
+        stream.write(annotated_conllu(doc, sentences))
 
 
 # -- check, parse, test ---------------------------------------------------------

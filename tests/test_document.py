@@ -395,14 +395,15 @@ def test_document_basics(doc: Document) -> None:
     assert doc.id == "d1"
     assert len(doc) == 12
     assert doc.sentences == ((0, 5), (5, 12))
-    assert doc.fields == frozenset({"word", "lower", "lemma", "shape", "num"})
+    # the core fields and the linguistic layer's (computed only when asked for)
+    assert doc.fields == frozenset({"word", "lower", "lemma", "shape", "num", "pos", "tag", "entity", "np", "head"})
     assert doc.column("word")[:4] == ("Russia", "launched", "23", "missiles")  # type: ignore[index]
     assert doc.column("lower")[0] == "russia"  # type: ignore[index]
     assert doc.column("lemma")[1] == "launch"  # type: ignore[index]
     assert doc.column("shape")[0] == "Xxxxx"  # type: ignore[index]
     assert doc.column("num")[2] == 23 and doc.column("num")[7] == 2  # type: ignore[index]
     assert doc.column("num")[0] is None  # type: ignore[index]
-    assert doc.column("tag") is None
+    assert doc.column("dep") is None  # no annotator provides it
     assert doc.column("sent_start") is None
     assert all(isinstance(doc.column(f), tuple) for f in doc.fields)
 
@@ -417,7 +418,9 @@ def test_columns_are_lazy_and_cached(doc: Document) -> None:
 def test_token(doc: Document) -> None:
     t = doc.token(2)
     assert t == Token(2, 16, 18, "23", t.fields)
-    assert dict(t.fields) == {"word": "23", "lower": "23", "lemma": "23", "shape": "dd", "num": 23}
+    assert {k: v for k, v in t.fields.items() if k in ("word", "lower", "lemma", "shape", "num")} == {
+        "word": "23", "lower": "23", "lemma": "23", "shape": "dd", "num": 23}
+    assert (t.fields["pos"], t.fields["tag"], t.fields["entity"]) == ("NUM", "CD", None)  # and the layer's
     assert doc.token(0).fields["num"] is None
     assert [x.word for x in doc.tokens()] == list(doc.column("word"))  # type: ignore[arg-type]
     assert all(doc.text[x.start : x.end] == x.word for x in doc.tokens())
@@ -480,7 +483,7 @@ def test_extra_fields() -> None:
         "x", base.text, base.starts, base.ends, base.sentences,
         extra_fields={"tag": ["NNP", "VBZ", "."], "lemma": ["Kyiv", "burn", "."]},
     )
-    assert doc.fields == {"word", "lower", "lemma", "shape", "num", "tag"}
+    assert doc.fields == {"word", "lower", "lemma", "shape", "num", "tag", "pos", "entity", "np", "head"}
     assert doc.column("tag") == ("NNP", "VBZ", ".")
     assert doc.column("lemma") == ("Kyiv", "burn", ".")  # the annotator's column wins
     assert doc.token(1).fields["tag"] == "VBZ"
@@ -508,7 +511,7 @@ def test_document_rejects_broken_invariants(starts: tuple, ends: tuple, sentence
 def test_annotator_protocol() -> None:
     assert isinstance(DEFAULT_ANNOTATOR, EnglishAnnotator)
     assert isinstance(DEFAULT_ANNOTATOR, Annotator)
-    assert EnglishAnnotator.fields == frozenset({"word", "lower", "lemma", "shape", "num"})
+    assert EnglishAnnotator.fields == frozenset({"word", "lower", "lemma", "shape", "num", "pos", "tag", "entity", "np", "head"})
     assert DEFAULT_ANNOTATOR.annotate("Hi there.", "a") == annotate("Hi there.", "a")
     with pytest.raises(TypeError):
         annotate(b"bytes")  # type: ignore[arg-type]

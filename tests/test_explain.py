@@ -112,9 +112,11 @@ def test_mentions_of_earlier_stages_are_listed_with_their_stage(rules: RuleSet):
 
 def test_tokens_carry_every_field(rules: RuleSet):
     data = explain(rules, TEXT).to_dict()
-    assert data["fields"] == ["word", "lower", "lemma", "shape", "num"]
+    assert data["fields"] == ["word", "lower", "lemma", "shape", "num", "pos", "tag", "np", "entity"]
     three = data["tokens"][2]
-    assert three == {"index": 2, "start": 14, "end": 15, "word": "3", "lower": "3", "lemma": "3", "shape": "d", "num": 3}
+    assert {k: v for k, v in three.items() if k not in ("pos", "tag", "np", "entity")} == {
+        "index": 2, "start": 14, "end": 15, "word": "3", "lower": "3", "lemma": "3", "shape": "d", "num": 3}
+    assert (three["pos"], three["tag"]) == ("NUM", "CD")  # the linguistic layer's columns too
 
 
 def test_a_match_dropped_by_the_conflict_policy_says_who_won(rules: RuleSet):

@@ -187,7 +187,7 @@ def test_a_rule_that_can_only_match_the_empty_sequence_is_an_error(here: Path):
         ("[num>5 & num<=5]", "[num>5 & num<=5] never holds: no num is both [num>5] and [num<=5]"),
         ("[num=3 & num=4]", "[num=3 & num=4] never holds: num cannot be both 3 and 4"),
         ("[lower in nothing]", "[lower in nothing] never holds: lexicon 'nothing' has no entries"),
-        ("[tag=NN]", "[tag=NN] never holds: no configured annotator provides the token field 'tag'"),
+        ("[dep=nsubj]", "[dep=nsubj] never holds: no configured annotator provides the token field 'dep'"),
         ("@Ghost fired", "nothing makes @Ghost mentions before stage 1"),
         ("fired $ [num>0]", "`$` is the end of the sentence, so [num>0] cannot come after it"),
         ("fired ^ [num>0]", "`^` is the start of the sentence, so fired cannot come before it"),
@@ -292,29 +292,29 @@ def test_a_token_field_no_annotator_provides(here: Path):
     path = rules_file(here, FILLS_ALL, """
         - name: tagged
           type: Launch
-          pattern: '(?<attacker> @Country) (?<verb> [lema=fire | tag=VBD])'
+          pattern: '(?<attacker> @Country) (?<verb> [lema=fire | dep=root])'
         """)
     found = [d for d in lint(path) if "no configured annotator provides the token field" in d.message and d.message.startswith("no")]
     assert [(d.message.split(" (")[0], d.hint) for d in found] == [
         ("no configured annotator provides the token field 'lema'", "did you mean 'lemma'?"),
-        ("no configured annotator provides the token field 'tag'",
-         "fields such as tag, pos or entity need an annotator that provides them (e.g. spaCy)"),
+        ("no configured annotator provides the token field 'dep'",
+         "fields such as dep need an annotator that provides them (e.g. spaCy with a parser)"),
     ]
     assert found[0].source_line is not None and found[0].source_line[found[0].column - 1 :].startswith("lema=fire")
 
 
 def test_a_lexicon_compared_with_a_field_no_annotator_provides(here: Path):
     header = HEADER + "  Org: {kind: mention}\n"
-    header = header.replace("  verbs: [launch, fire]", "  verbs: [launch, fire]\n  orgs: {entries: [ORG], field: entity, mention: Org}")
+    header = header.replace("  verbs: [launch, fire]", "  verbs: [launch, fire]\n  orgs: {entries: [nsubj], field: dep, mention: Org}")
     path = rules_file(here, FILLS_ALL, header=header)
     assert [m for m in messages(path) if m.startswith("lexicon 'orgs'")] == [
-        "lexicon 'orgs' compares entries with the token field 'entity', which no configured annotator provides "
-        "(the default annotator provides lemma, lower, num, shape, word)"
+        "lexicon 'orgs' compares entries with the token field 'dep', which no configured annotator provides "
+        "(the default annotator provides entity, head, lemma, lower, np, num, pos, shape, tag, word)"
     ]
 
 
-class _TaggingAnnotator:
-    fields = frozenset({"word", "lower", "lemma", "shape", "num", "tag"})
+class _ParsingAnnotator:
+    fields = frozenset({"word", "lower", "lemma", "shape", "num", "dep"})
 
     def annotate(self, text: str, doc_id: str = ""):  # pragma: no cover - not run by the lints
         return ruleie.annotate(text, doc_id)
@@ -324,12 +324,12 @@ def test_the_fields_of_a_configured_annotator_count(here: Path):
     path = rules_file(here, FILLS_ALL, """
         - name: tagged
           type: Launch
-          pattern: '(?<attacker> @Country) (?<verb> [tag=VBD])'
+          pattern: '(?<attacker> @Country) (?<verb> [dep=root])'
         """)
-    assert any("'tag'" in m for m in messages(path))
-    found = check_rule_files(path, lints=lints_for(_TaggingAnnotator()))
-    assert not [d for d in found if "'tag'" in d.message]
-    assert not [d for d in ruleie.check_rules(path, annotator=_TaggingAnnotator()) if "'tag'" in d.message]
+    assert any("'dep'" in m for m in messages(path))
+    found = check_rule_files(path, lints=lints_for(_ParsingAnnotator()))
+    assert not [d for d in found if "'dep'" in d.message]
+    assert not [d for d in ruleie.check_rules(path, annotator=_ParsingAnnotator()) if "'dep'" in d.message]
 
 
 # ---------------------------------------------------------------------------

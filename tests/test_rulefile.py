@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from ruleie.language import nodes as n
 from ruleie.errors import Diagnostic, RuleFileError
 from ruleie.language.parser import parse_pattern
+from ruleie.rules.taxonomy import BUILTIN_TYPES
 from ruleie.rules.rulefile import LINTS, LintContext, check_rule_files, load_rule_files
 from ruleie.rules.spec import Example, FieldMapping, FieldSpec, LexiconSpec, SourceLocation, TypeSpec
 
@@ -59,7 +60,7 @@ def valid(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_valid_types_with_taxonomy_and_inherited_fields(valid):
-    assert list(valid.types) == ["Actor", "Country", "Event", "Strike"]
+    assert list(valid.types) == ["Actor", "Country", "Event", "Strike", *BUILTIN_TYPES]  # then the layer's
     assert valid.types["Actor"] == TypeSpec("Actor", kind="mention", doc="Anyone who acts.")
     # kind is inherited from the parent
     assert valid.types["Country"] == TypeSpec("Country", kind="mention", parents=("Actor",))
@@ -858,4 +859,4 @@ def test_include_depth_is_bounded(here: Path):
 def test_empty_sections_are_allowed(here: Path):
     write(here, "e.yaml", "ruleie: 1\ninclude:\nlexicons:\nvars:\ntypes:\nrules:\n  # all commented out\n")
     spec = load_rule_files("e.yaml")
-    assert (dict(spec.types), spec.rules, spec.files) == ({}, (), ("e.yaml",))
+    assert (dict(spec.types), spec.rules, spec.files) == (dict(BUILTIN_TYPES), (), ("e.yaml",))

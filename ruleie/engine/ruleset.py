@@ -18,11 +18,12 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 import attrs
 
-from ..language import matcher
+from ..language import corevm, matcher
 from ..language.compiler import Program, compile_program
 from ..text.document import DEFAULT_ANNOTATOR, Annotator, Document, Mention
-from ..errors import Diagnostic, RuleFileError
-from ..language.nodes import capture_names
+from ..text.linguistic import LAYER_MENTION_TYPES, layer_mentions
+from ..errors import Diagnostic, PatternError, RuleFileError
+from ..language.nodes import MentionRef, capture_names, walk
 from .records import RESERVED_FIELD_NAMES, FieldValue, Record, record_classes
 from .resolve import NameResolver
 from .ruleindex import RuleIndex
@@ -111,7 +112,11 @@ class RuleSet:
                 if f.name in RESERVED_FIELD_NAMES:
                     problems.append(_spec_problem(f"field name '{f.name}' of type {t.name} is reserved", t))
         for order, rule in enumerate(spec.rules):
-            program = compile_program(rule.node, lexicons=self._lexicon_entries, cache=cache, source=rule.pattern)
+            try:
+                program = compile_program(rule.node, lexicons=self._lexicon_entries, cache=cache, source=rule.pattern)
+            except PatternError as error:  # too large after unrolling: say where the rule is
+                problems.extend(_at_rule(d, rule) for d in error.diagnostics)
+                continue
             rtype = spec.types[rule.type]
             compiled.append(CompiledRule(rule, rtype, program, order, _mappings(rule, rtype)))
         if problems:
@@ -122,7 +127,13 @@ class RuleSet:
             for stage in sorted({r.spec.stage for r in compiled})
         )
         self._phrases = _phrase_tables(spec)
+        # Layer types some rule can match: named in a pattern itself or through a parent type.
+        referenced = {node.type for rule in spec.rules for node in walk(rule.node) if isinstance(node, MentionRef)}
+        self.layer_types: frozenset[str] = frozenset(
+            t for t in LAYER_MENTION_TYPES if referenced & self.ancestors.get(t, frozenset({t}))
+        )
         self.index = RuleIndex([r.program for r in self.rules], self._lexicon_entries)
+        self._core: Optional[tuple[Any, bytes, bytes]] = None  # _core_index: the index in the compiled core
 
     def __repr__(self) -> str:
         return f"<ruleie.RuleSet {len(self.rules)} rules, {len(self.record_classes)} record types>"
@@ -179,36 +190,26 @@ class RuleSet:
         """Records and the final mentions of one annotated document."""
         doc = cap_sentences(doc, self.max_sentence_tokens)
         deadline = None if self.time_budget is None else time.monotonic() + self.time_budget
-        mentions = list(doc.mentions) + self._lexicon_mentions(doc)
+        mentions = list(doc.mentions) + self._lexicon_mentions(doc)  # lexicon and layer mentions
         mentions = _settle_mentions(mentions, self.types)
         ctx = matcher.DocumentContext(doc.with_mentions(mentions), self.ancestors)
         candidates: list[Candidate] = []
         # Rules whose first token occurs in this document; mention-first rules join per stage.
-        token_hits = self.index.token_candidates(ctx)
-        for _stage, rules in self.stages:
+        token_hits = self._token_hits(ctx)
+        for number, (_stage, rules) in enumerate(self.stages):
             found: list[Mention] = []
-            hits = token_hits | self.index.mention_candidates({m.type for m in mentions}, self.ancestors)
-            for rule in _in_stage(rules, hits):
-                for lo, hi in self._sentences_to_scan(rule, ctx, doc):
-                    # Checked per sentence, so one rule over a long document cannot run far past it.
-                    if deadline is not None and time.monotonic() > deadline:
-                        raise DocumentTimeout(
-                            f"time budget of {self.time_budget:g} s exceeded (at rule {rule.name}, "
-                            f"{len(doc)} tokens)"
-                        )
-                    for raw in matcher.finditer(rule.program, ctx, lo, hi):
-                        if raw.end == raw.start:
-                            continue
-                        if rule.makes_mentions:
-                            found.append(self._mention(rule, raw, doc, (lo, hi)))
-                        else:
-                            candidates.append(Candidate(rule, raw, (lo, hi)))
+            matches, _ = self._run_stage(number, rules, token_hits, mentions, ctx, doc, deadline)
+            for rule, raw, sentence in matches:
+                if rule.makes_mentions:
+                    found.append(self._mention(rule, raw, doc, sentence))
+                else:
+                    candidates.append(Candidate(rule, raw, sentence))
             if found:
                 mentions = _settle_mentions(mentions + found, self.types)
                 mentions = _settle_mentions(mentions + _propagate(doc, mentions, self.types), self.types)
                 ctx = ctx.with_mentions(doc.with_mentions(mentions))
         final_doc = doc.with_mentions(mentions)
-        resolver = NameResolver(final_doc, self.ancestors)
+        resolver = NameResolver(final_doc, self.ancestors, self.spec.names)
         records = [self._record(c, final_doc, resolver) for c in candidates]
         return _settle_records(records, candidates, self.types, doc.text), tuple(mentions)
 
@@ -220,27 +221,92 @@ class RuleSet:
         ``@Type`` rules match here too. Sorted by start, end, then rule order.
         """
         doc = cap_sentences(doc, self.max_sentence_tokens)
-        mentions = _settle_mentions(list(doc.mentions) + self._lexicon_mentions(doc), self.types)
+        mentions = _settle_mentions(list(doc.mentions) + self._lexicon_mentions(doc), self.types)  # lexicon and layer mentions
         ctx = matcher.DocumentContext(doc.with_mentions(mentions), self.ancestors)
-        token_hits = self.index.token_candidates(ctx)
+        token_hits = self._token_hits(ctx)
         found: list[tuple[int, int, int]] = []
-        for _stage, rules in self.stages:
-            hits = token_hits | self.index.mention_candidates({m.type for m in mentions}, self.ancestors)
-            new_mentions: list[Mention] = []
-            for rule in _in_stage(rules, hits):
-                for lo, hi in self._sentences_to_scan(rule, ctx, doc):
-                    for s, e in matcher.all_spans(rule.program, ctx, lo, hi):
-                        found.append((s, e, rule.order))
-                    if rule.makes_mentions:
-                        for raw in matcher.finditer(rule.program, ctx, lo, hi):
-                            if raw.end > raw.start:
-                                new_mentions.append(self._mention(rule, raw, doc, (lo, hi)))
+        for number, (_stage, rules) in enumerate(self.stages):
+            matches, spans = self._run_stage(number, rules, token_hits, mentions, ctx, doc, None, all_spans=True)
+            found.extend(spans)
+            new_mentions = [self._mention(rule, raw, doc, sentence) for rule, raw, sentence in matches]
             if new_mentions:
                 mentions = _settle_mentions(mentions + new_mentions, self.types)
                 mentions = _settle_mentions(mentions + _propagate(doc, mentions, self.types), self.types)
                 ctx = ctx.with_mentions(doc.with_mentions(mentions))
         found.sort()
         return [(self.rules[order].name, s, e) for s, e, order in found]
+
+    def _token_hits(self, ctx: matcher.DocumentContext) -> Any:
+        """The rules whose first token occurs in the document (and what else they need):
+        the index's answer, asked once per document (mention-first rules join per stage)."""
+        if corevm.active():
+            return corevm.token_candidates(self._core_index(), ctx)
+        return self.index.token_candidates(ctx)
+
+    def _core_index(self) -> Any:
+        """The rule index and every rule's program in the compiled core (made on first use)."""
+        if self._core is None:
+            stage_of = [0] * len(self.rules)
+            for number, (_stage, rules) in enumerate(self.stages):
+                for rule in rules:
+                    stage_of[rule.order] = number
+            finditer = bytes([corevm.FINDITER] * len(self.rules))
+            all_spans = bytes(corevm.SPANS | (corevm.FINDITER if r.makes_mentions else 0) for r in self.rules)
+            self._core = (corevm.index([r.program for r in self.rules], self.index, stage_of), finditer, all_spans)
+        return self._core[0]
+
+    def _run_stage(
+        self,
+        number: int,
+        rules: Sequence[CompiledRule],
+        token_hits: Any,
+        mentions: Sequence[Mention],
+        ctx: matcher.DocumentContext,
+        doc: Document,
+        deadline: Optional[float],
+        all_spans: bool = False,
+    ) -> tuple[list[tuple[CompiledRule, matcher.RawMatch, tuple[int, int]]], list[tuple[int, int, int]]]:
+        """The matches of stage ``number`` (its ``rules``): its candidates (the token
+        candidates of the document, and its rules that begin with a mention of a type
+        among ``mentions``), each in the sentences it can match in.
+
+        Returns (matches, spans): every non-empty ``finditer`` match as (rule, match,
+        sentence) in rule, sentence and match order; with ``all_spans``, every span of
+        every rule as (start, end, rule order), and matches of mention rules only (as
+        ``match_all`` needs them). Raises DocumentTimeout past the deadline, which is
+        checked before each sentence, so one rule over a long document cannot run far past it.
+        """
+        if corevm.active():  # every candidate of the stage in one call to the compiled core
+            core_index, finditer, spans_too = self._core
+            raw, spans, timed_out = corevm.match_stage(
+                core_index, number, token_hits, ctx, doc.sentences, spans_too if all_spans else finditer,
+                deadline=deadline,
+            )
+            if timed_out >= 0:
+                raise self._timeout(self.rules[timed_out], doc)
+            found = [(self.rules[k], matcher.RawMatch(s, e, slots, history), (lo, hi))
+                     for k, lo, hi, s, e, slots, history in raw]
+            return found, [(s, e, k) for k, s, e in spans]
+        hits = token_hits | self.index.mention_candidates({m.type for m in mentions}, self.ancestors)
+        matches: list[tuple[CompiledRule, matcher.RawMatch, tuple[int, int]]] = []
+        all_found: list[tuple[int, int, int]] = []
+        for rule in _in_stage(rules, hits):
+            for lo, hi in self._sentences_to_scan(rule, ctx, doc):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise self._timeout(rule, doc)
+                if all_spans:
+                    all_found.extend((s, e, rule.order) for s, e in matcher.all_spans(rule.program, ctx, lo, hi))
+                    if not rule.makes_mentions:
+                        continue
+                for m in matcher.finditer(rule.program, ctx, lo, hi):
+                    if m.end > m.start:
+                        matches.append((rule, m, (lo, hi)))
+        return matches, all_found
+
+    def _timeout(self, rule: CompiledRule, doc: Document) -> DocumentTimeout:
+        return DocumentTimeout(
+            f"time budget of {self.time_budget:g} s exceeded (at rule {rule.name}, {len(doc)} tokens)"
+        )
 
     def _sentences_to_scan(
         self, rule: CompiledRule, ctx: matcher.DocumentContext, doc: Document
@@ -261,7 +327,9 @@ class RuleSet:
         return [doc.sentences[i] for i in sorted(numbers)]
 
     def _lexicon_mentions(self, doc: Document) -> list[Mention]:
-        found: list[Mention] = []
+        """Mentions made before the first stage: lexicon entries, and the layer's noun phrases
+        and entities when some rule refers to them (``@NP``, ``@PERSON``, or a parent of theirs)."""
+        found: list[Mention] = layer_mentions(doc, self.layer_types) if self.layer_types else []
         for (field, mention_type), (table, longest) in self._phrases.items():
             column = doc.column(field)
             if column is None:
@@ -403,6 +471,14 @@ def cap_sentences(doc: Document, limit: int) -> Document:
             s = cut
         pieces.append((s, e))
     return attrs.evolve(doc, sentences=tuple(pieces))
+
+
+def _at_rule(d: Diagnostic, rule: RuleSpec) -> Diagnostic:
+    """A compile error of a rule's pattern, placed at the pattern in its rule file."""
+    where = rule.pattern_location or rule.location
+    if where is None:
+        return d
+    return Diagnostic(f"rule '{rule.name}': {d.message}", d.severity, where.file, where.line, where.column, hint=d.hint)
 
 
 def _spec_problem(message: str, t: TypeSpec) -> Diagnostic:

@@ -10,7 +10,8 @@ import attrs
 from . import matcher
 from .compiler import Program, compile_program
 from ..text.document import DEFAULT_ANNOTATOR, Annotator, Document, Token
-from .nodes import Node, capture_names, unparse
+from ..text.linguistic import LAYER_MENTION_TYPES, layer_mentions
+from .nodes import MentionRef, Node, capture_names, unparse, walk
 from .parser import VarValue, parse_pattern
 
 Text = Union[str, Document]
@@ -42,6 +43,12 @@ class Pattern:
         self.groups = len(program.group_names)
         self._ancestors = ancestors or {}
         self._annotator = annotator or DEFAULT_ANNOTATOR
+        # Types of the linguistic layer the pattern can match (itself or through a parent):
+        # their mentions are added to a document that does not carry them already.
+        referenced = {x.type for x in walk(node) if isinstance(x, MentionRef)}
+        self._layer_types = frozenset(
+            t for t in LAYER_MENTION_TYPES if referenced & self._ancestors.get(t, frozenset({t}))
+        )
 
     def __repr__(self) -> str:
         return f"ruleie.compile({self.pattern!r})"
@@ -59,6 +66,11 @@ class Pattern:
         return self._annotator.annotate(text)
 
     def _context(self, doc: Document) -> matcher.DocumentContext:
+        if self._layer_types:
+            present = {m.type for m in doc.mentions}
+            wanted = frozenset(t for t in self._layer_types if t not in present)
+            if wanted:
+                doc = doc.with_mentions(tuple(doc.mentions) + tuple(layer_mentions(doc, wanted)))
         return matcher.DocumentContext(doc, self._ancestors)
 
     def finditer(self, text: Text) -> Iterator[Match]:

@@ -34,7 +34,9 @@ __all__ = [
     "SUPPORTED_VERSIONS",
     "TOP_KEYS",
     "TYPE_KEYS",
+    "NAMES_KEYS",
     "Collector",
+    "NamesDecl",
     "LexiconDecl",
     "RuleDecl",
     "TypeDecl",
@@ -47,7 +49,8 @@ SUPPORTED_VERSIONS = (1,)
 # Includes nested deeper than this are surely a generated mistake.
 MAX_INCLUDE_DEPTH = 64
 
-TOP_KEYS = ("ruleie", "include", "lexicons", "vars", "types", "rules", "doc")
+TOP_KEYS = ("ruleie", "include", "lexicons", "vars", "types", "names", "rules", "doc")
+NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "doc")
 LEXICON_KEYS = ("entries", "file", "field", "mention", "doc")
 TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "propagate", "doc")
 FIELD_KEYS = ("type", "doc")
@@ -105,6 +108,18 @@ class VarDecl:
 
 
 @attrs.define
+class NamesDecl:
+    """A ``names:`` section: what canonical-name resolution reads (``spec.NamesSpec``)."""
+
+    src: Source
+    node: YamlNode
+    types: list[tuple[str, YamlNode]] = attrs.Factory(list)
+    settings: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # name_capture, title_capture, pronoun_type
+    demonyms: dict[str, str] = attrs.Factory(dict)
+    pronouns: set[str] = attrs.Factory(set)
+
+
+@attrs.define
 class RuleDecl:
     src: Source
     node: MappingNode
@@ -138,6 +153,7 @@ class Collector:
         self.lexicons: dict[str, LexiconDecl] = {}
         self.vars: dict[str, VarDecl] = {}
         self.rules: list[RuleDecl] = []
+        self.names: list[NamesDecl] = []
         self.file_order: list[str] = []  # displays of files whose definitions are merged, in order
 
     # -- files -------------------------------------------------------------
@@ -218,6 +234,8 @@ class Collector:
             self.collect_vars(src, items["vars"][1])
         if "types" in items:
             self.collect_types(src, items["types"][1])
+        if "names" in items:
+            self.collect_names(src, items["names"][1])
         if "rules" in items:
             self.collect_rules(src, items["rules"][1])
         if "doc" in items:
@@ -346,6 +364,62 @@ class Collector:
             entry = " ".join(re.sub(r"(?:^|\s)#.*", "", line).split())
             if entry:
                 decl.entries.add(entry)
+
+    def collect_names(self, src: Source, node: YamlNode) -> None:
+        """``names:``: name types, the captures holding a name and its title, demonyms, pronouns."""
+        items = self.check.mapping(src, node, "names", NAMES_KEYS)
+        if items is None:
+            return
+        decl = NamesDecl(src, node)
+        self.names.append(decl)
+        if "types" in items:
+            decl.types = self.check.text_list(src, items["types"][1], "types")
+        for key in ("name_capture", "title_capture", "pronoun_type"):
+            if key in items:
+                text = self.check.name(src, items[key][1], key, NAME_RE, "a letter or _ then letters, digits, _ . -")
+                if text is not None:
+                    decl.settings[key] = (text, items[key][1])
+        if "pronouns" in items:
+            decl.pronouns = {text.lower() for text, _ in self.check.text_list(src, items["pronouns"][1], "pronouns")}
+        if "demonyms" in items:
+            self.demonym_table(src, items["demonyms"][1], decl)
+        if "doc" in items:
+            self.check.text(src, items["doc"][1], "doc", empty_ok=True)
+
+    def demonym_table(self, src: Source, node: YamlNode, decl: NamesDecl) -> None:
+        """Demonyms inline (``{Russian: Russia}``) or from a file of ``word<TAB>name`` lines (``{file: …}``)."""
+        items = self.check.mapping(src, node, "demonyms")
+        if items is None:
+            return
+        if set(items) == {"file"}:
+            text = self.check.text(src, items["file"][1], "file")
+            resolved = self.resolve_path(src, text, items["file"][1], "demonym file") if text is not None else None
+            if resolved is None:
+                return
+            path, display = resolved
+            real = os.path.realpath(path)
+            table = self.sources.get(real)
+            if table is None:
+                table = self.read(path, display, (src, items["file"][1]), "demonym file")
+                if table is None:
+                    return
+                self.sources[real] = table
+                self.file_order.append(table.display)
+            for number, line in enumerate(table.lines, 1):
+                line = line.rstrip("\r\n")
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                if "\t" not in line:
+                    self.check.add(Diagnostic("a demonym line is `word<TAB>name`", file=table.display, line=number, column=1))
+                    continue
+                word, named = (part.strip() for part in line.split("\t", 1))
+                if word and named:
+                    decl.demonyms.setdefault(word, named)
+            return
+        for word, (_key, value) in items.items():
+            named = self.check.text(src, value, f"demonym '{word}'")
+            if named is not None:
+                decl.demonyms.setdefault(word, named)
 
     def collect_vars(self, src: Source, node: YamlNode) -> None:
         items = self.check.mapping(src, node, "vars")

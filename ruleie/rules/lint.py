@@ -310,9 +310,13 @@ class _Satisfiability:
 
 
 def _producers(ctx: LintContext) -> list[tuple[str, int]]:
-    """(mention type, stage) of everything that makes mentions; lexicons run before stage 0."""
+    """(mention type, stage) of everything that makes mentions; lexicons and the linguistic
+    layer's types (NP, PERSON, …) come before stage 0."""
+    from .taxonomy import BUILTIN_TYPES
+
     spec = ctx.spec
     found: list[tuple[str, int]] = [(lx.mention, -1) for lx in spec.lexicons.values() if lx.mention]
+    found += [(name, -1) for name in BUILTIN_TYPES]
     # From the pattern sites, not spec.rules: a mention rule with an error elsewhere still counts.
     found += [
         (site.type, site.stage)
@@ -438,7 +442,7 @@ def token_fields_lint(fields: Iterable[str], annotator_name: str = "the default 
             close = difflib.get_close_matches(field, sorted(provided), n=1)
             if close:
                 return f"did you mean '{close[0]}'?"
-            return "fields such as tag, pos or entity need an annotator that provides them (e.g. spaCy)"
+            return "fields such as dep need an annotator that provides them (e.g. spaCy with a parser)"
 
         for site in ctx.sites:
             for expr in site.own_exprs():
@@ -463,7 +467,28 @@ def token_fields_lint(fields: Iterable[str], annotator_name: str = "the default 
 
 lint_unknown_token_fields = token_fields_lint(DEFAULT_ANNOTATOR.fields)
 
+def lint_programs_compile(ctx: LintContext) -> Iterator[Diagnostic]:
+    """Errors that appear only when a rule is compiled (a program too large after unrolling
+    repetitions), at the rule's pattern: `ruleie check` reports what `ruleie run` would."""
+    from ..errors import PatternError
+    from ..language.compiler import compile_program
+
+    lexicons = {name: lex.entries for name, lex in ctx.spec.lexicons.items()}
+    cache: dict = {}
+    for rule in ctx.spec.rules:
+        try:
+            compile_program(rule.node, lexicons=lexicons, cache=cache, source=rule.pattern)
+        except PatternError as error:
+            where = rule.pattern_location or rule.location
+            for d in error.diagnostics:
+                if where is None:
+                    yield d
+                else:
+                    yield ctx.at(where, f"rule '{rule.name}': {d.message}", severity="error", hint=d.hint)
+
+
 NEW_LINTS: tuple[Lint, ...] = (
+    lint_programs_compile,
     lint_unused_captures,
     lint_unfilled_fields,
     lint_empty_match,

@@ -18,7 +18,7 @@ import attrs
 from ..errors import Diagnostic
 from ..language import nodes as n
 from .spec import RuleSetSpec, RuleSpec, SourceLocation
-from .taxonomy import ancestor_map
+from .taxonomy import BUILTIN_TYPES, ancestor_map
 
 __all__ = [
     "LINTS",
@@ -177,6 +177,7 @@ def lint_mentions_before_stage(ctx: LintContext) -> Iterator[Diagnostic]:
     spec = ctx.spec
     ancestors = ancestor_map(spec.types)
     producers: list[tuple[str, int]] = [(lx.mention, -1) for lx in spec.lexicons.values() if lx.mention]
+    producers += [(name, -1) for name in BUILTIN_TYPES]  # the linguistic layer's, before stage 0
     producers += [
         (s.type, s.stage)
         for s in ctx.rule_sites()

@@ -31,7 +31,8 @@ from .checker import Checker
 from .declarations import FORMAT_VERSION, Collector
 from .lintbase import LINTS, Lint, LintContext, PatternSite
 from .rulespecs import resolve_rules
-from .spec import LexiconSpec, RuleSetSpec, RuleSpec, TypeSpec
+from .names import resolve_names
+from .spec import LexiconSpec, NamesSpec, RuleSetSpec, RuleSpec, TypeSpec
 from .taxonomy import resolve_lexicons, resolve_types
 from .variables import resolve_vars
 from .yamlpos import display_name
@@ -100,6 +101,7 @@ def _load(paths: list[str], *, lints: Optional[tuple[Lint, ...]]) -> tuple[RuleS
     rules: list[RuleSpec] = []
     var_sites: list[PatternSite] = []
     rule_sites: list[PatternSite] = []
+    names = NamesSpec()
     try:
         for path in paths:
             collected.load_rule_file(path, display_name(path), None)
@@ -109,6 +111,7 @@ def _load(paths: list[str], *, lints: Optional[tuple[Lint, ...]]) -> tuple[RuleS
         rules, rule_sites = resolve_rules(
             check, collected.rules, types, set(lexicons) | set(collected.lexicons), var_nodes
         )
+        names = resolve_names(check, collected.names, types)
     except RecursionError:
         # Only a pathological rule set gets here: includes, parents or variables
         # chained hundreds deep. Say so rather than show a traceback.
@@ -135,6 +138,7 @@ def _load(paths: list[str], *, lints: Optional[tuple[Lint, ...]]) -> tuple[RuleS
         rules=tuple(rules),
         files=files,
         digest=digest.hexdigest(),
+        names=names,
     )
     if lints is not None:
         sources = {s.display: s.text for s in collected.sources.values()}

@@ -120,6 +120,27 @@ class RuleSpec:
 
 
 @attrs.frozen
+class NamesSpec:
+    """What canonical-name resolution reads, as the rule files declare it (``names:``).
+
+    Nothing is built in: a rule set that declares no name types gets no canonical names.
+    ``types``: mention types (with their subtypes) whose text names an entity.
+    ``name_capture`` / ``title_capture``: captures of a name mention's rule that hold the
+    name proper and a title that the document attaches to it ("Russian President" →
+    "Vladimir Putin"). ``demonyms``: a word → the name it stands for ("Russian" → "Russia").
+    ``pronouns``: words that refer back to the nearest preceding name of ``pronoun_type``.
+    """
+
+    types: tuple[str, ...] = ()
+    name_capture: Optional[str] = None
+    title_capture: Optional[str] = None
+    demonyms: Mapping[str, str] = attrs.field(factory=dict)
+    pronouns: frozenset[str] = frozenset()
+    pronoun_type: Optional[str] = None
+    location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
 class RuleSetSpec:
     types: Mapping[str, TypeSpec]
     lexicons: Mapping[str, LexiconSpec]
@@ -128,3 +149,4 @@ class RuleSetSpec:
     files: tuple[str, ...] = ()
     # sha256 of every file's bytes, in load order: the key of the compiled-rule cache.
     digest: str = ""
+    names: NamesSpec = NamesSpec()

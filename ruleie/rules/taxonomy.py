@@ -15,16 +15,33 @@ from .checker import Checker, did_you_mean
 from .declarations import LexiconDecl, TypeDecl
 from .spec import FieldSpec, LexiconSpec, TypeSpec
 
-__all__ = ["ancestor_map", "resolve_lexicons", "resolve_types"]
+__all__ = ["BUILTIN_TYPES", "ancestor_map", "resolve_lexicons", "resolve_types"]
+
+
+# The mention types of ruleie's linguistic layer (text/linguistic.py) exist in every rule
+# set. A rule file may declare one again to place it in its own taxonomy
+# (`PERSON: {kind: mention, parent: Actor}`), and may use it as a parent.
+BUILTIN_TYPES: Mapping[str, TypeSpec] = {
+    "NP": TypeSpec("NP", kind="mention", doc="A base noun phrase, up to its head noun (the linguistic layer)."),
+    "PERSON": TypeSpec("PERSON", kind="mention", doc="A person's name (the linguistic layer)."),
+    "ORG": TypeSpec("ORG", kind="mention", doc="An organization's name (the linguistic layer)."),
+    "GPE": TypeSpec("GPE", kind="mention", doc="A country, city or state (the linguistic layer)."),
+    "LOC": TypeSpec("LOC", kind="mention", doc="Another named place (the linguistic layer)."),
+    "NORP": TypeSpec("NORP", kind="mention", doc="A nationality, religious or political group (the linguistic layer)."),
+}
 
 
 def resolve_types(check: Checker, decls: Mapping[str, TypeDecl]) -> dict[str, TypeSpec]:
-    """Every declared type as a ``TypeSpec``: parents checked (cycles reported once), kinds and fields inherited."""
+    """Every declared type as a ``TypeSpec``: parents checked (cycles reported once), kinds and fields
+    inherited; then the layer's built-in types that no file declared."""
     # Parents must exist; a cycle is reported once, at the type that closes it.
     for decl in decls.values():
         for parent, node in decl.parents:
-            if parent not in decls:
+            if parent not in decls and parent not in BUILTIN_TYPES:
                 check.error(decl.src, node, f"unknown parent type '{parent}'{did_you_mean(parent, decls)}")
+        if decl.name in BUILTIN_TYPES and decl.kind == "record":
+            check.error(decl.src, decl.kind_node or decl.node,
+                        f"'{decl.name}' is a mention type of the linguistic layer: declare it with `kind: mention`")
     in_cycle: set[str] = set()
     state: dict[str, int] = {}  # 1: being visited, 2: done
 
@@ -52,10 +69,12 @@ def resolve_types(check: Checker, decls: Mapping[str, TypeDecl]) -> dict[str, Ty
             return resolved[name]
         decl = decls[name]
         linked = [
-            (build(p), node) for p, node in decl.parents if p in decls and p not in in_cycle and name not in in_cycle
+            (build(p) if p in decls else BUILTIN_TYPES[p], node)
+            for p, node in decl.parents
+            if (p in decls or p in BUILTIN_TYPES) and p not in in_cycle and name not in in_cycle
         ]
         parents = [parent for parent, _ in linked]
-        kind = decl.kind or (parents[0].kind if parents else "record")
+        kind = decl.kind or (parents[0].kind if parents else "mention" if name in BUILTIN_TYPES else "record")
         for parent, node in linked:
             if parent.kind != kind:
                 check.error(
@@ -112,7 +131,8 @@ def resolve_types(check: Checker, decls: Mapping[str, TypeDecl]) -> dict[str, Ty
 
     for name in decls:
         build(name)
-    return {name: resolved[name] for name in decls}
+    declared = {name: resolved[name] for name in decls}
+    return {**declared, **{name: t for name, t in BUILTIN_TYPES.items() if name not in declared}}
 
 
 def resolve_lexicons(

@@ -34,10 +34,14 @@ __all__ = [
     "EnglishAnnotator",
     "DEFAULT_ANNOTATOR",
     "CORE_FIELDS",
+    "LAYER_FIELDS",
     "annotate",
+    "from_tokens",
 ]
 
 CORE_FIELDS: frozenset[str] = frozenset({"word", "lower", "lemma", "shape", "num"})
+# Fields of ruleie's own linguistic layer (text/linguistic.py), computed only when used.
+LAYER_FIELDS: frozenset[str] = frozenset({"pos", "tag", "entity", "np", "head"})
 
 
 @attrs.frozen
@@ -128,7 +132,7 @@ class Document:
     @property
     def fields(self) -> frozenset[str]:
         """Names of every field available: the core five and the annotator's extras."""
-        return CORE_FIELDS | frozenset(self.extra_fields)
+        return CORE_FIELDS | LAYER_FIELDS | frozenset(self.extra_fields)
 
     def column(self, field: str) -> Sequence[object] | None:
         """The values of ``field`` for every token, or None if nobody provides the field.
@@ -168,7 +172,7 @@ class Document:
 
     def _all_columns(self) -> dict[str, Sequence[object]]:
         columns: dict[str, Sequence[object]] = {}
-        for name in sorted(CORE_FIELDS):
+        for name in sorted(CORE_FIELDS | LAYER_FIELDS):
             columns[name] = self.column(name)  # type: ignore[assignment]
         columns.update(self.extra_fields)
         return columns
@@ -227,12 +231,31 @@ def _mapped(function: Callable[[str], object]) -> Callable[[Document], tuple[obj
     return make
 
 
+def _layer(name: str) -> Callable[[Document], tuple[object, ...]]:
+    """A column of the linguistic layer, imported (with numpy and the models) only when asked for."""
+
+    def make(doc: Document) -> tuple[object, ...]:
+        from . import linguistic
+
+        if name in ("pos", "tag"):
+            upos, xpos = linguistic.tag_columns(doc)
+            return upos if name == "pos" else xpos
+        return {"entity": linguistic.entity_column, "np": linguistic.np_column, "head": linguistic.head_column}[name](doc)
+
+    return make
+
+
 _COLUMN_MAKERS: dict[str, Callable[[Document], tuple[object, ...]]] = {
     "word": _words,
     "lower": _mapped(str.lower),
     "lemma": _mapped(lemmatize),
     "shape": _mapped(shape),
     "num": _mapped(number_value),
+    "pos": _layer("pos"),
+    "tag": _layer("tag"),
+    "entity": _layer("entity"),
+    "np": _layer("np"),
+    "head": _layer("head"),
 }
 
 
@@ -248,7 +271,7 @@ class Annotator(Protocol):
 class EnglishAnnotator:
     """The default annotator: rule-based English tokens and sentences, no dependencies."""
 
-    fields: frozenset[str] = CORE_FIELDS
+    fields: frozenset[str] = CORE_FIELDS | LAYER_FIELDS
 
     def annotate(self, text: str, doc_id: str = "") -> Document:
         """Tokenize and sentence-split ``text``; token fields are computed when first asked for."""
@@ -267,3 +290,41 @@ DEFAULT_ANNOTATOR = EnglishAnnotator()
 def annotate(text: str, doc_id: str = "") -> Document:
     """Annotate ``text`` with the default English annotator."""
     return DEFAULT_ANNOTATOR.annotate(text, doc_id)
+
+
+def from_tokens(sentences: Iterable[Sequence[str]], doc_id: str = "") -> Document:
+    r"""A Document from sentences that are already tokens (CoNLL-U, another tokenizer's output).
+
+    Nothing is re-tokenized: the text is the tokens joined by spaces, one sentence a
+    line, and every token and sentence is kept as given.
+
+    >>> doc = from_tokens([["Kyiv", "burns", "."], ["Quiet", "."]])
+    >>> doc.text, doc.sentences, doc.column("word")[3]
+    ('Kyiv burns .\nQuiet .', ((0, 3), (3, 5)), 'Quiet')
+    """
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    ranges: list[tuple[int, int]] = []
+    offset = 0
+    for sentence in sentences:
+        words = [str(w) for w in sentence]
+        for w in words:
+            if not w or any(c.isspace() for c in w):
+                raise ValueError(f"a token must be non-empty and hold no whitespace: {w!r}")
+        if not words:
+            continue
+        if parts:
+            parts.append("\n")
+            offset += 1
+        first = len(starts)
+        for k, w in enumerate(words):
+            if k:
+                parts.append(" ")
+                offset += 1
+            starts.append(offset)
+            offset += len(w)
+            ends.append(offset)
+            parts.append(w)
+        ranges.append((first, len(starts)))
+    return Document(doc_id, "".join(parts), starts, ends, ranges)

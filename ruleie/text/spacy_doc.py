@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence
 
-from .document import CORE_FIELDS, Document, Mention
+from .document import CORE_FIELDS, LAYER_FIELDS, Document, Mention
 from .lemmatizer import lemmatize
 from .tokenizer import split_sentences
 
@@ -110,7 +110,8 @@ class SpacyAnnotator:
                 provided.update({"tag", "pos", "lemma"})
         if not lemmas:
             provided.discard("lemma")
-        self.fields: frozenset[str] = CORE_FIELDS | frozenset(provided)
+        # ruleie's own layer fills in what the pipeline does not provide.
+        self.fields: frozenset[str] = CORE_FIELDS | LAYER_FIELDS | frozenset(provided)
 
     def annotate(self, text: str, doc_id: str = "") -> Document:
         if not isinstance(text, str):

@@ -387,7 +387,8 @@ class _Explainer:
             MentionInfo(m.type, m.start, m.end, self.text(m.start, m.end), m.rule, stage_of.get((m.type, m.start, m.end), -2))
             for m in mentions
         )
-        fields = ("word", "lower", "lemma", "shape", "num") + tuple(sorted(doc.extra_fields))
+        # The core fields, the linguistic layer's (np: B/I in a noun phrase), then an annotator's own.
+        fields = ("word", "lower", "lemma", "shape", "num", "pos", "tag", "np", "entity") + tuple(sorted(doc.extra_fields))
         pattern = label if adhoc is not None else None
         return Explanation(doc, label, tuple(dict.fromkeys(fields)), infos, tuple(sentences), pattern)
 

@@ -84,14 +84,16 @@ def test_nested_counted_repetitions_fail_fast_on_program_size(here: Path):
     assert "Traceback" not in err
 
 
-@pytest.mark.xfail(strict=False, reason="program size is checked when the engine compiles rules (engine.RuleSet), "
-                   "which reports it as <pattern>:1:1; the loader or the engine should place it in the rule file")
 def test_program_size_errors_name_the_rule_file_and_line(here: Path):
     (here / "big.yaml").write_text(HEAD + "'((a{1000}){1000}){1000}'\n", encoding="utf-8")
     with pytest.raises(RuleieError) as caught:
         ruleie.load_rules("big.yaml")
     assert (caught.value.diagnostic.file, caught.value.diagnostic.line) == ("big.yaml", 6)
-    assert any(d.severity == "error" for d in check_rules("big.yaml"))
+    [error] = [d for d in check_rules("big.yaml") if d.severity == "error"]
+    assert (error.file, error.line, error.column) == ("big.yaml", 6, 15)  # the first character of the pattern
+    assert "rule 'r': pattern too large" in error.message
+    code, out, err = run("check", "big.yaml")
+    assert code == 2 and "big.yaml:6:15: error: rule 'r': pattern too large" in err + out
 
 
 def test_catastrophic_regex_in_a_variable_is_an_error_at_its_place(here: Path):

@@ -1,0 +1,66 @@
+"""What the linguistic layer costs: annotating the corpus with and without it, side by side.
+
+    python benchmarks/bench_annotate.py [--limit N] [--repeat R]
+
+Baseline: tokens, sentences and lemmas (what every rule set pays). Layer: the same plus
+parts of speech, noun phrases and entities (what a rule set that uses `pos`, `tag`, `@NP`
+or an entity type pays). Both run in this process over the same documents, alternating,
+R times each (best time kept: the machine is shared); models are loaded and warmed on a
+few documents first, since a long run loads them once. The target is a ratio <= 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from common import corpus_docs
+
+from ruleie.text.document import annotate
+from ruleie.text.linguistic import entity_spans, noun_phrase_spans
+
+
+def baseline(texts: list[str]) -> int:
+    tokens = 0
+    for text in texts:
+        doc = annotate(text)
+        doc.column("lemma")
+        tokens += len(doc)
+    return tokens
+
+
+def layer(texts: list[str]) -> int:
+    tokens = 0
+    for text in texts:
+        doc = annotate(text)
+        doc.column("lemma")
+        doc.column("pos")
+        doc.column("tag")
+        noun_phrase_spans(doc)
+        entity_spans(doc)
+        tokens += len(doc)
+    return tokens
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="first N documents (default: all)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    texts = [d["text"] for d in corpus_docs(args.limit)]
+    layer(texts[:20])  # load the models
+    best = {"baseline": float("inf"), "layer": float("inf")}
+    tokens = 0
+    for _ in range(args.repeat):
+        for name, run in (("baseline", baseline), ("layer", layer)):
+            start = time.perf_counter()
+            tokens = run(texts)
+            best[name] = min(best[name], time.perf_counter() - start)
+    print(f"{len(texts)} documents, {tokens:,} tokens")
+    for name, seconds in best.items():
+        print(f"  {name:<9} {seconds:6.2f} s  {tokens / seconds / 1e6:.2f} M tokens/s")
+    print(f"  cost ratio (layer / baseline): {best['layer'] / best['baseline']:.2f}  (target <= 2)")
+
+
+if __name__ == "__main__":
+    main()

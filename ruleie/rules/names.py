@@ -1,0 +1,61 @@
+"""The ``names:`` sections resolved: one ``NamesSpec`` for canonical-name resolution.
+
+Several files may each say something about names (a pack's types file, a user's own
+file): the name types add up, demonyms and pronouns merge, and a capture or type
+setting may be given once (or the same way again). Every type named must be a
+declared (or built-in) mention type.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from .checker import Checker, did_you_mean
+from .declarations import NamesDecl
+from .spec import NamesSpec, TypeSpec
+
+__all__ = ["resolve_names"]
+
+
+def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str, TypeSpec]) -> NamesSpec:
+    if not decls:
+        return NamesSpec()
+    name_types: list[str] = []
+    settings: dict[str, str] = {}
+    demonyms: dict[str, str] = {}
+    pronouns: set[str] = set()
+    for decl in decls:
+        for name, node in decl.types:
+            if _mention_type(check, decl, name, node, types) and name not in name_types:
+                name_types.append(name)
+        for key, (value, node) in decl.settings.items():
+            if key == "pronoun_type" and not _mention_type(check, decl, value, node, types):
+                continue
+            if settings.setdefault(key, value) != value:
+                check.error(decl.src, node, f"names: {key} is '{settings[key]}' in an earlier file and '{value}' here")
+        for word, named in decl.demonyms.items():
+            demonyms.setdefault(word, named)
+        pronouns |= decl.pronouns
+    if pronouns and "pronoun_type" not in settings:
+        first = next(d for d in decls if d.pronouns)
+        check.error(first.src, first.node, "names: `pronouns:` need a `pronoun_type:` (the type of name they refer back to)")
+    return NamesSpec(
+        types=tuple(name_types),
+        name_capture=settings.get("name_capture"),
+        title_capture=settings.get("title_capture"),
+        demonyms=demonyms,
+        pronouns=frozenset(pronouns),
+        pronoun_type=settings.get("pronoun_type"),
+        location=decls[0].src.location(decls[0].node.start_mark.index),
+    )
+
+
+def _mention_type(check: Checker, decl: NamesDecl, name: str, node, types: Mapping[str, TypeSpec]) -> bool:
+    spec = types.get(name)
+    if spec is None:
+        check.error(decl.src, node, f"names: unknown type '{name}'{did_you_mean(name, types)}")
+        return False
+    if spec.kind != "mention":
+        check.error(decl.src, node, f"names: '{name}' is a record type; names are mentions")
+        return False
+    return True

@@ -1,0 +1,114 @@
+"""Base noun phrases: determiner, numbers, adjectives, compounds and possessives up to the head noun.
+
+>>> words = "The Iraqi prime minister 's chief adviser met Syrian President Bashar Assad .".split()
+>>> upos = "DET ADJ ADJ NOUN PART ADJ NOUN VERB ADJ PROPN PROPN PROPN PUNCT".split()
+>>> xpos = "DT JJ JJ NN POS JJ NN VBD JJ NNP NNP NNP .".split()
+>>> [" ".join(words[s:e]) for s, e, _ in noun_phrases(words, upos, xpos, [(0, 13)])]
+["The Iraqi prime minister 's chief adviser", 'Syrian President Bashar Assad']
+
+A phrase is ``(start, end, head)``: token indices into the document's columns,
+``end`` exclusive, ``head`` the index of its head token. What counts as a base
+noun phrase (and the treebank it was learnt from) is in ``models/chunker/README.md``:
+heads are nouns, proper nouns, pronouns and numbers used as nouns; a phrase takes
+their left modifiers and, for names, the rest of the name.
+
+The labeller is a linear IOB classifier (``ruleie.text.linear``) over the XPOS tags
+of a five-token window, tag pairs and frequent words, run over the whole document
+in a few array operations.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .linear import XPOS_TAGS, Engine, LinearModel, Scored
+
+__all__ = ["NounPhrase", "Chunker", "default_chunker", "noun_phrases", "featurize", "phrases_from"]
+
+NounPhrase = tuple[int, int, int]  # (start, end exclusive, head)
+
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "chunker" / "chunker.npz"
+LABELS = ("O", "B", "I")
+# Tags that can head a phrase; the head is the last of them in the phrase (else its last token).
+_NOMINAL = np.asarray([t in {"NN", "NNS", "NNP", "NNPS", "PRP", "CD", "EX", "WP", "DT", "FW", "ADD", "SYM", "$"}
+                       for t in XPOS_TAGS])
+
+
+# Whether (previous label, label) starts a phrase, indexed by previous * 3 + label.
+_STARTS = np.asarray([False, True, True,  # after O: B and (repaired) I start
+                      False, True, False,  # after B: B starts, I goes on
+                      False, True, False])  # after I: the same
+
+
+def _shape(word: str) -> str:
+    """A coarse word shape: 'Xx', 'x', 'X', 'd', 'Xx-x', '.' and so on (runs collapsed)."""
+    out = []
+    for ch in word[:12]:
+        c = "X" if ch.isupper() else "x" if ch.isalpha() else "d" if ch.isdigit() else ch
+        if not out or out[-1] != c:
+            out.append(c)
+    return "".join(out)
+
+
+def featurize(word: str) -> list[str]:
+    """Features of a word type for the chunker (the model keeps those it learnt weights for)."""
+    lower = word.lower()
+    return ["w=" + lower, "s=" + _shape(word), "x3=" + lower[-3:]]
+
+
+def load_model(path: Path = MODEL_PATH) -> LinearModel:
+    return LinearModel(path, featurize)
+
+
+def phrases_from(scored: Scored, columns: slice) -> tuple[NounPhrase, ...]:
+    """Spans from the chunker's scores (``columns`` of the engine's score matrix)."""
+    # One O more at either end, so that every token's neighbours are plain slices. The
+    # engine never puts I first in a sentence, so spans cannot run across sentences.
+    framed = np.zeros(len(scored.tags) + 2, dtype=np.int64)
+    framed[1:-1] = scored.scores[:, columns].argmax(axis=1)
+    prev, cur, nxt = framed[:-2], framed[1:-1], framed[2:]
+    # A phrase starts at B, or at an I after O (the classifier decides each token alone;
+    # this repairs the rare ill-formed sequence), and ends where no I follows.
+    starts = np.flatnonzero(_STARTS[prev * 3 + cur])
+    if not len(starts):
+        return ()
+    ends = np.flatnonzero((cur != 0) & (nxt != 2))
+    # Head: the last nominal token of the phrase, else its last token.
+    nominal = np.where(_NOMINAL[scored.tags], np.arange(len(cur)), -1)
+    heads = np.maximum.accumulate(nominal)[ends]
+    heads = np.where(heads >= starts, heads, ends)
+    if scored.identity:
+        return tuple(zip(starts.tolist(), (ends + 1).tolist(), heads.tolist()))
+    token = scored.token_index
+    return tuple(sorted(zip(token[starts].tolist(), (token[ends] + 1).tolist(), token[heads].tolist())))
+
+
+class Chunker:
+    """Noun phrases from a chunker model; shares the engine (and its caches) when given one."""
+
+    def __init__(self, path: Path = MODEL_PATH, engine: Engine | None = None, slot: int = 0) -> None:
+        self.engine = engine if engine is not None else Engine([load_model(path)])
+        self.slot = slot
+
+    def __call__(self, words: Sequence[str], upos: Sequence[str], xpos: Sequence[str],
+                 sentences: Sequence[tuple[int, int]]) -> tuple[NounPhrase, ...]:
+        if not len(words) or not sentences:
+            return ()
+        return phrases_from(self.engine.run(words, xpos, sentences), self.engine.columns[self.slot])
+
+
+@lru_cache(maxsize=1)
+def default_chunker() -> Chunker:
+    from .layer import default_engine
+
+    return Chunker(engine=default_engine(), slot=0)
+
+
+def noun_phrases(words: Sequence[str], upos: Sequence[str], xpos: Sequence[str],
+                 sentences: Sequence[tuple[int, int]]) -> tuple[NounPhrase, ...]:
+    """Base noun phrases of a document: ``(start, end, head)`` token indices, in text order."""
+    return default_chunker()(words, upos, xpos, sentences)

@@ -1,0 +1,362 @@
+"""Named entities: PERSON, ORG, GPE (countries, cities, states), LOC (other places), NORP.
+
+>>> words = "Syrian President Bashar Assad met Iraqi officials in Damascus .".split()
+>>> upos = "ADJ PROPN PROPN PROPN VERB ADJ NOUN ADP PROPN PUNCT".split()
+>>> xpos = "JJ NNP NNP NNP VBD JJ NNS IN NNP .".split()
+>>> [(" ".join(words[s:e]), label) for s, e, label in entities(words, upos, xpos, [(0, 10)], ())]
+[('Syrian', 'NORP'), ('Bashar Assad', 'PERSON'), ('Iraqi', 'NORP'), ('Damascus', 'GPE')]
+
+Two stages:
+
+1. A linear BIO classifier (``ruleie.text.linear``) finds person, organisation and
+   location names. It was trained on Universal NER's English-EWT dev data (web
+   text; CC BY-SA 4.0, see ``models/entities/README.md``) with word, shape, tag
+   and gazetteer features (``ruleie.text.gazetteer``), so it works from
+   capitalisation and context as much as from the lists.
+2. Rules on the few spans found: a location the gazetteer knows as a country,
+   state or city becomes GPE; nationality and group words ("Iraqi", "Shiite",
+   "Democrats") become NORP; a title or nationality word the model took into a
+   person's name ("President", "Syrian") is cut off.
+
+Spans are ``(start, end exclusive, label)`` token indices into the document's
+columns, in text order, never overlapping, never crossing a sentence boundary.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .gazetteer import GPE_CATEGORIES, Gazetteer, default_gazetteer
+from .linear import XPOS_TAGS, Engine, LinearModel, Scored, viterbi_segments
+
+__all__ = ["Entity", "EntityRecognizer", "default_recognizer", "entities", "featurize", "LABELS"]
+
+Entity = tuple[int, int, str]  # (start, end exclusive, label)
+
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "entities" / "entities.npz"
+LABELS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
+_NORP_CATEGORIES = ("demonym", "group")
+# Never part of a name, cut from the edges of every span: dates, addresses, digits.
+_NOT_NAMES = frozenset(
+    "january february march april june july august september october november december jan feb mar apr "
+    "jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues "
+    "wed thu thur thurs fri sat sun today tomorrow yesterday".split())
+# Joining words inside a name built on an organisation or place word ("Ministry of Defense").
+_CONNECTORS = frozenset({"of", "for", "and", "&", "on", "de", "du", "des", "la", "al"})
+# Tags of the capitalised words such a name is made of.
+_NAME_TAGS = np.asarray([t in {"NNP", "NNPS", "NN", "NNS", "JJ", "CD", "<UNK>"} for t in XPOS_TAGS])
+# Tags cut from the edges of a span ("Tehran 's", "Mary John ,", "Bruce Garcey at").
+_EDGE_TAGS = np.asarray([t in {"POS", ",", ".", ":", "``", "''", "-LRB-", "-RRB-", "IN", "CC", "TO", "HYPH", "NFP",
+                               "RB", "VBZ", "VBD", "VBP", "MD", "PRP", "WDT", "WP", "UH", "ADD", "CD", "SYM"}
+                         for t in XPOS_TAGS])
+_EDGE_TAGS_LIST: list[bool] = _EDGE_TAGS.tolist()
+_PROPER_TAGS_LIST: list[bool] = [t in {"NNP", "NNPS"} for t in XPOS_TAGS]
+_STRIP_FROM_PERSON = ("demonym", "title")
+
+
+def _case(word: str) -> str:
+    if word[:1].isupper():
+        return "upper" if word.isupper() and len(word) > 1 else "title"
+    if word[:1].islower():
+        return "lower"
+    return "digit" if word[:1].isdigit() else "other"
+
+
+def _shape(word: str) -> str:
+    out = []
+    for ch in word[:12]:
+        c = "X" if ch.isupper() else "x" if ch.isalpha() else "d" if ch.isdigit() else ch
+        if not out or out[-1] != c:
+            out.append(c)
+    return "".join(out)
+
+
+def featurize(word: str, gazetteer: Gazetteer | None = None) -> list[str]:
+    """Features of a word type (the model keeps those it learnt weights for)."""
+    gazetteer = gazetteer or default_gazetteer()
+    lower = word.lower()
+    case = _case(word)
+    feats = ["w=" + lower, "s=" + _shape(word), "c=" + case, "p3=" + lower[:3], "x3=" + lower[-3:]]
+    for category in gazetteer.categories(word):
+        feats.append("g=" + category)
+        feats.append(f"g={category}|{case}")
+    return feats
+
+
+def load_model(path: Path = MODEL_PATH, gazetteer: Gazetteer | None = None) -> LinearModel:
+    gaz = gazetteer or default_gazetteer()
+    return LinearModel(path, lambda word: featurize(word, gaz))
+
+
+class EntityRecognizer:
+    """Entities from an entity model; shares the engine (and its caches) when given one."""
+
+    def __init__(self, path: Path = MODEL_PATH, gazetteer: Gazetteer | None = None,
+                 engine: Engine | None = None, slot: int = 0) -> None:
+        self.gazetteer = gazetteer or default_gazetteer()
+        self.engine = engine if engine is not None else Engine([load_model(path, self.gazetteer)])
+        self.slot = slot
+        with np.load(path if engine is None else MODEL_PATH, allow_pickle=False) as data:
+            self.margin, o_bias = float(data["decoding"][0]), float(data["decoding"][1])
+            self.transitions = data["transitions"].astype(np.float32)
+        # Subtracted from the O score: the trade of precision for recall chosen by cross-validation.
+        self.o_bias = np.asarray([o_bias] + [0.0] * (len(LABELS) - 1), dtype=np.float32)
+        # Per word type, aligned with the engine's type ids and grown as types appear.
+        self._flags = np.zeros(0, dtype=np.int16)
+
+    def _type_flags(self) -> np.ndarray:
+        """Flags per type id: 1 NORP word, 2 cut from the front of a person's name, 4 a GPE name,
+        8 never part of a name (a date word, an address, digits), 16 capitalised organisation
+        word ("Ministry", "Party"), 32 capitalised place word ("River"), 64 capitalised,
+        128 capitalised title ("President", "Mr.")."""
+        words = self.engine.words
+        have = len(self._flags)
+        if have > len(words):  # the engine's cache of new types started over
+            self._flags, have = self._flags[:len(words)], len(words)
+        if have < len(words):
+            flags = []
+            for w in words[have:]:
+                cats = self.gazetteer.categories(w) if w[:1].isupper() else ()
+                not_name = (w.lower() in _NOT_NAMES or "@" in w or "://" in w or w.startswith("www.")
+                            or not any(ch.isalpha() for ch in w))
+                flags.append((1 if any(c in _NORP_CATEGORIES for c in cats) else 0)
+                             | (2 if any(c in _STRIP_FROM_PERSON for c in cats) else 0)
+                             | (4 if any(c in GPE_CATEGORIES for c in cats) else 0)
+                             | (8 if not_name else 0)
+                             | (16 if "orgword" in cats else 0)
+                             | (32 if "locword" in cats else 0)
+                             | (64 if w[:1].isupper() else 0)
+                             | (128 if "title" in cats else 0))
+            self._flags = np.concatenate([self._flags, np.asarray(flags, dtype=np.int16)])
+        return self._flags
+
+    def __call__(self, words: Sequence[str], upos: Sequence[str], xpos: Sequence[str],
+                 sentences: Sequence[tuple[int, int]],
+                 noun_phrases: Sequence[tuple[int, int, int]] = (), *,
+                 documents: Sequence[int] = (0,)) -> tuple[Entity, ...]:
+        """Entities of a document; ``documents`` (first tokens, ascending) when several
+        documents are glued into one call, so that no evidence crosses from one to another."""
+        if not len(words) or not sentences:
+            return ()
+        return self._finish(words, self.engine.run(words, xpos, sentences), documents)
+
+    def _finish(self, words: Sequence[str], scored: Scored, documents: Sequence[int] = (0,)) -> tuple[Entity, ...]:
+        scores = scored.scores[:, self.engine.columns[self.slot]]
+        if self.o_bias[0]:
+            scores = scores - self.o_bias
+        # Viterbi over the label transitions, but only where it can matter: runs of tokens
+        # with some B-/I- label within ``margin`` of O (the rest is O for sure; a run is
+        # decoded as if O stood on either side, and never crosses a sentence start). Runs
+        # are short and few, so the rest is plain Python over their tokens.
+        possible = np.zeros(len(scored.tags) + 1, dtype=bool)
+        possible[:-1] = scores[:, 1:].max(axis=1) > scores[:, 0] - self.margin
+        before = np.concatenate(([False], possible[:-2]))
+        run_starts = np.flatnonzero(possible[:-1] & (~before | scored.first))
+        flags = self._type_flags()[scored.types]
+        special = np.flatnonzero(flags & 177).tolist()  # NORP, organisation, place and title words
+        if not len(run_starts) and not special:
+            return ()
+        token = None if scored.identity else scored.token_index.tolist()
+        out: list[Entity] = []
+        if len(run_starts):
+            # A run goes on while tokens are possible and no sentence starts.
+            run_ends = np.flatnonzero(possible[:-1] & ~(possible[1:] & ~np.append(scored.first[1:], True))) + 1
+            starts_list = run_starts.tolist()
+            lengths = (run_ends - run_starts).tolist()
+            rows = [r for a, n in zip(starts_list, lengths) for r in range(a, a + n)]
+            labels = viterbi_segments(scores[rows], lengths, self.transitions, self.transitions[0],
+                                      self.transitions[:, 0])
+            run_flags = flags[rows].tolist()
+            edge = _EDGE_TAGS_LIST
+            cut = [bool(f & 8) or edge[t] for f, t in zip(run_flags, scored.tags[rows].tolist())]
+            k = 0
+            for first, seq in zip(starts_list, labels):
+                if any(seq):
+                    self._spans(words, first, seq, cut[k:k + len(seq)], run_flags[k:k + len(seq)], token, out)
+                k += len(seq)
+        if special:
+            norp = [r for r in special if flags[r] & 1]
+            kind_words = [r for r in special if flags[r] & 48]
+            titles = [r for r in special if flags[r] & 128]
+            if kind_words:
+                out = self._named_by_kind_word(words, scored, flags, kind_words, out)
+            if titles:
+                out = self._titled_persons(scored, flags, titles, out)
+            if norp:  # nationality and group words outside the entities found
+                inside = {i for a, b, _ in out for i in range(a, b)}
+                for row in norp:
+                    a = row if token is None else token[row]
+                    if a not in inside:
+                        out.append((a, a + 1, "NORP"))
+        if any(label == "PERSON" for _, _, label in out):
+            if len(documents) == 1:
+                out = self._surnames(words, scored, out, 0, len(words))
+            else:  # glued documents: each on its own
+                out.sort()
+                firsts = [a for a, _, _ in out]
+                bounds = list(documents) + [len(words)]
+                parts = []
+                for lo, hi in zip(bounds, bounds[1:]):
+                    mine = out[bisect_left(firsts, lo):bisect_left(firsts, hi)]
+                    if any(label == "PERSON" for _, _, label in mine):
+                        mine = self._surnames(words, scored, mine, lo, hi)
+                    parts += mine
+                out = parts
+        if len(out) > 1:
+            out.sort()
+        return tuple(out)
+
+    def _spans(self, words: Sequence[str], first: int, seq: list[int], cut: list[bool], flags: list[int],
+               token: list[int] | None, out: list[Entity]) -> None:
+        """Entities of one decoded run (``first`` its first row) appended to ``out``."""
+        n = len(seq)
+        i = 0
+        while i < n:
+            label = seq[i]
+            if not label:
+                i += 1
+                continue
+            kind = (label + 1) // 2  # 1 PER, 2 ORG, 3 LOC; B- labels are odd, I- even
+            j = i + 1
+            while j < n and seq[j] and not seq[j] % 2 and (seq[j] + 1) // 2 == kind:
+                j += 1
+            start, end = i, j
+            i = j
+            while start < end and cut[start]:  # trim what cannot begin or end a name
+                start += 1
+            while end > start and cut[end - 1]:
+                end -= 1
+            if kind == 1:  # "Syrian President Bashar Assad": the name starts after those words
+                while end - start > 1 and flags[start] & 2:
+                    start += 1
+            if end <= start:
+                continue
+            a = first + start if token is None else token[first + start]
+            b = a + end - start
+            if end - start == 1 and flags[start] & 1:
+                out.append((a, b, "NORP"))
+            elif kind == 1:
+                out.append((a, b, "PERSON"))
+            elif kind == 3:
+                gpe = flags[start] & 4 if end - start == 1 else self.gazetteer.is_gpe(words[a:b])
+                out.append((a, b, "GPE" if gpe else "LOC"))
+            else:
+                out.append((a, b, "ORG"))
+
+    def _surnames(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
+        """Once "Bashar Assad" (or "Mr. Assad") is a person, so is "Assad" elsewhere in the document.
+
+        A later "Assad" the model took for an organisation or a place becomes a person,
+        and one it missed is added (if capitalised and outside every other entity).
+        """
+        surnames = {words[b - 1] for a, b, label in out
+                    if label == "PERSON" and (b - a > 1 or (a > lo and self._is_title(words[a - 1])))}
+        surnames = {w for w in surnames if w[:1].isupper() and len(w) > 1}
+        if not surnames:
+            return out
+        relabelled = [(a, b, "PERSON") if b - a == 1 and words[a] in surnames and label in ("ORG", "GPE", "LOC")
+                      else (a, b, label) for a, b, label in out]
+        index = self.engine.index
+        ids = np.asarray([index[w] for w in surnames if w in index])
+        # Rows to search: the document's own when rows are tokens (the usual case).
+        offset, types = (lo, scored.types[lo:hi]) if scored.identity else (0, scored.types)
+        rows = (np.flatnonzero((types[:, None] == ids[None, :]).any(axis=1)) + offset).tolist()
+        token = None if scored.identity else scored.token_index
+        covered = {k for a, b, _ in relabelled for k in range(a, b)}
+        for row in rows:
+            a = row if token is None else int(token[row])
+            if lo <= a < hi and a not in covered:
+                relabelled.append((a, a + 1, "PERSON"))
+        return relabelled
+
+    def _is_title(self, word: str) -> bool:
+        return word[:1].isupper() and "title" in self.gazetteer.categories(word)
+
+    def _titled_persons(self, scored: Scored, flags: np.ndarray, titles: list[int], out: list[Entity]) -> list[Entity]:
+        """The proper nouns right after a title are a person: "President Bush", "Mr. Assad".
+
+        Overrides what the model made of them (not organisation names: "President
+        Bush administration" would be a stretch, so only when it found no ORG there).
+        """
+        token = scored.token_index if not scored.identity else None
+        proper = _PROPER_TAGS_LIST
+        tags = scored.tags
+        first = scored.first
+        n = len(tags)
+        covering = {k: x for x in out for k in range(x[0], x[1])}
+        for t in titles:
+            a = t + 1
+            if a >= n or first[a] or flags[a] & 128 or not proper[tags[a]] or not flags[a] & 64:
+                continue
+            b = a + 1
+            while b < n and not first[b] and proper[tags[b]] and flags[b] & 64 and not flags[b] & 136:
+                b += 1
+            ta = a if token is None else int(token[a])
+            tb = ta + (b - a)
+            hit = covering.get(ta)
+            if hit is not None and (hit[2] in ("ORG", "PERSON") or hit[0] < ta):
+                continue
+            out = [x for x in out if not (x[0] < tb and ta < x[1])] + [(ta, tb, "PERSON")]
+            covering = {k: x for x in out for k in range(x[0], x[1])}
+        return out
+
+    def _named_by_kind_word(self, words: Sequence[str], scored: Scored, flags: np.ndarray,
+                            rows: list[int], out: list[Entity]) -> list[Entity]:
+        """Names built on an organisation or place word win over the model's spans.
+
+        "the Interior Ministry", "Ministry of Defense", "the Democratic Party",
+        "Tigris River": a run of capitalised name words (joined by "of", "and" ...)
+        around a capitalised organisation word is an ORG, around a place word a LOC.
+        """
+        token = scored.token_index if not scored.identity else None
+        name = ((flags & 64) != 0) & _NAME_TAGS[scored.tags] & ((flags & 8) == 0)
+        first = scored.first
+        n = len(name)
+
+        def word(row: int) -> str:
+            return words[row if token is None else int(token[row])]
+
+        found: list[tuple[int, int, str]] = []
+        for k in rows:
+            if not name[k] or (found and k < found[-1][1]):
+                continue
+            left = k
+            while left > 0 and not first[left] and name[left - 1]:
+                left -= 1
+            right = k + 1
+            while right < n and not first[right]:
+                if name[right]:
+                    right += 1
+                elif (right + 1 < n and not first[right + 1] and name[right + 1]
+                      and word(right).lower() in _CONNECTORS):
+                    right += 2
+                else:
+                    break
+            if right - left >= 2:
+                found.append((left, right, "ORG" if flags[k] & 16 else "LOC"))
+        if not found:
+            return out
+        spans = [(s if token is None else int(token[s]), (e if token is None else int(token[e - 1]) + 1), label)
+                 for s, e, label in found]
+        taken = {k for s, e, _ in spans for k in range(s, e)}
+        kept = [x for x in out if not any(k in taken for k in range(x[0], x[1]))]
+        return kept + spans
+
+
+@lru_cache(maxsize=1)
+def default_recognizer() -> EntityRecognizer:
+    from .layer import default_engine
+
+    return EntityRecognizer(engine=default_engine(), slot=1)
+
+
+def entities(words: Sequence[str], upos: Sequence[str], xpos: Sequence[str],
+             sentences: Sequence[tuple[int, int]],
+             noun_phrases: Sequence[tuple[int, int, int]] = ()) -> tuple[Entity, ...]:
+    """Named entities of a document: ``(start, end, label)`` token indices, in text order."""
+    return default_recognizer()(words, upos, xpos, sentences, noun_phrases)

@@ -1,0 +1,297 @@
+"""Part-of-speech tagger: Universal POS (``pos``) and Penn Treebank (``tag``) for ruleie tokens.
+
+A two-pass linear model trained on UD English EWT (see ``models/tagger/README.md``
+for data, licence and how it was trained), built to cost about a microsecond a token
+in numpy, with no Python loop over tokens:
+
+* Pass 1 scores every class (a UPOS+XPOS pair) as a sum of five rows, one for
+  each word in a window of two words either side: the current word's row "as the
+  current word" plus its neighbours' rows "as the previous word", "as the next
+  word", and so on. A row depends on the word *type* only (lower-case form, the
+  tags it had in the training data, suffixes, prefixes, shape, hyphen parts, word
+  clusters learnt from news text), so it is computed once per distinct word and
+  cached: from then on a token costs a dict lookup and a gathered row. A sentence's first word is a type of
+  its own ("The" opening a sentence says less than "The" inside it).
+* Pass 2 adds rows indexed by the pass-1 tags of the neighbours: the pairs
+  (tag[i-1], tag[i+1]), (tag[i-2], tag[i-1]) and (tag[i+1], tag[i+2]), and, for
+  a few hundred frequent ambiguous words ("that", "to", "up", "like" ...), the
+  pairs (word, tag[i-1]) and (word, tag[i+1]). That fixes what one side alone
+  cannot see ("that" before a clause, "up" after a verb, "face" after "we").
+
+A document is done in one go: its sentences are laid end to end with two padding
+tokens between them (their rows say "sentence boundary"), so shifted slices give
+every token its neighbours without ever reading across a sentence. Scores are
+int16 (0.01 units or finer), which halves the memory traffic of float32.
+
+>>> upos, xpos = default_tagger().tag(["Russia", "launched", "missiles", "."])
+>>> upos, xpos
+(('PROPN', 'VERB', 'NOUN', 'PUNCT'), ('NNP', 'VBD', 'NNS', '.'))
+"""
+
+from __future__ import annotations
+
+import threading
+from itertools import chain, groupby, repeat
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["Tagger", "default_tagger", "word_features", "normalize", "ROLES", "MODEL_DIR"]
+
+MODEL_DIR = Path(__file__).parent / "models" / "tagger"
+ROLES = ("0", "-1", "+1", "-2", "+2")  # the window; a type's row has one block per role
+# word_features lists the features a word gives its neighbours first: the first N_NEAR
+# count for the words next to it, the first N_FAR two words away, all for the word itself.
+N_NEAR, N_FAR, N_FEATURES = 10, 4, 26
+BOUNDARY = ["<>"] + [""] * (N_FEATURES - 1)  # the features of the padding between sentences
+MAX_WORD = 60  # longer tokens are featurised (and cached) by their first characters only
+CACHE_LIMIT = 200_000  # word types kept; past it the cache starts again (bounded memory)
+_CLIP = 3200  # rows are int16: 5 word rows + 5 context rows of at most this never overflow
+
+# ruleie keeps curly quotes and apostrophes as written, EWT mostly has straight ones.
+_NORMAL = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "“": '"', "”": '"', "„": '"',
+                         "«": '"', "»": '"', "\u2010": "-", "\u2011": "-"})
+_DIGITS = str.maketrans("0123456789", "0000000000")
+_ASCII_SHAPE = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "X" * 26 + "x" * 26 + "d" * 10
+)
+_UNKNOWN_CLUSTER = ("?", "?", "?")
+
+
+def normalize(word: str) -> str:
+    """The form the features see: straight quotes, ``''``/``\\`\\``` as ``"``, at most MAX_WORD characters."""
+    word = word[:MAX_WORD].translate(_NORMAL)
+    return '"' if word in ("''", '""') else word
+
+
+def _shape(word: str) -> str:
+    """Character classes with runs collapsed: ``Kyiv`` → ``Xx``, ``1,000`` → ``d,d``, ``U.S.`` → ``X.X.``."""
+    word = word[:20]
+    if word.isascii():
+        kinds = word.translate(_ASCII_SHAPE)
+    else:
+        kinds = "".join("X" if ch.isupper() else "x" if ch.isalpha() else "d" if ch.isdigit() else ch for ch in word)
+    return "".join([kind for kind, _ in groupby(kinds)])
+
+
+def _case(word: str) -> str:
+    if word.isupper():
+        return "U" if len(word) > 1 else "I"
+    if word[:1].isupper():
+        return "T"
+    return "L" if word.islower() else "O"
+
+
+def word_features(word: str, clusters: dict[str, tuple[str, str, str]], lexicon: dict[str, str],
+                  first: bool = False) -> list[str]:
+    """The N_FEATURES features of a word type, as ``template=value`` names, in a fixed order.
+
+    ``clusters`` maps a lower-case word with digits as 0 to its cluster ids (coarse to
+    fine), ``lexicon`` a lower-case word to the tags it had in the training data
+    (its "tag dictionary" entry); ``first`` marks the first word of a sentence. The
+    first N_FAR features count for words two away, the first N_NEAR for neighbours,
+    all for the word itself; "" fills the slots of features a word has not. Shared
+    by the runtime and the training script, so both see the same.
+    """
+    n = normalize(word)
+    low = n.lower()
+    shape = _shape(n)
+    case = _case(n)
+    c0, c1, c2 = clusters.get(low.translate(_DIGITS), _UNKNOWN_CLUSTER)
+    s3 = low[-3:]
+    out = [
+        "w=" + low, "sh=" + shape, "c0=" + c0, "c1=" + c1,  # N_FAR
+        "td=" + lexicon.get(low, "?"), "ca=" + case, "s1=" + low[-1:], "s2=" + low[-2:], "s3=" + s3, "c2=" + c2,
+        "bias", "s4=" + low[-4:], "p1=" + n[:1], "p2=" + low[:2], "p3=" + low[:3],  # N_NEAR so far
+    ]
+    inner = n.find("-", 1)
+    if 0 < inner < len(n) - 1:  # hyphen compounds: ruleie keeps "well-known", EWT splits it
+        head = low.rsplit("-", 1)[1]
+        hc = clusters.get(head.translate(_DIGITS), _UNKNOWN_CLUSTER)
+        out += ("hl=" + head, "hs=" + head[-3:], "hf=" + low[:inner], "hc=" + hc[1], "hsh=" + _shape(head))
+    else:
+        out += _EMPTY[:5]
+    # e-mail addresses and URLs: EWT's ADD
+    out.append("web" if "@" in n[1:] or low.startswith(("http", "www.")) else "")
+    if first:  # a capital at the start of a sentence says little: look at the word and its cluster
+        out += ("F", "Fw=" + low, "Fc1=" + c1 + case, "Fsh=" + shape, "Fs3=" + s3)
+    else:
+        out += _EMPTY[:5]
+    return out
+
+
+_EMPTY = ("",) * 5  # the slots of absent features: every word has N_FEATURES, "" is no feature
+
+
+class Tagger:
+    """A loaded tagger model. Thread-safe; the per-word cache is shared and bounded."""
+
+    def __init__(self, model_dir: str | Path = MODEL_DIR) -> None:
+        with np.load(Path(model_dir) / "tagger.npz", allow_pickle=False) as z:
+            labels = [line.split("\t") for line in _lines(z["labels"])]
+            names = _lines(z["feature_names"])
+            cur_row, near_row = z["cur_row"], z["near_row"]
+            self.row_scale = float(z["row_scale"])
+            # Stored as int8 with a scale per row; float32 here (in row_scale units), so
+            # that a new word type costs a gather and a sum. The last rows are zero.
+            self._w_cur = _widen(z["w_cur"], z["w_cur_scale"] * self.row_scale)
+            self._w_near = _widen(z["w_near"], z["w_near_scale"] * self.row_scale)
+            self._context = z["context"]  # int16 already, in row_scale units
+            ambiguous = _lines(z["ambiguous_words"])
+            lexicon = dict(zip(_lines(z["lexicon_words"]), _lines(z["lexicon_tags"])))
+            cluster_words = _lines(z["cluster_words"])
+            cluster_ids = z["clusters"].T.tolist()
+        self.upos: tuple[str, ...] = tuple(u for u, _ in labels)
+        self.xpos: tuple[str, ...] = tuple(x for _, x in labels)
+        self.n_classes = c = len(labels)
+        k = c + 1  # tag ids in the context tables: the classes and the boundary
+        self.clusters = dict(zip(cluster_words, zip(*[list(map(str, ids)) for ids in cluster_ids])))
+        self.lexicon = lexicon
+        # Kept premultiplied by k: the row offset of the word in the ambiguous-word tables.
+        self.ambiguous = {w: i * k for i, w in enumerate(ambiguous, 1)}
+        # Feature id (1-based; 0 = unknown) → its row as the current word and as a
+        # neighbour (the four neighbour roles side by side); the last rows are zero.
+        self._features = dict(zip(names, range(1, len(names) + 1)))
+        self._cur_row = np.concatenate([[-1], cur_row]) % len(self._w_cur)
+        self._near_row = np.concatenate([[-1], near_row]) % len(self._w_near)
+        # The context tables: (tag[i-1], tag[i+1]), (tag[i-2], tag[i-1]), (tag[i+1], tag[i+2]),
+        # then (word, tag[i-1]) and (word, tag[i+1]) for the ambiguous words (0: none).
+        kk, a = k * k, (len(ambiguous) + 1) * k
+        self._skip_pair = self._context[:kk]
+        # (tag[i-2], tag[i-1]) and (tag[i+1], tag[i+2]) both read adjacent pairs: one gather serves both.
+        self._adjacent_pairs = np.hstack([self._context[kk : 2 * kk], self._context[2 * kk : 3 * kk]])
+        self._amb_left = self._context[3 * kk : 3 * kk + a]
+        self._amb_right = self._context[3 * kk + a : 3 * kk + 2 * a]
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._first_ids: dict[str, int] = {}
+        # A type's row: its five role blocks side by side, then its ambiguous-word offset.
+        # Row 0 is the padding between sentences.
+        self._rows = np.zeros((4096, len(ROLES) * self.n_classes + 1), np.int16)
+        self._rows[0, :-1] = self._type_rows([BOUNDARY])[0]
+        self._size = 1
+
+    def _type_rows(self, features: list[list[str]]) -> np.ndarray:
+        """The rows (five role blocks side by side, float32) of word types given by their features."""
+        ids = np.fromiter(map(self._features.get, chain.from_iterable(features), repeat(0)), np.intp)
+        ids = ids.reshape(len(features), N_FEATURES).T  # feature-major: the sums below add whole blocks
+        c = self.n_classes
+        out = np.empty((len(features), len(ROLES) * c), np.float32)
+        self._w_cur.take(self._cur_row.take(ids), axis=0).sum(axis=0, out=out[:, :c])
+        # The neighbour roles read the first N_NEAR features; features N_FAR.. have zero
+        # weights two words away, so one gather serves all four roles.
+        self._w_near.take(self._near_row.take(ids[:N_NEAR]), axis=0).sum(axis=0, out=out[:, c:])
+        np.rint(out, out=out)
+        return np.minimum(np.maximum(out, -_CLIP, out=out), _CLIP, out=out)
+
+    def _add(self, words: list[str], firsts: list[str]) -> None:
+        """Compute and cache the rows of new word types (all of a document's at once, sentence-first ones too)."""
+        clusters, lexicon = self.clusters, self.lexicon
+        features = [word_features(w, clusters, lexicon) for w in words]
+        features += [word_features(w, clusters, lexicon, True) for w in firsts]
+        start, need = self._size, self._size + len(features)
+        if need > len(self._rows):
+            grown = np.zeros((max(need, 2 * len(self._rows)), self._rows.shape[1]), np.int16)
+            grown[:start] = self._rows[:start]
+            self._rows = grown
+        for i in range(0, len(features), 2048):  # in chunks: a huge document's temporaries stay small
+            chunk = features[i : i + 2048]
+            self._rows[start + i : start + i + len(chunk), :-1] = self._type_rows(chunk)
+        get = self.ambiguous.get
+        self._rows[start:need, -1] = [get(f[0][2:], 0) for f in features]  # f[0] is "w=" + lower case
+        self._ids.update(zip(words, range(start, need)))
+        self._first_ids.update(zip(firsts, range(start + len(words), need)))
+        self._size = need
+
+    def _type_ids(self, words: Sequence[str], sentences: Sequence[tuple[int, int]]) -> list[int]:
+        """Row numbers of the tokens laid out sentence by sentence with two padding rows (0) around each."""
+        firsts = [words[s] for s, _ in sentences]
+        if len(self._ids) + len(self._first_ids) + len(words) > CACHE_LIMIT:
+            self._reset()
+        ids = list(map(self._ids.get, words))
+        first_ids = list(map(self._first_ids.get, firsts))
+        if None in ids or None in first_ids:
+            self._add(list(dict.fromkeys([w for w, i in zip(words, ids) if i is None])),
+                      list(dict.fromkeys([w for w, i in zip(firsts, first_ids) if i is None])))
+            ids = list(map(self._ids.__getitem__, words))
+            first_ids = list(map(self._first_ids.__getitem__, firsts))
+        padded = [0, 0]
+        for (s, e), f in zip(sentences, first_ids):
+            padded.append(f)
+            padded += ids[s + 1 : e]
+            padded += (0, 0)
+        return padded
+
+    def tag_sentences(
+        self, words: Sequence[str], sentences: Sequence[tuple[int, int]]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """UPOS and XPOS columns for a document: ``words`` its tokens, ``sentences`` token ranges covering them."""
+        n = len(words)
+        expected = 0
+        for s, e in sentences:
+            if s != expected or e < s:
+                raise ValueError(f"sentence ({s}, {e}) breaks the partition of the words (expected start {expected})")
+            expected = e
+        if expected != n:
+            raise ValueError(f"sentences cover {expected} of {n} words")
+        if n == 0:
+            return (), ()
+        c = self.n_classes
+        with self._lock:  # the cache may be reset or replaced by a bigger array meanwhile
+            padded = np.array(self._type_ids(words, [(s, e) for s, e in sentences if e > s]), np.intp)
+            rows = self._rows.take(padded, axis=0)
+        # Pass 1: scores of padded positions 2..m-3 from the five words around them.
+        # (np.take rather than fancy indexing: the same, with less overhead per call.)
+        s = rows[2:-2, :c] + rows[1:-3, c : 2 * c]
+        s += rows[3:-1, 2 * c : 3 * c]
+        s += rows[:-4, 3 * c : 4 * c]
+        s += rows[4:, 4 * c : 5 * c]
+        real = padded[2:-2] != 0
+        tags = np.full(len(padded), c, np.intp)
+        np.copyto(tags[2:-2], s.argmax(axis=1), where=real)
+        # Pass 2: the neighbours' pass-1 tags (the boundary tag c at padding), alone
+        # and with the word itself when it is one of the ambiguous ones.
+        tk = tags * (c + 1)
+        left, right, amb = tags[1:-3], tags[3:-1], rows[2:-2, -1]
+        s += self._skip_pair.take(tk[1:-3] + right, axis=0)
+        adjacent = self._adjacent_pairs.take(tk[:-1] + tags[1:], axis=0)  # pair (j, j+1) at row j
+        s += adjacent[:-3, :c]  # (tag[i-2], tag[i-1])
+        s += adjacent[3:, c:]  # (tag[i+1], tag[i+2])
+        s += self._amb_left.take(amb + left, axis=0)
+        s += self._amb_right.take(amb + right, axis=0)
+        best = s.argmax(axis=1)[real].tolist()
+        return tuple(map(self.upos.__getitem__, best)), tuple(map(self.xpos.__getitem__, best))
+
+    def tag(self, words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """UPOS and XPOS tags of one sentence."""
+        return self.tag_sentences(words, [(0, len(words))])
+
+
+def _widen(weights: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """float32 weights from int8 ones and a scale per row, with a last row of zeros for "no such feature"."""
+    out = np.zeros((len(weights) + 1, weights.shape[1]), np.float32)
+    np.multiply(weights, scale.astype(np.float32)[:, None], out=out[:-1])
+    return out
+
+
+def _lines(blob: np.ndarray) -> list[str]:
+    """Strings stored as one UTF-8 byte array, a line each (loads much faster than a string array)."""
+    return blob.tobytes().decode("utf-8").split("\n") if blob.size else []
+
+
+_DEFAULT: Tagger | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_tagger() -> Tagger:
+    """The shipped model, loaded on first use."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _DEFAULT_LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = Tagger()
+    return _DEFAULT

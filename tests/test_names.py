@@ -1,0 +1,113 @@
+"""Canonical names come from the rule files' ``names:`` section; the engine knows no pack's types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ruleie
+from ruleie.api import check_rules
+from ruleie.errors import RuleFileError
+
+TYPES = """\
+ruleie: 1
+lexicons:
+  people: {{entries: [Volodymyr Zelensky, Zelensky, Angela Merkel], mention: {person}}}
+  places: {{entries: [Brazil], mention: {place}}}
+types:
+  {person}: {{kind: mention}}
+  {place}: {{kind: mention}}
+  Visit:
+    kind: record
+    fields: {{who: mention, where: mention}}
+    key: [who]
+rules:
+  - name: visit
+    type: Visit
+    pattern: (?<who> @{person} | [lower=/he|she/] | [word=Brazilian]) [lemma=visit] (?<where> @{place})?
+"""
+TEXT = "Volodymyr Zelensky arrived. Zelensky visited Brazil. Then he visited Brazil again."
+
+
+def _rules(tmp_path: Path, names: str = "", person: str = "Location", place: str = "Place") -> ruleie.RuleSet:
+    path = tmp_path / "r.yaml"
+    path.write_text(TYPES.format(person=person, place=place) + names, encoding="utf-8")
+    return ruleie.load_rules(path)
+
+
+def _canonical(rules: ruleie.RuleSet, text: str = TEXT) -> list[tuple[str, object]]:
+    return [(r.who.text, r.who.canonical) for r in rules.extract(text)]
+
+
+@pytest.mark.parametrize("person,place", [("Person", "Place"), ("Location", "Spot"), ("Agent", "Place")])
+def test_a_rule_set_that_declares_no_names_gets_no_canonical_names(tmp_path: Path, person: str, place: str):
+    """Whatever the types are called (the shipped pack's names included), nothing is built in."""
+    rules = _rules(tmp_path, person=person, place=place)
+    assert _canonical(rules) == [("Zelensky", None), ("he", None)]
+    [visit] = rules.extract("The Russian visited Brazil.") or [None]
+    assert visit is None or visit.where.canonical is None
+
+
+def test_declared_name_types_get_canonical_names(tmp_path: Path):
+    rules = _rules(tmp_path, "names: {types: [Location]}\n", person="Location")
+    assert _canonical(rules) == [("Zelensky", "Volodymyr Zelensky"), ("he", None)]
+
+
+def test_pronouns_refer_back_to_the_nearest_name_of_their_type(tmp_path: Path):
+    names = "names: {types: [Location], pronouns: [he, she], pronoun_type: Location}\n"
+    rules = _rules(tmp_path, names, person="Location")
+    assert _canonical(rules) == [("Zelensky", "Volodymyr Zelensky"), ("he", "Volodymyr Zelensky")]
+    text = "Volodymyr Zelensky left. Angela Merkel spoke. She visited Brazil."
+    assert _canonical(rules, text) == [("She", "Angela Merkel")]  # the nearest one
+    assert _canonical(rules, "He visited Brazil.") == [("He", None)]  # nobody named before
+
+
+def test_demonyms_inline_and_from_a_file(tmp_path: Path):
+    (tmp_path / "demonyms.tsv").write_text("# word<TAB>name\nBrazilian\tBrazil\n", encoding="utf-8")
+    for table in ("{Brazilian: Brazil}", "{file: demonyms.tsv}"):
+        rules = _rules(tmp_path, f"names: {{types: [Location], demonyms: {table}}}\n", person="Location")
+        [visit] = rules.extract("Brazilian visited Brazil.")
+        assert (visit.who.text, visit.who.canonical) == ("Brazilian", "Brazil")
+
+
+def test_names_sections_merge_across_files(tmp_path: Path):
+    (tmp_path / "more.yaml").write_text("ruleie: 1\nnames: {types: [Place], demonyms: {Brazilian: Brazil}}\n",
+                                        encoding="utf-8")
+    path = tmp_path / "r.yaml"
+    path.write_text("include: [more.yaml]\n" + TYPES.format(person="Location", place="Place")
+                    + "names: {types: [Location]}\n", encoding="utf-8")
+    spec = ruleie.load_rules(path).spec
+    assert spec.names.types == ("Place", "Location") and spec.names.demonyms == {"Brazilian": "Brazil"}
+
+
+@pytest.mark.parametrize("names,message", [
+    ("names: {types: [Nobody]}\n", "names: unknown type 'Nobody'"),
+    ("names: {types: [Visit]}\n", "names: 'Visit' is a record type"),
+    ("names: {pronouns: [he]}\n", "`pronouns:` need a `pronoun_type:`"),
+    ("names: {typse: [Location]}\n", "typse"),
+    ("names: {types: [Location], demonyms: {file: missing.tsv}}\n", "missing.tsv"),
+])
+def test_a_bad_names_section_is_a_positioned_error(tmp_path: Path, names: str, message: str):
+    path = tmp_path / "r.yaml"
+    path.write_text(TYPES.format(person="Location", place="Place") + names, encoding="utf-8")
+    with pytest.raises(RuleFileError) as caught:
+        ruleie.load_rules(path)
+    assert message in str(caught.value)
+    [error] = [d for d in check_rules(path) if d.severity == "error"]
+    assert error.file and error.line == 16 and message in error.message  # the line of `names:`
+
+
+def test_two_files_that_disagree_on_a_capture_are_an_error(tmp_path: Path):
+    (tmp_path / "more.yaml").write_text("ruleie: 1\nnames: {name_capture: name}\n", encoding="utf-8")
+    path = tmp_path / "r.yaml"
+    path.write_text("include: [more.yaml]\n" + TYPES.format(person="Location", place="Place")
+                    + "names: {types: [Location], name_capture: who}\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="name_capture is 'name' in an earlier file and 'who' here"):
+        ruleie.load_rules(path)
+
+
+def test_the_shipped_pack_declares_its_names():
+    names = ruleie.load_rules().spec.names
+    assert names.types == ("Person", "Place") and names.pronoun_type == "Person"
+    assert names.demonyms["Russian"] == "Russia"
