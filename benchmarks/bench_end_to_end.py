@@ -3,9 +3,12 @@
 ruleie: read the corpus JSONL, tokenize, split sentences, apply every shipped rule,
 write JSONL records (to /dev/null). spaCy: ``nlp.pipe`` over the same texts with
 ``spacy.blank("en")`` (tokenizing only). Reports docs/s, MB/s, tokens/s and peak
-RSS of each, each in a fresh process.
+RSS of each, each in a fresh process, from wall-clock time, and the CPU time each
+used (user + system, of every process of the run): on a machine shared with other
+work the CPU times are the steadier figures to compare.
 
     pip install -e '.[bench]' && python benchmarks/bench_end_to_end.py [--repeat 3] [--jobs 1]
+    RULEIE_CORE=python python benchmarks/bench_end_to_end.py     # the pure-Python matcher core
 """
 
 from __future__ import annotations
@@ -27,10 +30,10 @@ import json, resource, sys, time
 import spacy
 texts = [json.loads(line)["text"] for line in open(sys.argv[1], encoding="utf-8")]
 nlp = spacy.blank("en")
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=256))
-seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "tokens": tokens,
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+print(json.dumps({"seconds": seconds, "cpu": cpu, "tokens": tokens,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -43,12 +46,15 @@ print(sum(len(ruleie.annotate(json.loads(line)["text"])) for line in open(sys.ar
 def run_ruleie(corpus: Path, jobs: int) -> dict:
     command = [sys.executable, "-m", "ruleie", "run", "--no-progress", "-j", str(jobs), str(corpus), "-o", os.devnull]
     start = time.perf_counter()
+    before = os.times()
     proc = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True, check=False)
+    after = os.times()
     seconds = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         sys.exit(f"ruleie run failed: {proc.stderr[-2000:]}")
     rss_kb = int(proc.stderr.strip().splitlines()[-1])
-    return {"seconds": seconds, "rss_mb": rss_kb / 1024}
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return {"seconds": seconds, "cpu": cpu, "rss_mb": rss_kb / 1024}
 
 
 def main() -> None:
@@ -79,7 +85,11 @@ def main() -> None:
     ]
     print(f"corpus: {docs} documents, {megabytes:.2f} MB of text, {ours_tokens} ruleie tokens, {theirs['tokens']} spaCy tokens")
     print(table(["run", "docs/s", "MB/s", "tokens/s", "peak RSS"], rows))
-    print(f"\nruleie takes {ours['seconds']:.1f} s, spaCy's tokenizer alone {theirs['seconds']:.1f} s")
+    from ruleie.language import corevm
+
+    print(f"\nruleie ({corevm.describe()}) takes {ours['seconds']:.1f} s ({ours['cpu']:.1f} s of CPU), "
+          f"spaCy's tokenizer alone {theirs['seconds']:.1f} s ({theirs['cpu']:.1f} s of CPU)")
+    print(f"ratio ruleie / spaCy: {ours['seconds'] / theirs['seconds']:.1f}x wall, {ours['cpu'] / theirs['cpu']:.1f}x CPU")
 
 
 if __name__ == "__main__":

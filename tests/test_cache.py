@@ -95,3 +95,62 @@ def test_a_spec_cached_by_other_code_is_not_read_back(rule_dir, monkeypatch):
     monkeypatch.setattr(cache, "_code_fingerprint", lambda: b"other code")
     ruleie.load_rules(rule_dir / "rules.yaml")
     assert len(calls) == 2
+
+
+# ---------------------------------------------------------------------------
+# What the code fingerprint reads: the grammar and every module of rules/ and language/
+
+
+def test_changing_the_grammar_invalidates_the_cache(rule_dir, monkeypatch):
+    """The grammar text is read through ``resources.grammar_text`` (as the parser reads it);
+    an edited grammar must never get a spec parsed by the old one. The real file is not touched."""
+    from ruleie import resources
+
+    calls = loads_counted(monkeypatch)
+    ruleie.load_rules(rule_dir / "rules.yaml")
+    ruleie.load_rules(rule_dir / "rules.yaml")
+    assert len(calls) == 1
+    real = resources.grammar_text()
+    monkeypatch.setattr(resources, "grammar_text", lambda: real + "\n// one more line\n")
+    ruleie.load_rules(rule_dir / "rules.yaml")
+    assert len(calls) == 2
+    ruleie.load_rules(rule_dir / "rules.yaml")  # and the new fingerprint is cached in turn
+    assert len(calls) == 2
+    monkeypatch.setattr(resources, "grammar_text", lambda: real)
+    ruleie.load_rules(rule_dir / "rules.yaml")  # the old grammar back: its entry is still valid
+    assert len(calls) == 2
+
+
+def _package_copy(tmp_path: Path) -> Path:
+    """rules/ and language/ of the package (their .py files only), copied: the fingerprint's input."""
+    import shutil
+
+    package = Path(cache.__file__).resolve().parent.parent
+    copy = tmp_path / "pkg" / "ruleie"
+    for folder in ("rules", "language"):
+        (copy / folder).mkdir(parents=True)
+        for path in (package / folder).glob("*.py"):
+            shutil.copy(path, copy / folder / path.name)
+    return copy
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda pkg: (pkg / "language" / "matcher.py").write_text(
+            (pkg / "language" / "matcher.py").read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8"),
+        lambda pkg: (pkg / "rules" / "spec.py").write_text(
+            (pkg / "rules" / "spec.py").read_text(encoding="utf-8").replace("class", "class ", 1), encoding="utf-8"),
+        lambda pkg: (pkg / "language" / "new_module.py").write_text("X = 1\n", encoding="utf-8"),
+        lambda pkg: (pkg / "rules" / "cache.py").unlink(),
+    ],
+    ids=["language-module-edited", "rules-module-edited", "module-added", "module-removed"],
+)
+def test_the_code_fingerprint_covers_every_module_of_rules_and_language(tmp_path, monkeypatch, edit):
+    copy = _package_copy(tmp_path)
+    monkeypatch.setattr(cache, "__file__", str(copy / "rules" / "cache.py"))
+    before = cache._code_fingerprint()
+    assert cache._code_fingerprint() == before  # stable while nothing changes
+    edit(copy)
+    assert cache._code_fingerprint() != before
+

@@ -49,7 +49,7 @@ def test_extract_bag_gives_the_records_of_a_local_run(cluster):
 
 
 def test_extract_dataframe(cluster):
-    pd = pytest.importorskip("pandas")
+    pd = pytest.importorskip("pandas", reason="pandas comes with the dask extra (dask[dataframe]): pip install 'ruleie[dask]'")
     import dask.dataframe as dd
 
     rules = ruleie.load_rules(MINI)

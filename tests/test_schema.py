@@ -19,7 +19,7 @@ from ruleie.rules import rulefile
 from ruleie.resources import shipped_rules_path
 from ruleie.rules.rulefile import check_rule_files
 
-jsonschema = pytest.importorskip("jsonschema")
+jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test extra: pip install -e '.[test]'")
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_LINE = "# yaml-language-server: $schema=../ruleie/rules/schema/rules.schema.json"
@@ -233,7 +233,7 @@ def test_a_bad_value_is_rejected_by_both(tmp_path: Path, line: str, replacement:
 
 
 def test_the_wheel_ships_the_schema_and_the_pytest_plugin(tmp_path: Path):
-    pytest.importorskip("hatchling")
+    pytest.importorskip("hatchling", reason="the build backend hatchling is a test extra: pip install -e '.[test]'")
     subprocess.run(
         [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
         cwd=REPO, check=True, capture_output=True,

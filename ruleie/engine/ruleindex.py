@@ -15,6 +15,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 from ..language import nodes as n
 from ..language.compiler import Predicate, Program, literal_alternatives
+from ..language import corevm
 from ..language.matcher import DocumentContext
 
 Anchors = Optional[frozenset[tuple[str, object]]]
@@ -62,9 +63,10 @@ class RuleIndex:
         self.by_predicate: dict[int, tuple[Predicate, list[int]]] = {}
         self.by_mention: dict[str, list[int]] = defaultdict(list)
         self.always: list[int] = []
-        # Per rule, the literal choices every match needs besides its first unit (each a
-        # set of (field, value) pairs); a document missing one cannot hold a match.
-        self.needs: list[tuple[frozenset[tuple[str, object]], ...]] = []
+        # Per rule, the literal choices every match needs besides its first unit (each
+        # field → the values one of which some token must have); a document missing one
+        # cannot hold a match.
+        self.needs: list[tuple[dict[str, frozenset[object]], ...]] = []
         for number, program in enumerate(programs):
             self._add(number, program, lexicons)
             needs = []
@@ -73,7 +75,10 @@ class RuleIndex:
                     continue
                 parts = [expr_anchors(program.predicates[k].expr, lexicons) for k in predicates]
                 if parts and all(p is not None for p in parts):
-                    needs.append(frozenset().union(*parts))  # type: ignore[arg-type]
+                    by_field: dict[str, set[object]] = defaultdict(set)
+                    for field, value in frozenset().union(*parts):  # type: ignore[arg-type]
+                        by_field[field].add(value)
+                    needs.append({field: frozenset(values) for field, values in by_field.items()})
             self.needs.append(tuple(needs))
 
     def _add(self, number: int, program: Program, lexicons: Mapping[str, Iterable[str]]) -> None:
@@ -106,14 +111,16 @@ class RuleIndex:
                 for value, rules in table.items():
                     if value in values:
                         hit.update(rules)
+        compiled = corevm.active()
         for predicate, rules in self.by_predicate.values():
-            if ctx.truth(predicate):
+            # On the compiled core, the predicate's bitset (which its rules will use anyway).
+            if (corevm.row(ctx, predicate).strip(b"\0") if compiled else ctx.truth(predicate)):
                 hit.update(rules)
         return {number for number in hit if self._needs_met(number, ctx)}
 
     def _needs_met(self, number: int, ctx: DocumentContext) -> bool:
         for choices in self.needs[number]:
-            if not any(value in ctx.values(field) for field, value in choices):
+            if all(ctx.values(field).keys().isdisjoint(values) for field, values in choices.items()):
                 return False
         return True
 

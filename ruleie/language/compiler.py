@@ -23,6 +23,7 @@ from .predicates import (
     _as_number,
     literal_alternatives,
     positions_function,
+    value_plan,
 )
 from .program import (
     ANY_TOKEN,
@@ -166,7 +167,9 @@ class _Compiler:
         key = (expr, lexicon_key)
         found = self.cache.get(key)
         if found is None:
-            found = Predicate(expr, frozenset(n.expr_fields(expr)), self.positions_function(expr, pos))
+            found = Predicate(
+                expr, frozenset(n.expr_fields(expr)), self.positions_function(expr, pos), value_plan(expr, self.lexicons)
+            )
             self.cache[key] = found
         return found
 

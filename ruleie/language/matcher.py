@@ -9,6 +9,7 @@ simulation (lookbehind forward, lookahead backward), then read in O(1).
 from __future__ import annotations
 
 from bisect import bisect_left
+from contextlib import contextmanager
 from functools import lru_cache
 from collections import defaultdict
 from typing import Iterator, Mapping, Optional, Sequence
@@ -36,6 +37,7 @@ from .compiler import (
     Program,
 )
 from ..text.document import Document
+from . import corevm
 
 # A capture history is a linked list (group, start, end, previous): threads share tails cheaply.
 History = Optional[tuple[int, int, int, "History"]]
@@ -114,6 +116,9 @@ class DocumentContext(FieldIndex):
         self._look_probes: dict[tuple[int, int, int], dict[int, bool]] = {}
         self._sentence_table: Optional[list[int]] = None
         self._all: Optional[frozenset[int]] = None
+        self._rows: dict[Predicate, bytes] = {}  # the compiled core's predicate bitsets (corevm.row)
+        self._field_ids: dict[str, tuple[bytes, object]] = {}  # its value ids per field (corevm.field_ids)
+        self._core_doc: object = None  # the compiled core's view of this context (corevm.document)
         self.mentions_by_start: dict[int, list[tuple[int, str]]] = defaultdict(list)
         self.mentions_by_end: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for m in doc.mentions:
@@ -132,6 +137,8 @@ class DocumentContext(FieldIndex):
         other = DocumentContext(doc, self._ancestors)
         other._values = self._values
         other._truth = self._truth
+        other._rows = self._rows
+        other._field_ids = self._field_ids
         other._keep = self._keep
         other._all = self._all
         return other
@@ -254,12 +261,41 @@ class DocumentContext(FieldIndex):
         return (pos in positions) != look.negate
 
 
+# -- Strategy thresholds ---------------------------------------------------------------
+# The matcher chooses between strategies by these two numbers; results never depend on
+# them. Tests lower them with ``strategy_thresholds`` so that short generated inputs
+# take every path (tests/test_matcher_strategies.py, docs/testing.md).
+
 # A lookaround asked about more positions of one sentence than this is answered for all
 # of them at once (O(n·m)); until then each position is probed outwards from itself.
+# 0: always sweep.
 PROBES_BEFORE_SWEEP = 8
 
 # Beyond this many paths from one instruction, the closure is walked at match time instead.
+# 0: always walk (the precomputed ``closure_table`` is then never used).
 MAX_CLOSURE_PATHS = 64
+
+
+@contextmanager
+def strategy_thresholds(
+    *, probes_before_sweep: Optional[int] = None, max_closure_paths: Optional[int] = None
+) -> Iterator[None]:
+    """Set the strategy thresholds for the duration of a ``with`` block (tests only; not
+    thread-safe). ``closure_table`` is cleared on entry and exit, since it depends on
+    ``MAX_CLOSURE_PATHS``. DocumentContexts made inside the block must not be used after it."""
+    global PROBES_BEFORE_SWEEP, MAX_CLOSURE_PATHS
+    saved = PROBES_BEFORE_SWEEP, MAX_CLOSURE_PATHS
+    if probes_before_sweep is not None:
+        PROBES_BEFORE_SWEEP = probes_before_sweep
+    if max_closure_paths is not None:
+        MAX_CLOSURE_PATHS = max_closure_paths
+    closure_table.cache_clear()
+    try:
+        yield
+    finally:
+        PROBES_BEFORE_SWEEP, MAX_CLOSURE_PATHS = saved
+        closure_table.cache_clear()
+
 
 ClosurePath = tuple[int, tuple[tuple[int, int], ...], tuple[tuple[int, object], ...]]
 
@@ -515,7 +551,19 @@ def _closure_with_empty_loops(program: Program, ctx: DocumentContext, lo: int, h
 
 
 def finditer(program: Program, ctx: DocumentContext, lo: int, hi: int) -> Iterator[RawMatch]:
-    """Matches in [lo, hi) as ``re.finditer`` finds them (empty ones included; callers drop them)."""
+    """Matches in [lo, hi) as ``re.finditer`` finds them (empty ones included; callers drop them).
+
+    Runs on the compiled core when it is in use (``corevm``), else on ``python_finditer``.
+    """
+    if corevm.active():
+        for start, end, slots, history in corevm.finditer(program, ctx, lo, hi, PROBES_BEFORE_SWEEP):
+            yield RawMatch(start, end, slots, history)
+        return
+    yield from python_finditer(program, ctx, lo, hi)
+
+
+def python_finditer(program: Program, ctx: DocumentContext, lo: int, hi: int) -> Iterator[RawMatch]:
+    """``finditer`` on the Python core: the reference the compiled core is tested against."""
     pos = lo
     must_advance = False
     while pos <= hi:
@@ -613,7 +661,17 @@ def _accepting(
 
 
 def all_spans(program: Program, ctx: DocumentContext, lo: int, hi: int) -> list[tuple[int, int]]:
-    """Every non-empty token span [s, e) of [lo, hi) where the whole pattern matches."""
+    """Every non-empty token span [s, e) of [lo, hi) where the whole pattern matches.
+
+    Runs on the compiled core when it is in use (``corevm``), else on ``python_all_spans``.
+    """
+    if corevm.active():
+        return corevm.all_spans(program, ctx, lo, hi, PROBES_BEFORE_SWEEP)
+    return python_all_spans(program, ctx, lo, hi)
+
+
+def python_all_spans(program: Program, ctx: DocumentContext, lo: int, hi: int) -> list[tuple[int, int]]:
+    """``all_spans`` on the Python core: the reference the compiled core is tested against."""
     candidates = _start_candidates(program, ctx, lo, hi)
     starts = candidates if candidates is not None else range(lo, hi)
     spans = []

@@ -7,6 +7,8 @@ takes a ``FieldIndex`` (each field's values → positions) and returns the satis
 from __future__ import annotations
 
 import re
+from re import _constants as _sre_constants  # type: ignore[attr-defined]
+from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from typing import Callable, Collection, Mapping, Optional
 
 import attrs
@@ -31,6 +33,9 @@ class Predicate:
     expr: n.Expr
     fields: frozenset[str]
     positions: Callable[["FieldIndex"], frozenset[int]]
+    # The same constraint as tests of single values (``value_plan``): what the compiled
+    # matcher core evaluates. None: it asks ``positions``.
+    plan: Optional["ValuePlan"] = None
 
     def __repr__(self) -> str:
         return f"Predicate([{n.unparse_expr(self.expr)}])"
@@ -165,6 +170,170 @@ def _lexicon_function(field: str, entries: Collection[str]) -> Callable[[FieldIn
         return frozenset(p for ps in hits for p in ps)
 
     return member_positions
+
+
+# A constraint as a formula over tests of one field's value, in postfix order. A test
+# holds at a token whose value of the field is not None and
+#   ("test", field, f): passes f(value);
+#   ("equal", field, wanted, negate): equals wanted (negate: differs from it);
+#   ("member", field, values, fold, negate): is in the set values, lower-cased first
+#       when fold and a string (negate: is not in it);
+# ("not",), ("and", k), ("or", k) combine the last one or k results.
+# It means exactly what ``positions_function`` computes, token by token; the compiled
+# core evaluates it over per-document value ids, remembering each test's answer per
+# distinct value (tests/test_corevm.py checks the two agree on every kind of constraint).
+ValueStep = tuple[object, ...]
+ValuePlan = tuple[ValueStep, ...]
+
+
+def value_plan(expr: n.Expr, lexicons: Mapping[str, Collection[str]]) -> Optional[ValuePlan]:
+    """The constraint as a ``ValuePlan``; None if a lexicon is missing (compiling reports it)."""
+    steps: list[ValueStep] = []
+
+    def emit(e: n.Expr) -> bool:
+        if isinstance(e, n.Compare):
+            steps.append(_compare_step(e))
+        elif isinstance(e, n.InLexicon):
+            if e.lexicon not in lexicons:
+                return False
+            fold = e.field in ("lower", "lemma")
+            entries = lexicons[e.lexicon]
+            steps.append(("member", e.field, frozenset(x.lower() for x in entries) if fold else frozenset(entries),
+                          fold, False))
+        elif isinstance(e, n.Not):
+            if not emit(e.operand):
+                return False
+            steps.append(("not",))
+        elif isinstance(e, (n.And, n.Or)):
+            for operand in e.operands:
+                if not emit(operand):
+                    return False
+            steps.append(("and" if isinstance(e, n.And) else "or", len(e.operands)))
+        else:
+            raise TypeError(f"not an expression: {e!r}")
+        return True
+
+    return tuple(steps) if emit(expr) else None
+
+
+def _compare_step(expr: n.Compare) -> ValueStep:
+    """``_compare_function`` as a plan step."""
+    field, op, value = expr.field, expr.op, expr.value
+    negate = op == "!="
+    words = literal_alternatives(value) if isinstance(value, n.Regex) else None
+    if words is not None and field != "num":
+        return ("member", field, words, False, negate)
+    if isinstance(value, n.Regex) and field != "num":
+        words = regex_language(value)
+        if words is not None:  # /attacks?|raids?/: a set lookup, not a regex per new value
+            return ("member", field, words, False, negate)
+    if isinstance(value, n.Regex) or field == "num" or op not in ("=", "!="):
+        return ("test", field, _compare_test(expr))
+    return ("equal", field, value.text, negate)
+
+
+# A regex is read as a word list (``regex_language``) when it means at most this many words.
+MAX_REGEX_LANGUAGE = 256
+
+
+def regex_language(regex: n.Regex) -> Optional[frozenset[str]]:
+    """Every string the regex fully matches, when there are few (``/attacks?|[A-Z]\\./``).
+
+    Only literals, character classes of literals and ranges, alternation, groups and
+    bounded repetition are read; anything else (``\\w``, ``.``, negated classes, case
+    folding, anchors) gives None, as does a language of more than MAX_REGEX_LANGUAGE
+    words or a word longer than a regex is ever tried on.
+
+    >>> sorted(regex_language(n.Regex("raids?|[AB]\\.")))
+    ['A.', 'B.', 'raid', 'raids']
+    >>> regex_language(n.Regex("[a-z]+")) is None
+    True
+    """
+    if "i" in regex.flags:
+        return None
+    try:
+        parsed = _sre_parser.parse(regex.source)
+    except Exception:  # noqa: BLE001 - not a regex the guard let through: leave it to re
+        return None
+    if getattr(getattr(parsed, "state", None), "flags", 0) & (re.IGNORECASE | re.VERBOSE):
+        return None
+    words = _language(list(parsed))
+    if words is None or any(len(w) > MAX_REGEX_VALUE_LENGTH for w in words):
+        return None
+    return frozenset(words)
+
+
+def _language(items: list) -> Optional[set[str]]:  # type: ignore[type-arg]
+    """The strings a sequence of parsed regex items matches, or None (see ``regex_language``)."""
+    c = _sre_constants
+    words = {""}
+    for op, av in items:
+        if op is c.LITERAL:
+            options: Optional[set[str]] = {chr(av)}
+        elif op is c.IN:
+            options = set()
+            for kind, arg in av:
+                if kind is c.LITERAL:
+                    options.add(chr(arg))
+                elif kind is c.RANGE and arg[1] - arg[0] < MAX_REGEX_LANGUAGE:
+                    options.update(chr(x) for x in range(arg[0], arg[1] + 1))
+                else:
+                    return None
+        elif op is c.BRANCH:
+            options = set()
+            for branch in av[1]:
+                found = _language(list(branch))
+                if found is None:
+                    return None
+                options |= found
+        elif op is c.SUBPATTERN:
+            if av[1] or av[2]:  # flags added or removed inside the group
+                return None
+            options = _language(list(av[3]))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            low, high, body = av
+            inner = _language(list(body))
+            if inner is None or high > MAX_REGEX_LANGUAGE:
+                return None
+            options, power = set(), {""}
+            for count in range(high + 1):
+                if count >= low:
+                    options |= power
+                if count < high:
+                    power = {a + b for a in power for b in inner}
+                    if len(power) > MAX_REGEX_LANGUAGE:
+                        return None
+        else:
+            return None
+        if options is None:
+            return None
+        words = {a + b for a in words for b in options}
+        if len(words) > MAX_REGEX_LANGUAGE:
+            return None
+    return words
+
+
+def _compare_test(expr: n.Compare) -> Callable[[object], bool]:
+    """``_compare_function`` for one (non-None) value: regexes and numeric comparisons."""
+    field, op, value = expr.field, expr.op, expr.value
+    negate = op == "!="
+    if isinstance(value, n.Regex):
+        regex = re.compile(value.source, re.IGNORECASE if "i" in value.flags else 0)
+
+        def regex_test(v: object) -> bool:
+            return (isinstance(v, str) and len(v) <= MAX_REGEX_VALUE_LENGTH and regex.fullmatch(v) is not None) != negate
+
+        return regex_test
+    if field == "num" or op not in ("=", "!="):
+        target = _as_number(value.text)
+        check = _NUMERIC_TESTS[op]
+
+        def numeric_test(v: object) -> bool:
+            number = _as_number(v)
+            return number is not None and target is not None and check(number, target)
+
+        return numeric_test
+    raise ValueError(f"not a regex or numeric comparison: {n.unparse_expr(expr)}")
 
 
 def _as_number(value: object) -> Optional[float]:

@@ -7,6 +7,7 @@ and ``regex_hazard_message``, the error the parser and the compiler report for i
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterator, Optional, Sequence
 
 # A token regex runs once per distinct value of a field, with Python's backtracking
@@ -41,6 +42,7 @@ _SAMPLE = frozenset(map(chr, range(9, 127))) | frozenset("éÉßжЖ中٣\u00a0\
 _LONG_REPEAT = 8
 
 
+@lru_cache(maxsize=4096)  # rule sets repeat their regexes; each check is about a millisecond
 def regex_hazard(source: str, ignore_case: bool = False) -> Optional[str]:
     """Why this token regex could backtrack for too long, or None when its shape is safe."""
     try:

@@ -1,0 +1,1962 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, nonecheck=False, infer_types=True
+"""The compiled matcher core: the Pike VM and the lookaround set simulations of
+``matcher.py``, in C, over the same ``Program``s.
+
+Python prepares, per document, what the programs test: each predicate's positions as
+a bitset (``corevm.row``, asked lazily, as the Python core asks for ``truth``: built
+from per-document value ids by ``plan_row``, every test's answer remembered per
+distinct value), and the mentions as arrays by start and by end. This module runs the automata over them and
+returns matches and captures exactly as ``matcher.python_finditer`` /
+``matcher.python_all_spans`` return them (``tests/test_corevm.py`` checks that).
+
+Import it through ``corevm.py``, never directly: that module decides which core runs.
+
+How a search runs (``Runner.pike``): first without captures, each thread carrying
+only its start, which finds the match bounds (leftmost start, then Python ``re``'s
+priority order); then, only for a program with groups, once more anchored at the
+match's start and stopped at its end, with every capture slot and the capture
+history. Both runs are Pike VMs: O(tokens x program size).
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.bytearray cimport PyByteArray_AS_STRING
+from cpython.list cimport PyList_GET_ITEM
+from libc.stdlib cimport malloc, calloc, realloc, free
+from libc.string cimport memcpy, memset
+from libc.stdint cimport uint8_t, int8_t, uint32_t, uint64_t
+
+# Opcodes: the same numbers as program.py (checked by corevm.py at import).
+cdef enum:
+    CONSUME = 0
+    MENTION = 1
+    SPLIT = 2
+    JMP = 3
+    SAVE_START = 4
+    SAVE_END = 5
+    BOL = 6
+    EOL = 7
+    LOOK = 8
+    MATCH = 9
+    RSPLIT = 10
+    LOOP = 11
+    NEXT = 12
+
+OPCODES = (CONSUME, MENTION, SPLIT, JMP, SAVE_START, SAVE_END, BOL, EOL, LOOK, MATCH, RSPLIT, LOOP, NEXT)
+
+# Mention type names → small integers, for the whole process (programs and documents
+# made at any time agree on them).
+cdef dict _TYPE_IDS = {}
+
+
+cdef int type_id(object name) except -1:
+    found = _TYPE_IDS.get(name)
+    if found is None:
+        found = len(_TYPE_IDS)
+        _TYPE_IDS[name] = found
+    return <int>found
+
+
+# ---------------------------------------------------------------------------
+# Growable int arrays
+
+
+cdef struct IntVec:
+    int* d
+    Py_ssize_t n
+    Py_ssize_t cap
+
+
+cdef int iv_reserve(IntVec* v, Py_ssize_t need) except -1:
+    cdef Py_ssize_t cap
+    cdef int* d
+    if need <= v.cap:
+        return 0
+    cap = v.cap * 2 if v.cap else 64
+    while cap < need:
+        cap *= 2
+    d = <int*>realloc(v.d, cap * sizeof(int))
+    if d == NULL:
+        raise MemoryError()
+    v.d = d
+    v.cap = cap
+    return 0
+
+
+cdef inline int iv_push(IntVec* v, int x) except -1:
+    if v.n == v.cap:
+        iv_reserve(v, v.n + 1)
+    v.d[v.n] = x
+    v.n += 1
+    return 0
+
+
+cdef inline void iv_free(IntVec* v) noexcept:
+    free(v.d)
+    v.d = NULL
+    v.n = v.cap = 0
+
+
+# ---------------------------------------------------------------------------
+# Programs
+
+
+cdef class Prog:
+    """One program (a rule's, or a lookaround body's) as C arrays."""
+
+    cdef int n  # instructions
+    cdef int* op
+    cdef int* a  # CONSUME: predicate (-1 any); MENTION: type id; LOOK: local look; jumps; groups
+    cdef int* b
+    cdef int* a2  # RSPLIT: the second target (a is the first)
+    cdef int index  # in its Tree
+    cdef int pred_base  # its predicates are Tree.preds[pred_base : pred_base + n_preds]
+    cdef int n_preds
+    cdef int n_slots
+    cdef int width_e  # 1 + the deepest nesting of repetitions with a nullable body
+    cdef bint backward
+    cdef bint has_first
+    cdef int* first_preds
+    cdef int n_first
+    cdef int* first_types
+    cdef int n_first_types
+    cdef int* look_gi  # local lookaround k → its index in the Tree
+    # Program.required: requirement r holds where one of req_preds[req_off[r] : req_off[r + 1]]
+    # holds or a mention of one of req_types[req_toff[r] : req_toff[r + 1]] begins
+    cdef int n_req
+    cdef int* req_off
+    cdef int* req_preds
+    cdef int* req_toff
+    cdef int* req_types
+
+    def __dealloc__(self):
+        free(self.req_off)
+        free(self.req_preds)
+        free(self.req_toff)
+        free(self.req_types)
+        free(self.op)
+        free(self.a)
+        free(self.b)
+        free(self.a2)
+        free(self.first_preds)
+        free(self.first_types)
+        free(self.look_gi)
+
+
+cdef class Tree:
+    """A rule's program with every lookaround program under it, numbered."""
+
+    cdef list progs  # Prog, by index; 0 is the rule's own
+    cdef list preds  # every predicate of every program, Prog.pred_base first
+    cdef list plans  # their Plans (None: ask row_of)
+    cdef int n_preds
+    cdef int n_looks
+    cdef int* look_behind
+    cdef int* look_negate
+    cdef int* look_prog
+    cdef int* look_probe  # -1: no probe program
+    cdef readonly int n_groups
+
+    def __dealloc__(self):
+        free(self.look_behind)
+        free(self.look_negate)
+        free(self.look_prog)
+        free(self.look_probe)
+
+
+cdef int* int_array(Py_ssize_t n) except NULL:
+    cdef int* p = <int*>calloc(n if n > 0 else 1, sizeof(int))
+    if p == NULL:
+        raise MemoryError()
+    return p
+
+
+cdef Prog convert(Tree tree, object program, dict memo, list looks):
+    cdef Prog p = Prog()
+    cdef int i, k, n
+    cdef int depth = 0
+    code = program.code
+    n = len(code)
+    p.n = n
+    p.op = int_array(n)
+    p.a = int_array(n)
+    p.b = int_array(n)
+    p.a2 = int_array(n)
+    p.index = len(tree.progs)
+    tree.progs.append(p)
+    p.pred_base = len(tree.preds)
+    p.n_preds = len(program.predicates)
+    tree.preds.extend(program.predicates)
+    p.n_slots = 2 * (len(program.group_names) + 1)
+    p.backward = bool(program.backward)
+    for i in range(n):
+        op, a, b = code[i]
+        p.op[i] = op
+        if op == CONSUME:
+            p.a[i] = a
+        elif op == MENTION:
+            p.a[i] = type_id(a)
+        elif op == SPLIT or op == LOOP or op == NEXT:
+            p.a[i] = a
+            p.b[i] = b
+        elif op == JMP or op == SAVE_START or op == SAVE_END or op == LOOK:
+            p.a[i] = a
+        elif op == RSPLIT:
+            p.a[i] = a[0]
+            p.a2[i] = a[1]
+            p.b[i] = b
+            if b > depth:
+                depth = b
+        elif op in (BOL, EOL, MATCH):
+            pass
+        else:
+            raise ValueError(f"unknown opcode {op!r}")
+    p.width_e = depth + 1
+    first = program.first
+    p.has_first = first is not None
+    if first is not None:
+        p.n_first = len(first)
+        p.first_preds = int_array(p.n_first)
+        for k in range(p.n_first):
+            p.first_preds[k] = first[k]
+        p.n_first_types = len(program.first_mentions)
+        p.first_types = int_array(p.n_first_types)
+        for k in range(p.n_first_types):
+            p.first_types[k] = type_id(program.first_mentions[k])
+    required = program.required
+    p.n_req = len(required)
+    p.req_off = int_array(p.n_req + 1)
+    p.req_toff = int_array(p.n_req + 1)
+    p.req_preds = int_array(sum(len(r[0]) for r in required))
+    p.req_types = int_array(sum(len(r[1]) for r in required))
+    i = k = 0
+    for r, (preds, types) in enumerate(required):
+        p.req_off[r] = i
+        p.req_toff[r] = k
+        for pred in preds:
+            p.req_preds[i] = pred
+            i += 1
+        for name in types:
+            p.req_types[k] = type_id(name)
+            k += 1
+    p.req_off[p.n_req] = i
+    p.req_toff[p.n_req] = k
+    p.look_gi = int_array(len(program.looks))
+    for k, look in enumerate(program.looks):
+        gi = memo.get(id(look))
+        if gi is None:
+            gi = len(looks)
+            looks.append(None)
+            memo[id(look)] = gi
+            body = convert(tree, look.program, memo, looks)
+            probe = -1 if look.probe is None else convert(tree, look.probe, memo, looks).index
+            looks[gi] = (bool(look.behind), bool(look.negate), body.index, probe)
+        p.look_gi[k] = gi
+    return p
+
+
+def build(program, plan_of):
+    """The Tree of a ``Program``: its code and its lookaround programs, as C arrays;
+    ``plan_of(predicate)`` gives each predicate's Plan (shared by every Tree) or None."""
+    cdef Tree tree = Tree()
+    cdef int i
+    tree.progs = []
+    tree.preds = []
+    tree.n_groups = len(program.group_names)
+    looks = []
+    convert(tree, program, {}, looks)
+    tree.n_preds = len(tree.preds)
+    tree.plans = [plan_of(p) for p in tree.preds]
+    tree.n_looks = len(looks)
+    tree.look_behind = int_array(tree.n_looks)
+    tree.look_negate = int_array(tree.n_looks)
+    tree.look_prog = int_array(tree.n_looks)
+    tree.look_probe = int_array(tree.n_looks)
+    for i, (behind, negate, body, probe) in enumerate(looks):
+        tree.look_behind[i] = behind
+        tree.look_negate[i] = negate
+        tree.look_prog[i] = body
+        tree.look_probe[i] = probe
+    return tree
+
+
+# ---------------------------------------------------------------------------
+# Documents
+
+
+cdef class RowTable:
+    """One Tree's predicate bitsets in one document, fetched as the automata ask."""
+
+    cdef const uint8_t** rows
+    cdef list keep
+
+    def __dealloc__(self):
+        free(self.rows)
+
+
+cdef class Doc:
+    """What the automata read of one document: mentions by start and end, and bitsets."""
+
+    cdef int n
+    cdef int* ms_off  # mentions starting at p: ms_*[ms_off[p] : ms_off[p + 1]], longest first
+    cdef int* ms_end
+    cdef int* ms_type
+    cdef int* me_off  # mentions ending at p: me_*[me_off[p] : me_off[p + 1]]
+    cdef int* me_start
+    cdef int* me_type
+    cdef int isa_words
+    cdef int isa_bits
+    cdef int isa_local  # local mention types
+    cdef uint64_t* isa  # per local mention type: the type ids it is (itself and its ancestors)
+    cdef dict rows  # Predicate → bitset bytes (shared by the contexts of one document)
+    cdef dict field_ids  # field → (value ids, Vocab) (shared by the contexts of one document)
+    cdef object column  # Document.column
+    cdef dict tables  # Tree → RowTable
+
+    def __dealloc__(self):
+        free(self.ms_off)
+        free(self.ms_end)
+        free(self.ms_type)
+        free(self.me_off)
+        free(self.me_start)
+        free(self.me_type)
+        free(self.isa)
+
+
+def make_doc(int n_tokens, by_start, by_end, ancestors, dict rows, dict field_ids, column):
+    """A Doc from a DocumentContext's ``mentions_by_start`` / ``mentions_by_end`` lists
+    (already in the matcher's order), its type → ancestors table, its caches of bitsets
+    and value ids, and its Document's ``column``."""
+    cdef Doc d = Doc()
+    cdef int p, j, t, g, count
+    d.n = n_tokens
+    d.rows = rows
+    d.field_ids = field_ids
+    d.column = column
+    d.tables = {}
+    local = {}
+    for table in (by_start, by_end):
+        for found in table.values():
+            for _other, name in found:
+                if name not in local:
+                    local[name] = len(local)
+    for name in list(local):
+        type_id(name)
+        for parent in ancestors.get(name, ()):
+            type_id(parent)
+    d.isa_bits = len(_TYPE_IDS)
+    d.isa_local = len(local)
+    d.isa_words = (d.isa_bits >> 6) + 1
+    d.isa = <uint64_t*>calloc(max(1, len(local)) * d.isa_words, sizeof(uint64_t))
+    if d.isa == NULL:
+        raise MemoryError()
+    for name, t in local.items():
+        for other in (name, *ancestors.get(name, ())):
+            g = _TYPE_IDS[other]
+            d.isa[t * d.isa_words + (g >> 6)] |= (<uint64_t>1) << (g & 63)
+    csr(by_start, n_tokens, local, &d.ms_off, &d.ms_end, &d.ms_type)
+    csr(by_end, n_tokens, local, &d.me_off, &d.me_start, &d.me_type)
+    return d
+
+
+cdef int csr(table, int n_tokens, dict local, int** off_out, int** other_out, int** kind_out) except -1:
+    """position → [(other end, type)] as arrays: off[p] : off[p + 1] index other[] and kind[]."""
+    cdef int* off = int_array(n_tokens + 2)
+    cdef int* other
+    cdef int* kind
+    cdef int p, j, count = 0
+    off_out[0] = off
+    for p, found in table.items():
+        if not 0 <= p <= n_tokens:
+            raise ValueError(f"a mention bound {p} outside the document")
+        off[p + 1] = len(found)
+        count += len(found)
+    for p in range(n_tokens + 1):
+        off[p + 1] += off[p]
+    other = other_out[0] = int_array(count)
+    kind = kind_out[0] = int_array(count)
+    for p, found in table.items():
+        j = off[p]
+        for position, name in found:
+            other[j] = position
+            kind[j] = local[name]
+            j += 1
+    return 0
+
+
+cdef inline bint doc_isa(Doc d, int local_type, int wanted) noexcept:
+    if wanted >= d.isa_bits:
+        return False
+    return (d.isa[local_type * d.isa_words + (wanted >> 6)] >> (wanted & 63)) & 1
+
+
+def bitset(positions, int n_tokens):
+    """The bitset of a set of token positions (bit p of byte p >> 3)."""
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, (n_tokens >> 3) + 1)
+    cdef uint8_t* buf = <uint8_t*>PyBytes_AS_STRING(out)
+    cdef Py_ssize_t p
+    memset(buf, 0, (n_tokens >> 3) + 1)
+    for p in positions:
+        if 0 <= p < n_tokens:
+            buf[p >> 3] |= <uint8_t>(1 << (p & 7))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Thread lists of the Pike VM
+
+
+cdef struct Threads:
+    int n
+    int cap
+    int nslots
+    int* pc
+    int* wait  # 0, or the position where the mention the thread is inside ends
+    int* hist
+    int* slots  # nslots per thread
+
+
+cdef int th_add(Threads* t, int pc, const int* slots, int hist, int wait) except -1:
+    cdef int cap
+    if t.n == t.cap:
+        cap = t.cap * 2 if t.cap else 32
+        t.pc = <int*>realloc(t.pc, cap * sizeof(int))
+        t.wait = <int*>realloc(t.wait, cap * sizeof(int))
+        t.hist = <int*>realloc(t.hist, cap * sizeof(int))
+        t.slots = <int*>realloc(t.slots, cap * t.nslots * sizeof(int))
+        if t.pc == NULL or t.wait == NULL or t.hist == NULL or t.slots == NULL:
+            raise MemoryError()
+        t.cap = cap
+    t.pc[t.n] = pc
+    t.wait[t.n] = wait
+    t.hist[t.n] = hist
+    memcpy(&t.slots[t.n * t.nslots], slots, t.nslots * sizeof(int))
+    t.n += 1
+    return 0
+
+
+cdef void th_free(Threads* t) noexcept:
+    free(t.pc)
+    free(t.wait)
+    free(t.hist)
+    free(t.slots)
+    memset(t, 0, sizeof(Threads))
+
+
+# ---------------------------------------------------------------------------
+# One run over one sentence of one document
+
+
+cdef void* grow(void* old, int n_old, int n_new, size_t size) except NULL:
+    """realloc to n_new items, the new ones zeroed."""
+    cdef char* p = <char*>realloc(old, n_new * size)
+    if p == NULL:
+        raise MemoryError()
+    memset(p + n_old * size, 0, (n_new - n_old) * size)
+    return p
+
+
+cdef class Runner:
+    """The automata of one Tree over one sentence of one document.
+
+    Holds what one sentence's searches share: lookaround answers (probed per position
+    until ``probes_before_sweep`` positions were asked, then swept for all), the start
+    candidates and the scratch arrays. ``setup`` aims it at a Tree and a document,
+    ``sentence`` at a sentence; its arrays only grow, so one Runner serves every rule
+    of a document in turn. Made per call, so that threads never share one.
+    """
+
+    cdef Tree tree
+    cdef Doc doc
+    cdef object row_of  # predicate → its bitset in this document, for a predicate without a Plan
+    cdef int lo, hi, span
+    cdef RowTable table
+    cdef int probes_before_sweep
+    # per lookaround of the Tree (looks_cap of them): what this sentence asked of it
+    # (state 0: nothing yet, 1: probed at n_probes positions, answers in probe; 2: swept,
+    # answers in sweep); the buffers only grow and are reused from sentence to sentence
+    cdef int looks_cap
+    cdef uint8_t** sweep
+    cdef int8_t** probe
+    cdef int* n_probes
+    cdef int* look_state
+    cdef int* sweep_cap
+    cdef int* probe_cap
+    # per program of the Tree (progs_cap of them)
+    cdef int progs_cap
+    cdef uint32_t** vis
+    cdef Py_ssize_t* vis_cap
+    cdef uint32_t* stamp
+    cdef IntVec* stacks
+    cdef IntVec* nodes
+    cdef IntVec* current
+    # the rule program's start candidates: can_begin[p - lo], next_start[p - lo]
+    cdef bint starts_known
+    cdef int starts_cap
+    cdef uint8_t* can_begin
+    cdef int* next_start
+    # the Pike VM
+    cdef Threads ta, tb
+    cdef IntVec st_pc, st_hist, st_e, st_slots
+    cdef int slots_cap
+    cdef int* tmp
+    cdef IntVec hist  # capture history nodes: (group, start, end, previous) four ints each
+    cdef int* wkeys  # waiting (pc, end) pairs of one step: an open-addressing set
+    cdef uint32_t* wstamp
+    cdef int wcap, wcount
+    cdef uint32_t wgen
+    cdef int* res_slots
+    cdef int res_hist
+
+    def __dealloc__(self):
+        cdef int i
+        for i in range(self.looks_cap):
+            free(self.sweep[i])
+            free(self.probe[i])
+        free(self.look_state)
+        free(self.sweep_cap)
+        free(self.probe_cap)
+        free(self.can_begin)
+        free(self.next_start)
+        for i in range(self.progs_cap):
+            free(self.vis[i])
+            iv_free(&self.stacks[i])
+            iv_free(&self.nodes[i])
+            iv_free(&self.current[i])
+        free(self.sweep)
+        free(self.probe)
+        free(self.n_probes)
+        free(self.vis)
+        free(self.vis_cap)
+        free(self.stamp)
+        free(self.stacks)
+        free(self.nodes)
+        free(self.current)
+        th_free(&self.ta)
+        th_free(&self.tb)
+        iv_free(&self.st_pc)
+        iv_free(&self.st_hist)
+        iv_free(&self.st_e)
+        iv_free(&self.st_slots)
+        free(self.tmp)
+        iv_free(&self.hist)
+        free(self.wkeys)
+        free(self.wstamp)
+        free(self.res_slots)
+
+    cdef void forget(self) noexcept:
+        """Drop what is known of the current sentence (lookaround answers, start candidates)."""
+        cdef int i
+        for i in range(self.looks_cap):
+            self.look_state[i] = 0
+            self.n_probes[i] = 0
+        self.starts_known = False
+
+    cdef int setup(self, Tree tree, Doc doc, object row_of, int probes) except -1:
+        """Aim at one Tree in one document (then ``sentence`` aims at each sentence)."""
+        cdef int np = len(tree.progs)
+        cdef int nl = tree.n_looks
+        cdef int i, cap
+        cdef Py_ssize_t need
+        cdef Prog p
+        cdef Prog top = <Prog>PyList_GET_ITEM(tree.progs, 0)
+        self.forget()
+        self.tree = tree
+        self.doc = doc
+        self.row_of = row_of
+        self.probes_before_sweep = probes
+        table = doc.tables.get(tree)
+        if table is None:
+            table = RowTable()
+            (<RowTable>table).rows = <const uint8_t**>calloc(max(1, tree.n_preds), sizeof(uint8_t*))
+            if (<RowTable>table).rows == NULL:
+                raise MemoryError()
+            (<RowTable>table).keep = [None] * tree.n_preds
+            doc.tables[tree] = table
+        self.table = <RowTable>table
+        if nl > self.looks_cap:
+            cap = max(nl, 2 * self.looks_cap)
+            self.sweep = <uint8_t**>grow(self.sweep, self.looks_cap, cap, sizeof(uint8_t*))
+            self.probe = <int8_t**>grow(self.probe, self.looks_cap, cap, sizeof(int8_t*))
+            self.n_probes = <int*>grow(self.n_probes, self.looks_cap, cap, sizeof(int))
+            self.look_state = <int*>grow(self.look_state, self.looks_cap, cap, sizeof(int))
+            self.sweep_cap = <int*>grow(self.sweep_cap, self.looks_cap, cap, sizeof(int))
+            self.probe_cap = <int*>grow(self.probe_cap, self.looks_cap, cap, sizeof(int))
+            self.looks_cap = cap
+        if np > self.progs_cap:
+            cap = max(np, 2 * self.progs_cap)
+            self.vis = <uint32_t**>grow(self.vis, self.progs_cap, cap, sizeof(uint32_t*))
+            self.vis_cap = <Py_ssize_t*>grow(self.vis_cap, self.progs_cap, cap, sizeof(Py_ssize_t))
+            self.stamp = <uint32_t*>grow(self.stamp, self.progs_cap, cap, sizeof(uint32_t))
+            self.stacks = <IntVec*>grow(self.stacks, self.progs_cap, cap, sizeof(IntVec))
+            self.nodes = <IntVec*>grow(self.nodes, self.progs_cap, cap, sizeof(IntVec))
+            self.current = <IntVec*>grow(self.current, self.progs_cap, cap, sizeof(IntVec))
+            self.progs_cap = cap
+        for i in range(np):
+            p = <Prog>PyList_GET_ITEM(tree.progs, i)
+            need = <Py_ssize_t>p.n * p.width_e
+            if need > self.vis_cap[i]:
+                # Stamps only grow, so what an array holds from other programs is never current.
+                free(self.vis[i])
+                self.vis[i] = <uint32_t*>calloc(need, sizeof(uint32_t))
+                if self.vis[i] == NULL:
+                    self.vis_cap[i] = 0
+                    raise MemoryError()
+                self.vis_cap[i] = need
+        if top.n_slots > self.slots_cap:
+            free(self.tmp)
+            free(self.res_slots)
+            self.tmp = <int*>calloc(top.n_slots, sizeof(int))
+            self.res_slots = <int*>calloc(top.n_slots, sizeof(int))
+            if self.tmp == NULL or self.res_slots == NULL:
+                self.slots_cap = 0
+                raise MemoryError()
+            self.slots_cap = top.n_slots
+        return 0
+
+    cdef void release(self) noexcept:
+        """Let go of the document and Tree (the arrays stay, for the next use)."""
+        self.forget()
+        self.tree = None
+        self.doc = None
+        self.row_of = None
+        self.table = None
+
+    cdef void sentence(self, int lo, int hi) noexcept:
+        """Aim at the sentence [lo, hi): what was known of the last one is forgotten."""
+        self.forget()
+        self.lo = lo
+        self.hi = hi
+        self.span = hi - lo + 1
+
+    # -- what the automata test ------------------------------------------------
+
+    cdef const uint8_t* fetch(self, int k) except NULL:
+        """The bitset of the Tree's predicate k in this document (computed once per document)."""
+        found = doc_row(self.doc, self.tree.preds[k], self.tree.plans[k], self.row_of)
+        self.table.keep[k] = found
+        self.table.rows[k] = <const uint8_t*>PyBytes_AS_STRING(found)
+        return self.table.rows[k]
+
+    cdef inline int holds(self, Prog p, int k, int pos) except -1:
+        cdef const uint8_t* row = self.table.rows[p.pred_base + k]
+        if row == NULL:
+            row = self.fetch(p.pred_base + k)
+        return (row[pos >> 3] >> (pos & 7)) & 1
+
+    cdef uint32_t next_stamp(self, Prog p) noexcept:
+        """A new visit mark for p's instructions (``setup`` sized its array)."""
+        self.stamp[p.index] += 1
+        if self.stamp[p.index] == 0xFFFFFFFF:
+            memset(self.vis[p.index], 0, self.vis_cap[p.index] * sizeof(uint32_t))
+            self.stamp[p.index] = 1
+        return self.stamp[p.index]
+
+    cdef int starts(self, Prog p) except -1:
+        """can_begin / next_start of the rule program over this sentence."""
+        cdef int pos, k, j, nxt
+        cdef const uint8_t* row
+        cdef Doc d = self.doc
+        if self.starts_known or not p.has_first:
+            return 0
+        if self.span > self.starts_cap:
+            free(self.can_begin)
+            free(self.next_start)
+            self.starts_cap = 0
+            self.can_begin = <uint8_t*>malloc(self.span)
+            self.next_start = <int*>malloc(self.span * sizeof(int))
+            if self.can_begin == NULL or self.next_start == NULL:
+                raise MemoryError()
+            self.starts_cap = self.span
+        memset(self.can_begin, 0, self.span)
+        self.starts_known = True
+        for k in range(p.n_first):
+            row = self.table.rows[p.pred_base + p.first_preds[k]]
+            if row == NULL:
+                row = self.fetch(p.pred_base + p.first_preds[k])
+            for pos in range(self.lo, self.hi):
+                if (row[pos >> 3] >> (pos & 7)) & 1:
+                    self.can_begin[pos - self.lo] = 1
+        if p.n_first_types:
+            for pos in range(self.lo, self.hi):
+                if self.can_begin[pos - self.lo]:
+                    continue
+                for j in range(d.ms_off[pos], d.ms_off[pos + 1]):
+                    for k in range(p.n_first_types):
+                        if doc_isa(d, d.ms_type[j], p.first_types[k]):
+                            self.can_begin[pos - self.lo] = 1
+        nxt = self.hi
+        pos = self.hi
+        while pos >= self.lo:
+            if pos < self.hi and self.can_begin[pos - self.lo]:
+                nxt = pos
+            self.next_start[pos - self.lo] = nxt
+            pos -= 1
+        return 0
+
+    # -- lookaround ---------------------------------------------------------------
+
+    cdef int look_holds(self, int gi, int pos) except -1:
+        """Whether lookaround gi of the Tree holds at pos (as DocumentContext.look_holds)."""
+        cdef Tree t = self.tree
+        cdef int8_t answer
+        cdef int i
+        cdef Prog body
+        if self.look_state[gi] == 2:
+            return self.sweep[gi][pos - self.lo] != t.look_negate[gi]
+        if self.look_state[gi] == 0:
+            if self.span > self.probe_cap[gi]:
+                free(self.probe[gi])
+                self.probe_cap[gi] = 0
+                self.probe[gi] = <int8_t*>malloc(self.span)
+                if self.probe[gi] == NULL:
+                    raise MemoryError()
+                self.probe_cap[gi] = self.span
+            memset(self.probe[gi], -1, self.span)
+            self.look_state[gi] = 1
+        answer = self.probe[gi][pos - self.lo]
+        if answer < 0:
+            if t.look_probe[gi] < 0 or self.n_probes[gi] >= self.probes_before_sweep:
+                # Asked about many positions of this sentence: answer them all in one sweep.
+                if self.span > self.sweep_cap[gi]:
+                    free(self.sweep[gi])
+                    self.sweep_cap[gi] = 0
+                    self.sweep[gi] = <uint8_t*>malloc(self.span)
+                    if self.sweep[gi] == NULL:
+                        raise MemoryError()
+                    self.sweep_cap[gi] = self.span
+                memset(self.sweep[gi], 0, self.span)
+                body = <Prog>PyList_GET_ITEM(t.progs, t.look_prog[gi])
+                self.accepting(body, -1, False, NULL, self.sweep[gi])
+                self.look_state[gi] = 2
+                return self.sweep[gi][pos - self.lo] != t.look_negate[gi]
+            body = <Prog>PyList_GET_ITEM(t.progs, t.look_probe[gi])
+            answer = 1 if self.accepting(body, pos, True, NULL, NULL) > 0 else 0
+            self.probe[gi][pos - self.lo] = answer
+            self.n_probes[gi] += 1
+        return answer != t.look_negate[gi]
+
+    # -- set simulation (matcher._accepting) -------------------------------------
+
+    cdef int accepting(self, Prog p, int single_start, bint first_only, IntVec* out, uint8_t* mask) except -1:
+        """Positions where p reaches MATCH, by set simulation without captures.
+
+        Forward programs start at single_start, or at every position when it is -1;
+        backward programs at every position from the sentence end (or at single_start).
+        Accepted positions go to mask[pos - lo] and/or out (in the order found);
+        returns how many times MATCH was reached.
+        """
+        cdef Doc d = self.doc
+        cdef int lo = self.lo, hi = self.hi
+        cdef int step = -1 if p.backward else 1
+        cdef int pos, last, i, pc, op, a, other, token, j
+        cdef int accepted = 0
+        cdef int pending_count = 0
+        cdef int* heads = NULL
+        cdef IntVec pend  # pending entries: (pc, next) pairs
+        cdef IntVec* stack = &self.stacks[p.index]
+        cdef IntVec* nodes = &self.nodes[p.index]
+        cdef IntVec* current = &self.current[p.index]
+        cdef uint32_t stamp
+        cdef uint32_t* vis
+        pend.d = NULL
+        pend.n = pend.cap = 0
+        if p.backward:
+            pos = hi if single_start < 0 else single_start
+            last = lo
+        else:
+            pos = lo if single_start < 0 else single_start
+            last = hi
+        current.n = 0
+        try:
+            while (pos <= last) if step > 0 else (pos >= last):
+                stamp = self.next_stamp(p)
+                vis = self.vis[p.index]
+                nodes.n = 0
+                stack.n = 0
+                for i in range(current.n):
+                    iv_push(stack, current.d[i])
+                if heads != NULL:
+                    i = heads[pos - lo]
+                    while i >= 0:
+                        iv_push(stack, pend.d[i])
+                        pending_count -= 1
+                        i = pend.d[i + 1]
+                    heads[pos - lo] = -1
+                if single_start < 0 or pos == single_start:
+                    iv_push(stack, 0)
+                while stack.n:
+                    stack.n -= 1
+                    pc = stack.d[stack.n]
+                    if vis[pc] == stamp:
+                        continue
+                    vis[pc] = stamp
+                    op = p.op[pc]
+                    a = p.a[pc]
+                    if op == JMP or op == LOOP:
+                        iv_push(stack, a)  # a LOOP's exit is reached through its RSPLIT as well
+                    elif op == SPLIT:
+                        iv_push(stack, a)
+                        iv_push(stack, p.b[pc])
+                    elif op == RSPLIT:
+                        iv_push(stack, a)
+                        iv_push(stack, p.a2[pc])
+                    elif op == NEXT:
+                        iv_push(stack, pc + 1)
+                        iv_push(stack, p.b[pc])
+                    elif op == SAVE_START or op == SAVE_END:
+                        iv_push(stack, pc + 1)
+                    elif op == BOL:
+                        if pos == lo:
+                            iv_push(stack, pc + 1)
+                    elif op == EOL:
+                        if pos == hi:
+                            iv_push(stack, pc + 1)
+                    elif op == LOOK:
+                        if self.look_holds(p.look_gi[a], pos):
+                            iv_push(stack, pc + 1)
+                    elif op == MATCH:
+                        accepted += 1
+                        if mask != NULL:
+                            mask[pos - lo] = 1
+                        if out != NULL and (out.n == 0 or out.d[out.n - 1] != pos):
+                            iv_push(out, pos)
+                    else:
+                        iv_push(nodes, pc)
+                if first_only and accepted:
+                    return accepted
+                current.n = 0
+                if nodes.n == 0:
+                    if single_start >= 0 and pending_count == 0:
+                        break
+                    pos += step
+                    continue
+                for i in range(nodes.n):
+                    pc = nodes.d[i]
+                    op = p.op[pc]
+                    a = p.a[pc]
+                    if op == CONSUME:
+                        token = pos - 1 if p.backward else pos
+                        if lo <= token < hi and (a < 0 or self.holds(p, a, token)):
+                            iv_push(current, pc + 1)
+                    elif op == MENTION:
+                        if p.backward:
+                            for j in range(d.me_off[pos], d.me_off[pos + 1]):
+                                other = d.me_start[j]
+                                if lo <= other <= hi and doc_isa(d, d.me_type[j], a):
+                                    if other == pos + step:
+                                        iv_push(current, pc + 1)
+                                    else:
+                                        heads = self.pend_add(heads, &pend, other, pc + 1)
+                                        pending_count += 1
+                        else:
+                            for j in range(d.ms_off[pos], d.ms_off[pos + 1]):
+                                other = d.ms_end[j]
+                                if lo <= other <= hi and doc_isa(d, d.ms_type[j], a):
+                                    if other == pos + step:
+                                        iv_push(current, pc + 1)
+                                    else:
+                                        heads = self.pend_add(heads, &pend, other, pc + 1)
+                                        pending_count += 1
+                pos += step
+        finally:
+            free(heads)
+            iv_free(&pend)
+        return accepted
+
+    cdef int* pend_add(self, int* heads, IntVec* pend, int at, int pc) except NULL:
+        cdef int i
+        if heads == NULL:
+            heads = <int*>malloc(self.span * sizeof(int))
+            if heads == NULL:
+                raise MemoryError()
+            for i in range(self.span):
+                heads[i] = -1
+        i = <int>pend.n
+        iv_push(pend, pc)
+        iv_push(pend, heads[at - self.lo])
+        heads[at - self.lo] = i
+        return heads
+
+    # -- the Pike VM (matcher.search) ---------------------------------------------
+
+    cdef inline int push(self, int pc, int hist, int e, const int* slots, int nslots) except -1:
+        cdef Py_ssize_t base = self.st_slots.n
+        iv_push(&self.st_pc, pc)
+        iv_push(&self.st_hist, hist)
+        iv_push(&self.st_e, e)
+        iv_reserve(&self.st_slots, base + nslots)
+        memcpy(&self.st_slots.d[base], slots, nslots * sizeof(int))
+        self.st_slots.n = base + nslots
+        return 0
+
+    cdef bint waiting_add(self, int pc, int end) except -1:
+        """Add (pc, end) to this step's set of waiting threads; False if it was there."""
+        cdef int key0 = pc, key1 = end
+        cdef int i, j, cap
+        cdef int* keys
+        cdef uint32_t* st
+        if self.wcount * 2 >= self.wcap:
+            cap = self.wcap * 2 if self.wcap else 64
+            keys = <int*>malloc(2 * cap * sizeof(int))
+            st = <uint32_t*>calloc(cap, sizeof(uint32_t))
+            if keys == NULL or st == NULL:
+                free(keys)
+                free(st)
+                raise MemoryError()
+            for i in range(self.wcap):
+                if self.wstamp != NULL and self.wstamp[i] == self.wgen:
+                    j = <int>((<unsigned int>self.wkeys[2 * i] * <unsigned int>2654435761 + <unsigned int>self.wkeys[2 * i + 1]) & (cap - 1))
+                    while st[j] == self.wgen:
+                        j = (j + 1) & (cap - 1)
+                    st[j] = self.wgen
+                    keys[2 * j] = self.wkeys[2 * i]
+                    keys[2 * j + 1] = self.wkeys[2 * i + 1]
+            free(self.wkeys)
+            free(self.wstamp)
+            self.wkeys = keys
+            self.wstamp = st
+            self.wcap = cap
+        i = <int>((<unsigned int>key0 * <unsigned int>2654435761 + <unsigned int>key1) & (self.wcap - 1))
+        while self.wstamp[i] == self.wgen:
+            if self.wkeys[2 * i] == key0 and self.wkeys[2 * i + 1] == key1:
+                return False
+            i = (i + 1) & (self.wcap - 1)
+        self.wstamp[i] = self.wgen
+        self.wkeys[2 * i] = key0
+        self.wkeys[2 * i + 1] = key1
+        self.wcount += 1
+        return True
+
+    cdef void waiting_clear(self) noexcept:
+        self.wgen += 1
+        self.wcount = 0
+        if self.wgen == 0xFFFFFFFF:
+            if self.wstamp != NULL:
+                memset(self.wstamp, 0, self.wcap * sizeof(uint32_t))
+            self.wgen = 1
+
+    cdef int closure(self, Prog p, Threads* out, int pc0, const int* slots0, int hist0, int pos, bint capture) except -1:
+        """Follow every non-consuming instruction from pc0 at pos, in priority order (Pike VM).
+
+        Besides pc, a thread within one position carries e (see matcher._closure_with_empty_loops);
+        programs without RSPLIT keep e = 0. Threads reaching CONSUME, MENTION or MATCH go to out.
+        """
+        cdef int nslots = out.nslots
+        cdef uint32_t* vis = self.vis[p.index]
+        cdef uint32_t stamp = self.stamp[p.index]
+        cdef int n = p.n
+        cdef int pc, hist, e, op, a, key, k, depth, target, h
+        cdef int* tmp = self.tmp
+        self.st_pc.n = self.st_hist.n = self.st_e.n = self.st_slots.n = 0
+        self.push(pc0, hist0, 0, slots0, nslots)
+        while self.st_pc.n:
+            self.st_pc.n -= 1
+            self.st_hist.n -= 1
+            self.st_e.n -= 1
+            self.st_slots.n -= nslots
+            pc = self.st_pc.d[self.st_pc.n]
+            hist = self.st_hist.d[self.st_hist.n]
+            e = self.st_e.d[self.st_e.n]
+            op = p.op[pc]
+            if op == CONSUME or op == MENTION or op == MATCH:
+                key = pc
+            else:
+                key = pc + e * n
+            if vis[key] == stamp:
+                continue
+            vis[key] = stamp
+            memcpy(tmp, &self.st_slots.d[self.st_slots.n], nslots * sizeof(int))
+            a = p.a[pc]
+            if op == JMP:
+                self.push(a, hist, e, tmp, nslots)
+            elif op == SPLIT:
+                self.push(p.b[pc], hist, e, tmp, nslots)
+                self.push(a, hist, e, tmp, nslots)
+            elif op == RSPLIT:
+                # Into the body (pc + 1): an iteration begins here. To the exit: this
+                # repetition (depth b) is left, so its iteration no longer counts.
+                depth = p.b[pc]
+                target = p.a2[pc]
+                if target == pc + 1:
+                    self.push(target, hist, e if e else depth, tmp, nslots)
+                else:
+                    self.push(target, hist, 0 if e == depth else e, tmp, nslots)
+                target = a
+                if target == pc + 1:
+                    self.push(target, hist, e if e else depth, tmp, nslots)
+                else:
+                    self.push(target, hist, 0 if e == depth else e, tmp, nslots)
+            elif op == LOOP or op == NEXT:
+                depth = p.b[a]
+                if e and e <= depth:  # the iteration began at this position: it was empty
+                    self.push(p.b[pc], hist, 0 if e == depth else e, tmp, nslots)
+                else:
+                    self.push(a if op == LOOP else pc + 1, hist, e, tmp, nslots)
+            elif op == SAVE_START:
+                if capture:
+                    tmp[2 * a] = pos
+                self.push(pc + 1, hist, e, tmp, nslots)
+            elif op == SAVE_END:
+                if capture:
+                    k = 2 * a + 1
+                    h = <int>(self.hist.n // 4)
+                    iv_push(&self.hist, a)
+                    iv_push(&self.hist, tmp[k - 1])
+                    iv_push(&self.hist, pos)
+                    iv_push(&self.hist, hist)
+                    hist = h
+                    tmp[k] = pos
+                self.push(pc + 1, hist, e, tmp, nslots)
+            elif op == BOL:
+                if pos == self.lo:
+                    self.push(pc + 1, hist, e, tmp, nslots)
+            elif op == EOL:
+                if pos == self.hi:
+                    self.push(pc + 1, hist, e, tmp, nslots)
+            elif op == LOOK:
+                if self.look_holds(p.look_gi[a], pos):
+                    self.push(pc + 1, hist, e, tmp, nslots)
+            else:
+                th_add(out, pc, tmp, hist, 0)
+        return 0
+
+    cdef int pike(self, Prog p, int start, bint must_advance, bint capture, int anchor, int anchor_end,
+                  int* found) except -1:
+        """The leftmost, highest-priority match in [lo, hi) starting at or after start
+        (found[0], found[1]; returns 1), or none (returns 0). With capture, it runs
+        anchored: one thread at anchor, stopped at anchor_end, keeping res_slots and res_hist.
+        """
+        cdef int nslots = p.n_slots if capture else 1
+        cdef int lo = self.lo, hi = self.hi
+        cdef int pos, i, j, pc, wait, hist, op, a, end, c
+        cdef int matched = 0
+        cdef int* slots
+        cdef Threads* clist
+        cdef Threads* nlist
+        cdef Threads* swap
+        cdef Doc d = self.doc
+        cdef bint anchored = anchor >= 0
+        if self.ta.nslots != nslots:
+            th_free(&self.ta)
+            th_free(&self.tb)
+            self.ta.nslots = self.tb.nslots = nslots
+        clist = &self.ta
+        nlist = &self.tb
+        clist.n = nlist.n = 0
+        self.hist.n = 0
+        if anchored:
+            pos = anchor
+        else:
+            pos = start
+            if p.has_first:
+                if pos >= hi:
+                    return 0
+                pos = self.next_start[pos - lo]
+                if pos >= hi:
+                    return 0  # no token can begin a match; first-set programs match no empty span
+        self.next_stamp(p)
+        for i in range(nslots):
+            self.tmp[i] = -1
+        self.tmp[0] = pos
+        self.closure(p, clist, 0, self.tmp, -1, pos, capture)
+        while True:
+            nlist.n = 0
+            self.next_stamp(p)
+            self.waiting_clear()
+            for i in range(clist.n):
+                pc = clist.pc[i]
+                wait = clist.wait[i]
+                hist = clist.hist[i]
+                slots = &clist.slots[i * nslots]
+                if wait:
+                    if wait == pos + 1:
+                        self.closure(p, nlist, pc, slots, hist, pos + 1, capture)
+                    elif self.waiting_add(pc, wait):
+                        th_add(nlist, pc, slots, hist, wait)
+                    continue
+                op = p.op[pc]
+                a = p.a[pc]
+                if op == CONSUME:
+                    if pos < hi and (a < 0 or self.holds(p, a, pos)):
+                        self.closure(p, nlist, pc + 1, slots, hist, pos + 1, capture)
+                elif op == MENTION:
+                    for j in range(d.ms_off[pos], d.ms_off[pos + 1]):
+                        end = d.ms_end[j]
+                        if end <= hi and doc_isa(d, d.ms_type[j], a):
+                            if end == pos + 1:
+                                self.closure(p, nlist, pc + 1, slots, hist, pos + 1, capture)
+                            elif self.waiting_add(pc + 1, end):
+                                th_add(nlist, pc + 1, slots, hist, end)
+                elif op == MATCH:
+                    if must_advance and pos == start and slots[0] == start:
+                        continue
+                    matched = 1
+                    found[0] = slots[0]
+                    found[1] = pos
+                    if capture:
+                        memcpy(self.res_slots, slots, nslots * sizeof(int))
+                        self.res_hist = hist
+                    break  # lower-priority threads lose to this match
+            if anchored and pos >= anchor_end:
+                break
+            if pos >= hi:
+                break
+            pos += 1
+            if not matched:
+                if anchored:
+                    if nlist.n == 0:
+                        break
+                else:
+                    if nlist.n == 0 and p.has_first:
+                        # Nothing in flight: jump to the next token that can begin a match.
+                        c = self.next_start[pos - lo]
+                        if c >= hi:
+                            break
+                        if c != pos:
+                            pos = c
+                            self.next_stamp(p)
+                    # A new thread starting here, with the lowest priority (leftmost wins).
+                    if not p.has_first or self.can_begin[pos - lo]:
+                        for j in range(nslots):
+                            self.tmp[j] = -1
+                        self.tmp[0] = pos
+                        self.closure(p, nlist, 0, self.tmp, -1, pos, capture)
+            elif nlist.n == 0:
+                break
+            swap = clist
+            clist = nlist
+            nlist = swap
+        return matched
+
+    cdef object match_tuple(self, Prog p, int s, int e):
+        """(start, end, slots, history) of the last capture run, as RawMatch takes them."""
+        cdef int g, h
+        slots = [s, e]
+        for g in range(2, p.n_slots):
+            slots.append(self.res_slots[g])
+        history = []
+        h = self.res_hist
+        while h >= 0:
+            history.append((self.hist.d[4 * h], self.hist.d[4 * h + 1], self.hist.d[4 * h + 2]))
+            h = self.hist.d[4 * h + 3]
+        history.reverse()
+        return (s, e, tuple(slots), tuple(history))
+
+    cdef list finditer(self):
+        cdef Prog p = <Prog>PyList_GET_ITEM(self.tree.progs, 0)
+        cdef int pos = self.lo
+        cdef bint must_advance = False
+        cdef int found[2]
+        cdef int s, e
+        cdef list out = []
+        self.starts(p)
+        while pos <= self.hi:
+            if not self.pike(p, pos, must_advance, False, -1, -1, found):
+                break
+            if p.n_slots > 2:
+                s = found[0]
+                e = found[1]
+                if not self.pike(p, pos, must_advance, True, s, e, found) or found[0] != s or found[1] != e:
+                    raise RuntimeError("compiled matcher: the capture run did not find the match again")
+                out.append(self.match_tuple(p, s, e))
+            else:
+                out.append((found[0], found[1], (found[0], found[1]), ()))
+            must_advance = found[1] == found[0]
+            pos = found[1]
+        return out
+
+    cdef list all_spans(self):
+        cdef Prog p = <Prog>PyList_GET_ITEM(self.tree.progs, 0)
+        cdef int s, i
+        cdef IntVec ends
+        cdef list out = []
+        ends.d = NULL
+        ends.n = ends.cap = 0
+        self.starts(p)
+        try:
+            for s in range(self.lo, self.hi):
+                if p.has_first and not self.can_begin[s - self.lo]:
+                    continue
+                ends.n = 0
+                self.accepting(p, s, False, &ends, NULL)
+                for i in range(ends.n):
+                    if ends.d[i] > s:
+                        out.append((s, ends.d[i]))
+        finally:
+            iv_free(&ends)
+        return out
+
+
+def finditer(Tree tree, Doc doc, row_of, int lo, int hi, int probes_before_sweep):
+    """Every match of the Tree's program in [lo, hi), as ``matcher.python_finditer`` finds
+    them (empty ones included): a list of (start, end, slots, history) tuples."""
+    cdef Runner r = Runner()
+    r.setup(tree, doc, row_of, probes_before_sweep)
+    r.sentence(lo, hi)
+    return r.finditer()
+
+
+def all_spans(Tree tree, Doc doc, row_of, int lo, int hi, int probes_before_sweep):
+    """Every non-empty (start, end) where the whole program matches in [lo, hi), as
+    ``matcher.python_all_spans`` lists them."""
+    cdef Runner r = Runner()
+    r.setup(tree, doc, row_of, probes_before_sweep)
+    r.sentence(lo, hi)
+    return r.all_spans()
+
+
+# ---------------------------------------------------------------------------
+# Every candidate rule of a stage over a document, in one call
+
+
+cdef void mark_mention_starts(Doc d, const int* types, int n_types, uint8_t* bits) noexcept:
+    """Set bit p where a mention of one of the types (or of a subtype) begins."""
+    cdef int p, j, k
+    for p in range(d.n):
+        for j in range(d.ms_off[p], d.ms_off[p + 1]):
+            for k in range(n_types):
+                if doc_isa(d, d.ms_type[j], types[k]):
+                    bits[p >> 3] |= <uint8_t>(1 << (p & 7))
+                    break
+
+
+cdef bint any_between(const uint8_t* bits, int lo, int hi) noexcept:
+    """Whether a bit of [lo, hi) is set."""
+    cdef int p = lo
+    while p < hi:
+        if (p & 7) == 0 and p + 8 <= hi:
+            if bits[p >> 3] == 0:
+                p += 8
+                continue
+        if (bits[p >> 3] >> (p & 7)) & 1:
+            return True
+        p += 1
+    return False
+
+
+cdef int or_rows(Runner r, Prog p, const int* preds, int n_preds, uint8_t* bits, int nbytes) except -1:
+    cdef int k, i, idx
+    cdef const uint8_t* row
+    for k in range(n_preds):
+        idx = p.pred_base + preds[k]
+        row = r.table.rows[idx]
+        if row == NULL:
+            row = r.fetch(idx)
+        for i in range(nbytes):
+            bits[i] |= row[i]
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# Predicate bitsets from per-document value ids (predicates.value_plan)
+
+
+cdef class Vocab:
+    """One field's distinct values across documents: value → id (from 1; 0 is None)."""
+
+    cdef dict ids
+    cdef list values
+
+    def __init__(self):
+        self.ids = {}
+        self.values = [None]
+
+    def __len__(self):
+        return len(self.values)
+
+
+def intern_column(column, Vocab vocab):
+    """The ids of a column's values (an int32 array as bytes; None → 0), adding new values."""
+    cdef Py_ssize_t n = len(column)
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, max(1, n) * sizeof(int))
+    cdef int* ids = <int*>PyBytes_AS_STRING(out)
+    cdef Py_ssize_t p
+    cdef dict table = vocab.ids
+    for p in range(n):
+        v = column[p]
+        if v is None:
+            ids[p] = 0
+            continue
+        found = table.get(v)
+        if found is None:
+            found = len(vocab.values)
+            table[v] = found
+            vocab.values.append(v)
+        ids[p] = <int>found
+    return out
+
+
+cdef class AnswerTable:
+    """The answers of every TEST_CALL / TEST_MEMBER test on one field, for one Vocab: a
+    row per value id, holding for test slot s a "known" bit (bit s of the row's first
+    half) and a "yes" bit (bit s of its second half). One row holds a value's answers to
+    every test, so a document's values stay in the cache from one test to the next.
+
+    The matrix only ever grows (by whole copies); code holding a pointer into it reads
+    it again after any call into Python, which may let another thread grow it.
+    """
+
+    cdef Vocab vocab
+    cdef int half  # bytes of each half of a row
+    cdef int slots  # test slots given out
+    cdef Py_ssize_t rows  # rows allocated
+    cdef uint8_t* matrix
+
+    def __dealloc__(self):
+        free(self.matrix)
+
+    cdef int slot(self) except -1:
+        """A new test slot (widening every row when the rows are full)."""
+        cdef int half
+        cdef uint8_t* wider
+        cdef Py_ssize_t i
+        if self.slots >= 8 * self.half:
+            half = max(8, 2 * self.half)
+            wider = <uint8_t*>calloc(max(1, self.rows) * 2 * half, 1)
+            if wider == NULL:
+                raise MemoryError()
+            for i in range(self.rows):
+                memcpy(wider + i * 2 * half, self.matrix + i * 2 * self.half, self.half)
+                memcpy(wider + i * 2 * half + half, self.matrix + i * 2 * self.half + self.half, self.half)
+            free(self.matrix)
+            self.matrix = wider
+            self.half = half
+        self.slots += 1
+        return self.slots - 1
+
+    cdef int cover(self, Py_ssize_t n_values) except -1:
+        """Rows for every value id below n_values."""
+        cdef Py_ssize_t rows
+        cdef uint8_t* grown
+        if n_values <= self.rows:
+            return 0
+        rows = max(n_values, 2 * self.rows, 1024)
+        grown = <uint8_t*>realloc(self.matrix, rows * 2 * self.half)
+        if grown == NULL:
+            raise MemoryError()
+        memset(grown + self.rows * 2 * self.half, 0, (rows - self.rows) * 2 * self.half)
+        self.matrix = grown
+        self.rows = rows
+        return 0
+
+
+cdef dict _ANSWERS = {}  # field → its AnswerTable (for the field's current Vocab)
+
+
+cdef AnswerTable answer_table(field, Vocab vocab):
+    found = _ANSWERS.get(field)
+    if found is None or (<AnswerTable>found).vocab is not vocab:
+        found = AnswerTable()
+        (<AnswerTable>found).vocab = vocab
+        (<AnswerTable>found).half = 8
+        _ANSWERS[field] = found
+    return <AnswerTable>found
+
+
+cdef enum:
+    TEST_CALL = 0  # ("test", field, f)
+    TEST_EQUAL = 1  # ("equal", field, wanted, negate)
+    TEST_MEMBER = 2  # ("member", field, values, fold, negate)
+
+
+cdef class ValueTest:
+    """One test of a plan. TEST_EQUAL compares value ids; TEST_CALL and TEST_MEMBER keep
+    their answer per value in their field's AnswerTable, under a slot of their own."""
+
+    cdef int kind
+    cdef object field
+    cdef object fn  # TEST_CALL: the test; TEST_EQUAL: the value; TEST_MEMBER: the set
+    cdef bint fold
+    cdef bint negate
+    cdef AnswerTable table  # the table the slot is in
+    cdef int slot
+
+    cdef bint answer(self, v) except -1:
+        if self.kind == TEST_CALL:
+            return bool(self.fn(v))
+        if self.fold and isinstance(v, str):
+            v = v.lower()
+        return (v in self.fn) != self.negate
+
+    cdef int bits(self, const int* ids, int n, Vocab vocab, uint8_t* out) except -1:
+        cdef int p, i, wanted, half, byte
+        cdef uint8_t bit
+        cdef uint8_t* row
+        cdef AnswerTable table
+        if self.kind == TEST_EQUAL:
+            found = vocab.ids.get(self.fn)
+            wanted = -1 if found is None else <int>found
+            for p in range(n):
+                i = ids[p]
+                if i != 0 and (i == wanted) != self.negate:
+                    out[p >> 3] |= <uint8_t>(1 << (p & 7))
+            return 0
+        table = answer_table(self.field, vocab)
+        if self.table is not table:
+            self.slot = table.slot()
+            self.table = table
+        table.cover(len(vocab.values))
+        byte = self.slot >> 3
+        bit = <uint8_t>(1 << (self.slot & 7))
+        half = table.half
+        values = vocab.values
+        for p in range(n):
+            i = ids[p]
+            if i == 0:
+                continue
+            row = table.matrix + <Py_ssize_t>i * 2 * half
+            if not row[byte] & bit:
+                yes = self.answer(values[i])
+                half = table.half  # Python ran: the table may have grown meanwhile
+                row = table.matrix + <Py_ssize_t>i * 2 * half
+                row[byte] |= bit
+                if yes:
+                    row[half + byte] |= bit
+            if row[half + byte] & bit:
+                out[p >> 3] |= <uint8_t>(1 << (p & 7))
+        return 0
+
+
+cdef enum:
+    STEP_TEST = 0
+    STEP_NOT = 1
+    STEP_AND = 2
+    STEP_OR = 3
+
+
+cdef class Plan:
+    """A predicate's value plan, ready to run."""
+
+    cdef int n_steps
+    cdef int* kind
+    cdef int* arg  # STEP_TEST: the test's index; AND / OR: how many operands
+    cdef list tests
+    cdef int depth
+
+    def __dealloc__(self):
+        free(self.kind)
+        free(self.arg)
+
+
+def make_plan(steps):
+    """A Plan from ``predicates.value_plan`` steps."""
+    cdef Plan plan = Plan()
+    cdef int i, depth = 0
+    plan.n_steps = len(steps)
+    plan.kind = int_array(plan.n_steps)
+    plan.arg = int_array(plan.n_steps)
+    plan.tests = []
+    for i, step in enumerate(steps):
+        if step[0] in ("test", "equal", "member"):
+            test = ValueTest()
+            test.field = step[1]
+            test.fn = step[2]
+            if step[0] == "test":
+                test.kind = TEST_CALL
+            elif step[0] == "equal":
+                test.kind = TEST_EQUAL
+                test.negate = step[3]
+            else:
+                test.kind = TEST_MEMBER
+                test.fold = step[3]
+                test.negate = step[4]
+            plan.kind[i] = STEP_TEST
+            plan.arg[i] = len(plan.tests)
+            plan.tests.append(test)
+            depth += 1
+        elif step[0] == "not":
+            plan.kind[i] = STEP_NOT
+        elif step[0] in ("and", "or"):
+            plan.kind[i] = STEP_AND if step[0] == "and" else STEP_OR
+            plan.arg[i] = step[1]
+            depth -= step[1] - 1
+        else:
+            raise ValueError(f"unknown plan step {step!r}")
+        plan.depth = max(plan.depth, depth)
+    return plan
+
+
+cdef dict _VOCABULARIES = {}  # field → its Vocab
+cdef Py_ssize_t _VOCABULARY_SIZE = 200_000
+
+
+def set_vocabulary_size(Py_ssize_t size):
+    """Past this many values a field's vocabulary starts afresh (and every answer with it)."""
+    global _VOCABULARY_SIZE
+    _VOCABULARY_SIZE = size
+
+
+cdef tuple field_ids(Doc d, field):
+    """(value ids of the field at every token, as int32 bytes; their Vocab), once per document."""
+    found = d.field_ids.get(field)
+    if found is None:
+        vocab = _VOCABULARIES.get(field)
+        if vocab is None or len((<Vocab>vocab).values) > _VOCABULARY_SIZE:
+            vocab = _VOCABULARIES[field] = Vocab()
+        column = d.column(field)
+        if column is None:  # a field this document does not have: no value anywhere
+            column = (None,) * d.n
+        found = d.field_ids[field] = (intern_column(column, <Vocab>vocab), vocab)
+    return <tuple>found
+
+
+cdef bytes plan_row(Plan plan, Doc d):
+    """The bitset (as ``bitset``) of the tokens of d satisfying the plan."""
+    cdef int n_tokens = d.n
+    cdef int nbytes = (n_tokens >> 3) + 1
+    cdef uint8_t* stack
+    cdef int top = 0, i, j, k, b
+    cdef uint8_t* dst
+    cdef ValueTest test
+    cdef bytes out
+    cdef tuple found
+    if plan.n_steps == 1:  # one test: straight into the result
+        test = <ValueTest>plan.tests[0]
+        found = field_ids(d, test.field)
+        out = PyBytes_FromStringAndSize(NULL, nbytes)
+        dst = <uint8_t*>PyBytes_AS_STRING(out)
+        memset(dst, 0, nbytes)
+        test.bits(<const int*>PyBytes_AS_STRING(found[0]), n_tokens, <Vocab>found[1], dst)
+        return out
+    stack = <uint8_t*>calloc(max(1, plan.depth) * nbytes, 1)
+    if stack == NULL:
+        raise MemoryError()
+    try:
+        for i in range(plan.n_steps):
+            if plan.kind[i] == STEP_TEST:
+                test = <ValueTest>plan.tests[plan.arg[i]]
+                found = field_ids(d, test.field)
+                dst = stack + top * nbytes
+                memset(dst, 0, nbytes)
+                test.bits(<const int*>PyBytes_AS_STRING(found[0]), n_tokens, <Vocab>found[1], dst)
+                top += 1
+            elif plan.kind[i] == STEP_NOT:
+                dst = stack + (top - 1) * nbytes
+                for b in range(nbytes):
+                    dst[b] = ~dst[b]
+                for b in range(n_tokens, nbytes * 8):  # no token past the end
+                    dst[b >> 3] &= <uint8_t>~(1 << (b & 7))
+            else:
+                k = plan.arg[i]
+                dst = stack + (top - k) * nbytes
+                for j in range(1, k):
+                    if plan.kind[i] == STEP_AND:
+                        for b in range(nbytes):
+                            dst[b] &= dst[j * nbytes + b]
+                    else:
+                        for b in range(nbytes):
+                            dst[b] |= dst[j * nbytes + b]
+                top -= k - 1
+        out = PyBytes_FromStringAndSize(<char*>stack, nbytes)
+    finally:
+        free(stack)
+    return out
+
+
+def row(Doc d, predicate, Plan plan, row_of):
+    """The predicate's bitset in d, made once per document: from its plan, else row_of(predicate)."""
+    return doc_row(d, predicate, plan, row_of)
+
+
+cdef bytes doc_row(Doc d, predicate, Plan plan, row_of):
+    found = d.rows.get(predicate)
+    if found is None:
+        found = plan_row(plan, d) if plan is not None else row_of(predicate)
+        if not isinstance(found, bytes) or len(<bytes>found) != (d.n >> 3) + 1:
+            raise TypeError("a predicate row must be the bytes of a bitset over the document")
+        d.rows[predicate] = found
+    return found
+
+
+cdef class Sentences:
+    """A document's sentences as arrays, and per-rule scratch for choosing among them."""
+
+    cdef int n
+    cdef int* lo
+    cdef int* hi
+    cdef uint8_t* ok
+    cdef uint8_t* bits
+    cdef int nbytes
+
+    def __dealloc__(self):
+        free(self.lo)
+        free(self.hi)
+        free(self.ok)
+        free(self.bits)
+
+
+cdef Sentences make_sentences(sentences, int n_tokens):
+    cdef Sentences t = Sentences()
+    cdef int i
+    t.n = len(sentences)
+    t.nbytes = (n_tokens >> 3) + 1
+    t.lo = int_array(t.n)
+    t.hi = int_array(t.n)
+    t.ok = <uint8_t*>malloc(max(1, t.n))
+    t.bits = <uint8_t*>malloc(t.nbytes)
+    if t.ok == NULL or t.bits == NULL:
+        raise MemoryError()
+    for i, (lo, hi) in enumerate(sentences):
+        t.lo[i] = lo
+        t.hi[i] = hi
+    return t
+
+
+cdef int run_rule(Runner r, Tree tree, int k, int mode, Doc doc, object row_of, int probes, Sentences ss,
+                  bint skip_empty, double deadline, object clock, list matches, list spans) except -1:
+    """One rule over the sentences it can match in; returns 1 if the deadline passed, else 0."""
+    cdef Prog p = <Prog>PyList_GET_ITEM(tree.progs, 0)
+    cdef int i, rq
+    cdef uint8_t* ok = ss.ok
+    cdef uint8_t* bits = ss.bits
+    r.setup(tree, doc, row_of, probes)
+    memset(ok, 1, ss.n)
+    if p.has_first:
+        memset(bits, 0, ss.nbytes)
+        or_rows(r, p, p.first_preds, p.n_first, bits, ss.nbytes)
+        if p.n_first_types:
+            mark_mention_starts(doc, p.first_types, p.n_first_types, bits)
+        for i in range(ss.n):
+            ok[i] = any_between(bits, ss.lo[i], ss.hi[i])
+    for rq in range(p.n_req):
+        memset(bits, 0, ss.nbytes)
+        or_rows(r, p, &p.req_preds[p.req_off[rq]], p.req_off[rq + 1] - p.req_off[rq], bits, ss.nbytes)
+        if p.req_toff[rq + 1] > p.req_toff[rq]:
+            mark_mention_starts(doc, &p.req_types[p.req_toff[rq]], p.req_toff[rq + 1] - p.req_toff[rq], bits)
+        for i in range(ss.n):
+            if ok[i]:
+                ok[i] = any_between(bits, ss.lo[i], ss.hi[i])
+    for i in range(ss.n):
+        if not ok[i]:
+            continue
+        if deadline >= 0 and clock() > deadline:
+            return 1
+        r.sentence(ss.lo[i], ss.hi[i])
+        if mode & 2:
+            for s, e in r.all_spans():
+                spans.append((k, s, e))
+        if mode & 1:
+            for m in r.finditer():
+                if skip_empty and m[0] == m[1]:
+                    continue
+                matches.append((k, ss.lo[i], ss.hi[i]) + m)
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# The rule set's index (engine.ruleindex.RuleIndex) over value ids
+
+
+cdef int vocab_id(Vocab vocab, value) except -1:
+    found = vocab.ids.get(value)
+    if found is None:
+        found = len(vocab.values)
+        vocab.ids[value] = found
+        vocab.values.append(value)
+    return <int>found
+
+
+cdef class FieldAnchors:
+    """One field's anchors for one Vocab: value id → the rules that can begin with it."""
+
+    cdef Vocab vocab
+    cdef int max_id
+    cdef int* off  # rules of id i: rules[off[i] : off[i + 1]]
+    cdef int* rules
+    cdef uint32_t* present  # present[id] == the current document's stamp: the document has it
+    cdef Py_ssize_t present_cap
+
+    def __dealloc__(self):
+        free(self.off)
+        free(self.rules)
+        free(self.present)
+
+
+cdef class Needs:
+    """Every rule's literal requirements as (field slot, value id) choices of some Vocabs:
+    rule k's requirements are off[k] : off[k + 1] (indexes into choice_off), requirement q
+    is met by one of the choices choice_off[q] : choice_off[q + 1]. Never changed once made."""
+
+    cdef tuple vocabs
+    cdef int* off
+    cdef int* choice_off
+    cdef IntVec choices  # choice c: field slot choices.d[2c], value id choices.d[2c + 1]
+
+    def __dealloc__(self):
+        free(self.off)
+        free(self.choice_off)
+        iv_free(&self.choices)
+
+
+cdef class Hits:
+    """The rules whose first token (and every literal requirement) a document has, sorted."""
+
+    cdef IntVec rules
+
+    def __dealloc__(self):
+        iv_free(&self.rules)
+
+    def __len__(self):
+        return self.rules.n
+
+    def __iter__(self):
+        return iter([self.rules.d[i] for i in range(self.rules.n)])
+
+
+cdef int compare_ints(const void* a, const void* b) noexcept nogil:
+    return (<const int*>a)[0] - (<const int*>b)[0]
+
+
+cdef extern from "stdlib.h":
+    void qsort(void* base, size_t n, size_t size, int (*compar)(const void*, const void*) noexcept nogil)
+
+
+cdef void sort_unique(IntVec* v) noexcept:
+    cdef Py_ssize_t i, j = 0
+    if v.n < 2:
+        return
+    qsort(v.d, v.n, sizeof(int), compare_ints)
+    for i in range(1, v.n):
+        if v.d[i] != v.d[j]:
+            j += 1
+            v.d[j] = v.d[i]
+    v.n = j + 1
+
+
+cdef class Index:
+    """Which rules can match in a document, and every candidate of a stage run in one call.
+
+    Built from an ``engine.ruleindex.RuleIndex`` (the same anchors, requirements and
+    mention types) and the rules' programs; the answers are the same as its own.
+    """
+
+    cdef int n_rules
+    cdef list programs
+    cdef list trees  # Tree or None (made on first use)
+    cdef object tree_of
+    cdef object plan_of
+    cdef list fields  # names of the fields anchors and requirements look at
+    cdef dict tables  # field → {value: [rules]}
+    cdef list anchors  # per field: its FieldAnchors (for the Vocab last met)
+    cdef list needs  # per rule: tuple of requirements, each {field: frozenset(values)}
+    cdef Needs needs_ids  # needs as value ids (of the Vocabs last met)
+    cdef list by_predicate  # (predicate, plan, rules)
+    cdef list by_mention  # (type id, rules)
+    cdef list always
+    cdef int* stage_of
+    cdef uint32_t doc_stamp
+    cdef Runner spare  # a Runner to reuse (taken while in use, so threads never share one)
+
+    def __dealloc__(self):
+        free(self.stage_of)
+
+    def __init__(self, programs, rule_index, stage_of, tree_of, plan_of):
+        cdef int k
+        self.n_rules = len(programs)
+        self.programs = list(programs)
+        self.trees = [None] * self.n_rules
+        self.tree_of = tree_of
+        self.plan_of = plan_of
+        self.tables = {field: dict(table) for field, table in rule_index.by_value.items()}
+        self.needs = list(rule_index.needs)
+        fields = set(self.tables)
+        for requirements in self.needs:
+            for choice in requirements:
+                fields.update(choice)
+        self.fields = sorted(fields)
+        self.anchors = [None] * len(self.fields)
+        self.by_predicate = [(p, plan_of(p), tuple(rules)) for p, rules in rule_index.by_predicate.values()]
+        self.by_mention = [(type_id(t), tuple(rules)) for t, rules in rule_index.by_mention.items()]
+        self.always = list(rule_index.always)
+        self.stage_of = int_array(self.n_rules)
+        for k in range(self.n_rules):
+            self.stage_of[k] = stage_of[k]
+
+    cdef Tree tree(self, int k):
+        found = self.trees[k]
+        if found is None:
+            found = self.trees[k] = self.tree_of(self.programs[k])
+        return <Tree>found
+
+    cdef FieldAnchors field_anchors(self, int f, Vocab vocab):
+        """Field f's anchors as ids of vocab (made again when the field's Vocab changes)."""
+        cdef FieldAnchors a = self.anchors[f]
+        cdef int i, j, n_ids
+        if a is not None and a.vocab is vocab:
+            return a
+        a = FieldAnchors()
+        a.vocab = vocab
+        table = self.tables.get(self.fields[f], {})
+        ids = {vocab_id(vocab, value): rules for value, rules in table.items()}
+        a.max_id = max(ids) if ids else 0
+        a.off = int_array(a.max_id + 2)
+        a.rules = int_array(sum(len(r) for r in ids.values()))
+        for i in range(a.max_id + 1):
+            a.off[i + 1] = a.off[i] + len(ids.get(i, ()))
+        for i, rules in ids.items():
+            j = a.off[i]
+            for rule in rules:
+                a.rules[j] = rule
+                j += 1
+        self.anchors[f] = a
+        return a
+
+    cdef Needs needs_for(self, tuple vocabs):
+        """The requirements as ids of these Vocabs (made again when a field's Vocab changes)."""
+        cdef Needs needs = self.needs_ids
+        cdef int k, q = 0
+        if needs is not None and all(x is y for x, y in zip(needs.vocabs, vocabs)):
+            return needs
+        needs = Needs()
+        needs.vocabs = vocabs
+        slot = {field: f for f, field in enumerate(self.fields)}
+        needs.off = int_array(self.n_rules + 1)
+        needs.choice_off = int_array(sum(len(r) for r in self.needs) + 1)
+        for k in range(self.n_rules):
+            needs.off[k] = q
+            for choice in self.needs[k]:
+                needs.choice_off[q] = <int>(needs.choices.n // 2)
+                for field, values in choice.items():
+                    f = slot[field]
+                    for value in values:
+                        iv_push(&needs.choices, f)
+                        iv_push(&needs.choices, vocab_id(<Vocab>vocabs[f], value))
+                q += 1
+        needs.off[self.n_rules] = q
+        needs.choice_off[q] = <int>(needs.choices.n // 2)
+        self.needs_ids = needs
+        return needs
+
+    def token_candidates(self, Doc doc):
+        """The rules whose first token occurs in the document (mention anchors aside) and
+        whose literal requirements it has: ``RuleIndex.token_candidates``, as Hits.
+
+        Everything that may run Python (value ids, predicate bitsets, tables for new
+        Vocabs) comes first; what marks and reads the shared ``present`` arrays runs after
+        it without calling Python, so that no other thread can run in between.
+        """
+        cdef Hits hits = Hits()
+        cdef int f, p, i, j, k, q, c
+        cdef int nf = len(self.fields)
+        cdef FieldAnchors a
+        cdef const int* ids
+        cdef Py_ssize_t size
+        cdef uint32_t stamp
+        cdef IntVec found
+        cdef bint met, any_choice
+        cdef Needs needs
+        found.d = NULL
+        found.n = found.cap = 0
+        try:
+            columns = []
+            anchors = []
+            vocabs = []
+            for f in range(nf):
+                column_ids, vocab = field_ids(doc, self.fields[f])
+                a = self.field_anchors(f, <Vocab>vocab)
+                size = len((<Vocab>vocab).values)
+                if size > a.present_cap:
+                    a.present = <uint32_t*>grow(a.present, <int>a.present_cap, <int>max(size, 2 * a.present_cap),
+                                                sizeof(uint32_t))
+                    a.present_cap = max(size, 2 * a.present_cap)
+                columns.append(column_ids)
+                anchors.append(a)
+                vocabs.append(vocab)
+            for k in self.always:
+                iv_push(&found, k)
+            for predicate, plan, rules in self.by_predicate:
+                row = doc_row(doc, predicate, plan, None)
+                if (<bytes>row).strip(b"\0"):
+                    for k in rules:
+                        iv_push(&found, k)
+            needs = self.needs_for(tuple(vocabs))
+            # From here on no Python runs.
+            self.doc_stamp += 1
+            if self.doc_stamp == 0xFFFFFFFF:
+                self.doc_stamp = 1
+                for a in anchors:
+                    memset(a.present, 0, a.present_cap * sizeof(uint32_t))
+            stamp = self.doc_stamp
+            for f in range(nf):
+                a = <FieldAnchors>anchors[f]
+                ids = <const int*>PyBytes_AS_STRING(columns[f])
+                for p in range(doc.n):
+                    i = ids[p]
+                    if i == 0:
+                        continue
+                    a.present[i] = stamp
+                    if i <= a.max_id:
+                        for j in range(a.off[i], a.off[i + 1]):
+                            iv_push(&found, a.rules[j])
+            sort_unique(&found)
+            for i in range(found.n):
+                k = found.d[i]
+                met = True
+                for q in range(needs.off[k], needs.off[k + 1]):
+                    any_choice = False
+                    for c in range(needs.choice_off[q], needs.choice_off[q + 1]):
+                        a = <FieldAnchors>anchors[needs.choices.d[2 * c]]
+                        j = needs.choices.d[2 * c + 1]
+                        if j < a.present_cap and a.present[j] == stamp:
+                            any_choice = True
+                            break
+                    if not any_choice:
+                        met = False
+                        break
+                if met:
+                    iv_push(&hits.rules, k)
+        finally:
+            iv_free(&found)
+        return hits
+
+    def match_stage(self, int stage, Hits hits, Doc doc, row_of, sentences, int probes_before_sweep, modes,
+                    bint skip_empty, double deadline, clock):
+        """``match_rules`` for the candidates of one stage: the token candidates (hits) of
+        the stage, and its rules that begin with a mention of a type the document has.
+        Matches and spans name rules by their number in the rule set."""
+        cdef IntVec run
+        cdef int i, k, t, g
+        cdef bint has
+        cdef Runner r
+        cdef Sentences ss
+        cdef list matches = []
+        cdef list spans = []
+        cdef const uint8_t* mode = modes
+        run.d = NULL
+        run.n = run.cap = 0
+        try:
+            for i in range(hits.rules.n):
+                k = hits.rules.d[i]
+                if self.stage_of[k] == stage:
+                    iv_push(&run, k)
+            for g, rules in self.by_mention:
+                has = False
+                for t in range(doc.isa_local):
+                    if doc_isa(doc, t, g):
+                        has = True
+                        break
+                if has:
+                    for k in rules:
+                        if self.stage_of[k] == stage:
+                            iv_push(&run, k)
+            sort_unique(&run)
+            if run.n == 0:
+                return matches, spans, -1
+            r = self.spare
+            self.spare = None
+            if r is None:
+                r = Runner()
+            ss = make_sentences(sentences, doc.n)
+            try:
+                for i in range(run.n):
+                    k = run.d[i]
+                    if run_rule(r, self.tree(k), k, mode[k], doc, row_of, probes_before_sweep, ss, skip_empty,
+                                deadline, clock, matches, spans):
+                        return matches, spans, k
+            finally:
+                r.release()
+                self.spare = r
+        finally:
+            iv_free(&run)
+        return matches, spans, -1
