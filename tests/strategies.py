@@ -122,6 +122,73 @@ def small_patterns(
     return st.recursive(leaves, extend, max_leaves=max_leaves).map(name_captures)
 
 
+_ANY_TOKEN = n.TokenTest()
+
+
+def _positional(node: n.Node) -> bool:
+    return isinstance(node, (n.Look, n.Anchor))
+
+
+def _nullable_bodies(children: st.SearchStrategy[n.Node]) -> st.SearchStrategy[n.Node]:
+    """Bodies that can match no tokens: what makes a repetition follow ``re``'s rule on empty
+    iterations (the matcher's RSPLIT/LOOP/NEXT and its own closure for them). A sequence of
+    one to three parts that each can match nothing (optional parts, other such repetitions,
+    anchors, lookaround), some captured. (Built with ``map``, not ``filter``: a rejected draw
+    makes Hypothesis print these nested strategies, which is slow.)"""
+    positions = st.one_of(
+        st.sampled_from([n.Anchor("^"), n.Anchor("$")]), st.builds(n.Look, children, st.booleans(), st.booleans())
+    )
+    nullable = st.one_of(
+        children.map(lambda c: n.Repeat(c, 0, 1) if not _positional(c) else c),
+        children.map(lambda c: n.Repeat(c, 0, None) if not _positional(c) else c),
+        children.map(lambda c: n.alt(c, n.EMPTY)),
+        children.map(lambda c: n.alt(n.EMPTY, c)),
+    )
+    item = st.one_of(nullable, nullable.map(lambda c: c if _positional(c) else n.Capture("_", c)), positions)
+
+    def body(items: list[n.Node]) -> n.Node:
+        node = n.seq(*items)
+        if _positional(node) or n.width(node)[1] == 0:  # a repetition needs something that takes a token
+            node = n.seq(*items, n.Repeat(_ANY_TOKEN, 0, 1))
+        return node
+
+    return st.lists(item, min_size=1, max_size=3).map(body)
+
+
+def _loops(children: st.SearchStrategy[n.Node]) -> st.SearchStrategy[n.Node]:
+    """Repetitions of nullable bodies, the body often captured as a whole."""
+    body = _nullable_bodies(children)
+    return st.builds(
+        _repeat,
+        st.one_of(body, body.map(lambda b: n.Capture("_", b))),
+        st.sampled_from([(0, None), (1, None), (2, None), (0, 2), (1, 3), (2, 4), (0, 1)]),
+        st.booleans(),
+    )
+
+
+def empty_loop_patterns(max_leaves: int = 3) -> st.SearchStrategy[n.Node]:
+    """Sequences around a repetition whose body can match no tokens, one or two such
+    repetitions deep, with anchors, lookaround and captures inside and around."""
+    parts = small_patterns(max_leaves=max_leaves, looks=False, anchors=False, captures=False)
+    atoms = small_atoms()
+    inner = _loops(st.one_of(parts, atoms))
+    nested = _loops(st.one_of(inner, st.builds(lambda a, b: n.seq(a, b), inner, atoms), atoms))
+    others = st.one_of(small_patterns(max_leaves=max_leaves), st.sampled_from([n.Anchor("^"), n.Anchor("$")]))
+
+    def fixed_width(node: n.Node) -> n.Node:  # Python's re takes only fixed-width lookbehind
+        if isinstance(node, n.Look) and node.behind and len(set(n.width(node.body))) > 1:
+            return attrs.evolve(node, behind=False)
+        return node
+
+    def pattern(before: list[n.Node], loop: n.Node, after: list[n.Node]) -> n.Node:
+        node = _map(n.seq(*before, loop, *after), fixed_width)
+        if not matches_something(node):
+            node = n.seq(node, _ANY_TOKEN)
+        return name_captures(node)
+
+    return st.builds(pattern, st.lists(others, max_size=2), st.one_of(inner, nested), st.lists(others, max_size=2))
+
+
 def _map(node: n.Node, f: Callable[[n.Node], n.Node]) -> n.Node:
     """Rebuild a tree bottom-up through f (keeping canonical seq/alt shapes)."""
     if isinstance(node, n.Seq):
@@ -247,15 +314,31 @@ def letter_tokens(min_size: int = 0, max_size: int = 8) -> st.SearchStrategy[lis
 
 @st.composite
 def mentions_for(draw: st.DrawFn, n_tokens: int, max_mentions: int = 4) -> list[tuple[str, int, int]]:
-    """Random (type, start, end) mention spans over n_tokens tokens (overlaps allowed)."""
+    """Random (type, start, end) mention spans over n_tokens tokens (overlaps allowed).
+
+    Often a mention starts where an earlier one does: ``@Type`` must then prefer the
+    longest reading, which only mentions of different lengths from one token show.
+    """
     if n_tokens == 0:
         return []
-    spans = []
+    spans: list[tuple[str, int, int]] = []
     for _ in range(draw(st.integers(0, max_mentions))):
-        start = draw(st.integers(0, n_tokens - 1))
+        if spans and draw(st.booleans()):
+            start = draw(st.sampled_from([b for _, b, _ in spans]))
+        else:
+            start = draw(st.integers(0, n_tokens - 1))
         end = draw(st.integers(start + 1, min(n_tokens, start + 3)))
         spans.append((draw(st.sampled_from(MENTION_TYPES)), start, end))
     return spans
+
+
+@st.composite
+def letters_with_mentions(
+    draw: st.DrawFn, min_size: int = 0, max_size: int = 8, max_mentions: int = 4
+) -> tuple[list[str], list[tuple[str, int, int]]]:
+    """One-letter tokens and mentions over them (a pair, so that ``@example`` can pin both)."""
+    letters = draw(letter_tokens(min_size, max_size))
+    return letters, draw(mentions_for(len(letters), max_mentions))
 
 
 # Words of a random text: ASCII, accented and non-Latin letters, digits, numbers with

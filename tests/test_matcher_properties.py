@@ -6,16 +6,25 @@ translated to a Python regex must find the same matches with the same captures.
 What ``re`` cannot express (variable-length lookbehind, ``@Type`` mentions) and
 the all-matches mode are checked against ``Reference``: a backtracking matcher
 over the AST written to be obviously correct, not fast. ``Reference`` is itself
-checked against ``re`` wherever ``re`` applies.
+checked against ``re`` wherever ``re`` applies (the oracles are in ``oracles.py``).
+
+Every differential property runs under each of the matcher's strategies
+(``oracles.STRATEGIES``), on both matcher cores: the Python core (the reference
+that test_corevm.py holds the compiled core to) and the compiled one. With the
+shipped thresholds, short inputs never reach the lookaround sweep or the closure
+walk, so the thresholds are lowered to make them take those paths too. Long sentences and large patterns are in
+``test_matcher_long.py``.
+
+The ``@example``s pin cases that once passed the whole suite with a bug planted
+(docs/testing.md lists them); each names the bug it catches.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Iterator, Optional, Sequence
+from typing import Optional
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import ruleie
@@ -23,184 +32,52 @@ from ruleie.language import nodes as n
 from ruleie.text.document import Mention
 
 import strategies as s
+from oracles import (
+    Reference,
+    char_span,
+    compile_small,
+    document,
+    raw_matches,
+    re_found,
+    reference_found,
+    TooSlow,
+    ruleie_found,
+    strategy,
+    strategy_params,
+    without_lists,
+)
 
-# A capture history: (name, start, end) of every capture occurrence, in the order they close.
-Caps = tuple[tuple[str, int, int], ...]
-
-
-class Reference:
-    """Backtracking over the AST with ``re``'s rules, read over tokens.
-
-    ``run`` yields every way a node can match from a position, best first: the
-    order in which ``re``'s backtracking tries them. Repetitions follow ``re``'s
-    rule for empty iterations: once the minimum is reached, an iteration that
-    took no tokens ends the loop (its captures kept) instead of looping forever.
-    """
-
-    def __init__(self, letters: Sequence[str], mentions: Sequence[tuple[str, int, int]] = ()):
-        self.letters = list(letters)
-        self.lo, self.hi = 0, len(self.letters)
-        self.mentions: dict[int, list[tuple[int, str]]] = {}
-        for mention_type, start, end in mentions:
-            self.mentions.setdefault(start, []).append((end, mention_type))
-        for found in self.mentions.values():
-            found.sort(key=lambda m: (-m[0], m[1]))  # the longest mention first, as the matcher documents
-
-    def run(self, node: n.Node, pos: int, caps: Caps) -> Iterator[tuple[int, Caps]]:
-        if isinstance(node, (n.Word, n.TokenTest)):
-            if pos < self.hi and self.letters[pos] in s.SMALL_ATOM_LETTERS[node]:
-                yield pos + 1, caps
-        elif isinstance(node, n.MentionRef):
-            for end, mention_type in self.mentions.get(pos, ()):
-                if end <= self.hi and s.is_a(mention_type, node.type):
-                    yield end, caps
-        elif isinstance(node, n.Anchor):
-            if pos == (self.lo if node.kind == "^" else self.hi):
-                yield pos, caps
-        elif isinstance(node, n.Look):
-            if node.behind:
-                holds = any(e == pos for start in range(self.lo, pos + 1) for e, _ in self.run(node.body, start, ()))
-            else:
-                holds = any(True for _ in self.run(node.body, pos, ()))
-            if holds != node.negate:
-                yield pos, caps
-        elif isinstance(node, n.Capture):
-            for end, inner in self.run(node.body, pos, caps):
-                yield end, inner + ((node.name, pos, end),)
-        elif isinstance(node, n.Seq):
-            yield from self._seq(node.items, 0, pos, caps)
-        elif isinstance(node, n.Alt):
-            for option in node.options:
-                yield from self.run(option, pos, caps)
-        elif isinstance(node, n.Repeat):
-            yield from self._repeat(node, 0, pos, caps, None)
-        else:
-            raise TypeError(node)
-
-    def _seq(self, items: Sequence[n.Node], i: int, pos: int, caps: Caps) -> Iterator[tuple[int, Caps]]:
-        if i == len(items):
-            yield pos, caps
-            return
-        for end, inner in self.run(items[i], pos, caps):
-            yield from self._seq(items, i + 1, end, inner)
-
-    def _repeat(
-        self, node: n.Repeat, count: int, pos: int, caps: Caps, last_start: Optional[int]
-    ) -> Iterator[tuple[int, Caps]]:
-        # As sre's MAX_UNTIL / MIN_UNTIL: `count` iterations are done; `last_start` is
-        # where the last optional iteration began (None before the first one).
-        if count < node.min:
-            for end, inner in self.run(node.body, pos, caps):
-                yield from self._repeat(node, count + 1, end, inner, last_start)
-            return
-        more = (node.max is None or count < node.max) and pos != last_start
-        if node.lazy:
-            yield pos, caps
-        if more:
-            for end, inner in self.run(node.body, pos, caps):
-                yield from self._repeat(node, count + 1, end, inner, pos)
-        if not node.lazy:
-            yield pos, caps
-
-    def search(self, node: n.Node, start: int, must_advance: bool) -> Optional[tuple[int, int, Caps]]:
-        for begin in range(start, self.hi + 1):
-            for end, caps in self.run(node, begin, ()):
-                if must_advance and end == start:
-                    continue  # re.finditer's rule: no empty match where the last one was
-                return begin, end, caps
-        return None
-
-    def finditer(self, node: n.Node) -> Iterator[tuple[int, int, Caps]]:
-        pos, must_advance = self.lo, False
-        while pos <= self.hi:
-            found = self.search(node, pos, must_advance)
-            if found is None:
-                return
-            yield found
-            must_advance = found[0] == found[1]
-            pos = found[1]
-
-    def all_spans(self, node: n.Node) -> list[tuple[int, int]]:
-        return sorted({(b, e) for b in range(self.lo, self.hi) for e, _ in self.run(node, b, ()) if e > b})
-
-
-# ---------------------------------------------------------------------------
-# Helpers: character offsets of the one-letter texts
-
-
-def char_span(span: tuple[int, int], n_tokens: int) -> tuple[int, int]:
-    """Token span → character span in " ".join(letters): token i is at 2i (empty spans as documented)."""
-    start, end = span
-    if start < 0:
-        return (-1, -1)
-    if start < end:
-        return (2 * start, 2 * end - 1)
-    at = 2 * n_tokens - 1 if start == n_tokens and n_tokens else 2 * start
-    return (at, at)
-
-
-def last_spans(caps: Caps, names: Sequence[str], n_tokens: int) -> dict[str, tuple[int, int]]:
-    last = {name: (-1, -1) for name in names}
-    for name, start, end in caps:
-        last[name] = char_span((start, end), n_tokens)
-    return last
-
-
-def all_occurrences(caps: Caps, names: Sequence[str], n_tokens: int) -> dict[str, list[tuple[int, int]]]:
-    return {name: [char_span((b, e), n_tokens) for g, b, e in caps if g == name] for name in names}
-
-
-def compile_small(node: n.Node) -> ruleie.Pattern:
-    return ruleie.compile(n.unparse(node), lexicons=s.SMALL_LEXICONS, taxonomy=s.TAXONOMY)
-
-
-def document(letters: Sequence[str], mentions: Sequence[tuple[str, int, int]] = ()) -> ruleie.Document:
-    doc = ruleie.annotate(" ".join(letters))
-    assert len(doc) == len(letters) and len(doc.sentences) <= 1
-    return doc.with_mentions([Mention(t, b, e) for t, b, e in mentions]) if mentions else doc
-
-
-def ruleie_found(node: n.Node, letters: Sequence[str], mentions=()) -> list[tuple]:
-    names = n.capture_names(node)
-    pattern = compile_small(node)
-    return [
-        (m.span(), {g: m.span(g) for g in names}, {g: m.spans(g) for g in names})
-        for m in pattern.finditer(document(letters, mentions))
-    ]
-
-
-def reference_found(node: n.Node, letters: Sequence[str], mentions=()) -> list[tuple]:
-    names = n.capture_names(node)
-    k = len(letters)
-    return [
-        (char_span((b, e), k), last_spans(caps, names, k), all_occurrences(caps, names, k))
-        for b, e, caps in Reference(letters, mentions).finditer(node)
-        if e > b
-    ]
-
-
-def re_found(node: n.Node, letters: Sequence[str]) -> list[tuple]:
-    names = n.capture_names(node)
-    k = len(letters)
-    return [
-        (char_span(m.span(), k), {g: char_span(m.span(g), k) for g in names})
-        for m in re.finditer(s.to_regex(node), "".join(letters))
-        if m.end() > m.start()
-    ]
-
-
-def without_lists(found: list[tuple]) -> list[tuple]:
-    return [(span, last) for span, last, *_ in found]
-
+# A hang in the matcher fails with the test's name (pytest-timeout) instead of stalling
+# the run; raw_matches (oracles.py) turns a finditer that stops advancing into a failure first.
+pytestmark = pytest.mark.timeout(180)
 
 re_patterns = s.small_patterns().filter(s.matches_something).filter(s.fits_python_re)
 mention_patterns = s.small_patterns(mentions=True).filter(s.matches_something)
+# Up to three times the leaves: long sequences of optional parts, nested lookaround.
+large_re_patterns = s.small_patterns(max_leaves=24).filter(s.matches_something).filter(s.fits_python_re)
 A, B, C = n.Word("a"), n.Word("b"), n.Word("C")
 ANY = n.TokenTest()
+STRATEGY_NAMES = strategy_params()
 
 
 def cap(name: str, body: n.Node) -> n.Capture:
     return n.Capture(name, body)
+
+
+def opt(node: n.Node) -> n.Repeat:
+    return n.Repeat(node, 0, 1)
+
+
+# Pinned cases for bugs the generated examples missed (docs/testing.md, "Planted bugs").
+# 65 optional tokens in a row: more than MAX_CLOSURE_PATHS paths leave the capture's end,
+# so even the default thresholds walk that closure at match time (capture-end store).
+MANY_OPTIONAL = n.seq(cap("g1", A), n.Repeat(opt(B), 65, 65))
+# A lookahead asked at more positions of a sentence than PROBES_BEFORE_SWEEP: the later
+# ones, the sentence end included, are answered by the sweep (lookahead sweep off by one).
+AHEAD_AT_END = n.seq(cap("g1", ANY), n.Look(n.Anchor("$")))
+AHEAD_OF_A = n.seq(n.Look(n.seq(A, ANY)), ANY)
+BEHIND_A = n.seq(n.Look(A, behind=True), cap("g1", ANY))
+TWELVE = ["b", "a", "c", "a", "a", "b", "A", "c", "b", "a", "a", "c"]
 
 
 # ---------------------------------------------------------------------------
@@ -214,10 +91,20 @@ def test_reference_agrees_with_re(node: n.Node, letters: list[str]) -> None:
     assert without_lists(reference_found(node, letters)) == re_found(node, letters)
 
 
+@given(s.small_patterns(max_leaves=16, captures=False).filter(s.matches_something), s.letters_with_mentions(max_size=7))
+def test_span_oracle_agrees_with_reference(node: n.Node, sentence: tuple[list[str], list]) -> None:
+    """The set oracle of the long-sentence tests, checked where the backtracking reference is cheap."""
+    from oracles import SpanOracle
+
+    letters, mentions = sentence
+    assert SpanOracle(letters, mentions).all_spans(node) == Reference(letters, mentions).all_spans(node)
+
+
 # ---------------------------------------------------------------------------
-# ruleie agrees with re: spans and every capture
+# ruleie agrees with re: spans and every capture, under every strategy
 
 
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
 @given(re_patterns, s.letter_tokens())
 # A loop body that can match empty: re keeps the captures of the final empty iteration.
 @example(n.Repeat(cap("g1", n.alt(A, n.EMPTY)), 0, None), ["a", "a"])
@@ -225,63 +112,191 @@ def test_reference_agrees_with_re(node: n.Node, letters: list[str]) -> None:
 @example(n.seq(n.Repeat(cap("g1", n.alt(n.EMPTY, A)), 0, 2), B), ["a", "b"])
 @example(n.Repeat(n.alt(cap("g1", A), B), 1, None), ["a", "b"])
 @example(n.seq(n.Repeat(cap("g1", n.Repeat(A, 0, 1)), 1, None, lazy=True), B), ["a", "a", "b"])
-def test_finditer_agrees_with_re(node: n.Node, letters: list[str]) -> None:
-    assert without_lists(ruleie_found(node, letters)) == re_found(node, letters)
+# The closure walk (capture-end store), reached with the default thresholds too.
+@example(MANY_OPTIONAL, ["a"])
+@example(MANY_OPTIONAL, ["b", "a", "b", "b"])
+# The lookahead sweep (off by one), reached after PROBES_BEFORE_SWEEP probes.
+@example(AHEAD_AT_END, TWELVE)
+@example(AHEAD_OF_A, TWELVE)
+@example(BEHIND_A, TWELVE)
+@example(n.seq(n.Look(ANY, negate=True), ANY), ["a"])
+def test_finditer_agrees_with_re(strategy_name: str, node: n.Node, letters: list[str]) -> None:
+    expected = re_found(node, letters)
+    with strategy(strategy_name):
+        assert without_lists(ruleie_found(node, letters)) == expected
+
+
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
+@given(s.empty_loop_patterns(), s.letter_tokens(max_size=6))
+@example(n.seq(n.Anchor("^"), n.Repeat(n.Repeat(A, 0, 1), 0, None), B), ["b"])
+@example(n.seq(n.Repeat(cap("g1", n.seq(n.Anchor("^"), n.Repeat(A, 0, 1))), 0, None), B), ["a", "b"])
+@example(n.seq(n.Repeat(cap("g1", n.alt(A, n.EMPTY)), 1, 3), cap("g2", B)), ["a", "b"])
+# An empty last iteration of the outer loop keeps its captures; the inner loop is skipped in it.
+@example(n.Repeat(n.seq(cap("g1", n.Repeat(A, 0, 1)), n.Repeat(n.Repeat(B, 0, 1), 0, None)), 0, None), ["a"])
+def test_repetitions_of_what_can_match_nothing_agree_with_re(strategy_name: str, node: n.Node, letters: list[str]) -> None:
+    """re's rule on empty iterations, with anchors, lookaround and captures inside the loop.
+    Every capture occurrence too, where the backtracking reference finishes in reasonable time."""
+    expected = re_found(node, letters)
+    try:
+        expected_lists = reference_found(node, letters, budget=50_000)
+    except TooSlow:
+        expected_lists = None
+    with strategy(strategy_name):
+        found = ruleie_found(node, letters)
+    assert without_lists(found) == expected
+    if expected_lists is not None:
+        assert found == expected_lists
+
+
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
+@settings(max_examples=30)
+@given(large_re_patterns, s.letter_tokens(max_size=10))
+def test_large_patterns_agree_with_re(strategy_name: str, node: n.Node, letters: list[str]) -> None:
+    expected = re_found(node, letters)
+    with strategy(strategy_name):
+        assert without_lists(ruleie_found(node, letters)) == expected
 
 
 # ---------------------------------------------------------------------------
 # ruleie agrees with the brute-force reference where re cannot judge
 
 
-@given(mention_patterns, s.letter_tokens(max_size=7), st.data())
-def test_finditer_agrees_with_reference(node: n.Node, letters: list[str], data: st.DataObject) -> None:
-    mentions = data.draw(s.mentions_for(len(letters)))
-    assert ruleie_found(node, letters, mentions) == reference_found(node, letters, mentions)
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
+@given(mention_patterns, s.letters_with_mentions(max_size=7))
+# Two mentions from one token: @Type takes the longest first (mention preference).
+@example(cap("g1", n.MentionRef("Actor")), (["a", "b", "c"], [("Person", 0, 1), ("Person", 0, 2)]))
+@example(n.seq(n.MentionRef("Actor"), ANY), (["a", "b", "c"], [("Org", 0, 1), ("Person", 0, 2)]))
+@example(n.seq(cap("g1", n.MentionRef("Actor")), n.Look(ANY)), (["a", "b", "c"], [("Org", 0, 2), ("Org", 0, 1)]))
+def test_finditer_agrees_with_reference(strategy_name: str, node: n.Node, sentence: tuple[list[str], list]) -> None:
+    letters, mentions = sentence
+    expected = reference_found(node, letters, mentions)
+    with strategy(strategy_name):
+        assert ruleie_found(node, letters, mentions) == expected
 
 
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
 @given(s.variable_lookbehind_patterns(), s.letter_tokens(max_size=7))
 @example(n.seq(n.Look(n.seq(A, n.Repeat(ANY, 1, None)), behind=True), C), ["a", "b", "c"])
 @example(n.seq(n.Look(n.Repeat(A, 1, None), behind=True, negate=True), A), ["a", "a", "b", "a"])
-def test_variable_lookbehind_agrees_with_reference(node: n.Node, letters: list[str]) -> None:
-    assert ruleie_found(node, letters) == reference_found(node, letters)
+def test_variable_lookbehind_agrees_with_reference(strategy_name: str, node: n.Node, letters: list[str]) -> None:
+    expected = reference_found(node, letters)
+    with strategy(strategy_name):
+        assert ruleie_found(node, letters) == expected
 
 
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
 @given(re_patterns, s.letter_tokens(max_size=7))
-def test_capture_lists_agree_with_reference(node: n.Node, letters: list[str]) -> None:
-    assert ruleie_found(node, letters) == reference_found(node, letters)
+@example(MANY_OPTIONAL, ["a", "b"])
+def test_capture_lists_agree_with_reference(strategy_name: str, node: n.Node, letters: list[str]) -> None:
+    expected = reference_found(node, letters)
+    with strategy(strategy_name):
+        assert ruleie_found(node, letters) == expected
+
+
+# ---------------------------------------------------------------------------
+# Targeted: lookaround at every position of a sentence, @Type with nested mentions
+
+
+look_bodies = s.small_patterns(mentions=True, max_leaves=6, captures=False)
+
+
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
+@given(look_bodies, st.booleans(), st.booleans(), s.letters_with_mentions(max_size=8))
+# A lookahead whose body matches empty at the sentence end (sweep off by one at the end).
+@example(n.Repeat(A, 0, 1), False, False, (["b", "c"], []))
+@example(n.Anchor("$"), False, False, (["a"], []))
+# A lookahead that holds only at the sentence start (sweep off by one at the start).
+@example(n.seq(A, B), False, False, (["a", "b", "c"], []))
+@example(n.Anchor("^"), True, False, (["a", "b"], []))
+def test_lookaround_holds_where_the_reference_says_at_every_position(
+    strategy_name: str, body: n.Node, behind: bool, negate: bool, sentence: tuple[list[str], list]
+) -> None:
+    """The lookaround asked before and after a token: together at every position lo..hi.
+    Under "sweep-walk" every answer comes from the sweep, under "mixed" the first from a probe."""
+    letters, mentions = sentence
+    look = n.Look(body, behind=behind, negate=negate)
+    reference = Reference(letters, mentions)
+    for node in (n.seq(look, ANY), n.seq(ANY, look)):
+        expected = reference.all_spans(node)
+        with strategy(strategy_name):
+            assert compile_small(node).all_token_spans(document(letters, mentions)) == expected, n.unparse(node)
+
+
+mention_first_patterns = st.builds(
+    lambda t, rest, keep: n.seq(cap("g1", n.MentionRef(t)), *([rest] if keep else [])),
+    st.sampled_from(s.REF_TYPES),
+    s.small_patterns(mentions=True, max_leaves=4, captures=False),
+    st.booleans(),
+).filter(s.matches_something)
+
+
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
+@given(mention_first_patterns, s.letters_with_mentions(min_size=1, max_size=6, max_mentions=6))
+@example(n.seq(cap("g1", n.MentionRef("Actor"))), (["a", "b", "c"], [("Person", 0, 1), ("Org", 0, 3)]))
+def test_a_mention_reference_prefers_its_longest_reading(
+    strategy_name: str, node: n.Node, sentence: tuple[list[str], list]
+) -> None:
+    letters, mentions = sentence
+    expected = reference_found(node, letters, mentions)
+    with strategy(strategy_name):
+        assert ruleie_found(node, letters, mentions) == expected
 
 
 # ---------------------------------------------------------------------------
 # All-matches mode: every (start, end) at which the whole pattern matches
 
 
-@given(mention_patterns, s.letter_tokens(max_size=7), st.data())
-@example(n.seq(A, n.Repeat(ANY, 0, None)), ["a", "b", "a"], None)
-def test_all_spans_agree_with_brute_force(
-    node: n.Node, letters: list[str], data: Optional[st.DataObject]
-) -> None:
-    mentions = data.draw(s.mentions_for(len(letters))) if data is not None else []
-    pattern = compile_small(node)
-    doc = document(letters, mentions)
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
+@given(mention_patterns, s.letters_with_mentions(max_size=7))
+@example(n.seq(A, n.Repeat(ANY, 0, None)), (["a", "b", "a"], []))
+@example(AHEAD_AT_END, (TWELVE, []))
+@example(n.seq(ANY, n.Look(n.MentionRef("Place"))), (["a", "b", "c"], [("Place", 2, 3)]))
+def test_all_spans_agree_with_brute_force(strategy_name: str, node: n.Node, sentence: tuple[list[str], list]) -> None:
+    letters, mentions = sentence
     expected = Reference(letters, mentions).all_spans(node)
-    assert pattern.all_token_spans(doc) == expected
-    assert pattern.all_spans(doc) == [char_span(span, len(letters)) for span in expected]
+    with strategy(strategy_name):
+        pattern = compile_small(node)
+        doc = document(letters, mentions)
+        assert pattern.all_token_spans(doc) == expected
+        assert pattern.all_spans(doc) == [char_span(span, len(letters)) for span in expected]
 
 
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
 @given(s.small_patterns(captures=False).filter(s.matches_something), s.letter_tokens(max_size=7))
-def test_every_finditer_match_is_among_all_spans(node: n.Node, letters: list[str]) -> None:
+def test_every_finditer_match_is_among_all_spans(strategy_name: str, node: n.Node, letters: list[str]) -> None:
+    with strategy(strategy_name):
+        pattern = compile_small(node)
+        doc = document(letters)
+        spans = set(pattern.all_token_spans(doc))
+        assert all(m.token_span() in spans for m in pattern.finditer(doc))
+
+
+# ---------------------------------------------------------------------------
+# finditer always advances: re.finditer's rule for empty matches
+
+
+@given(s.small_patterns().filter(s.matches_something), s.letter_tokens(max_size=7))
+@example(n.Repeat(A, 0, None), ["b", "b"])
+@example(n.alt(n.EMPTY, A), [])
+@example(n.seq(n.Repeat(A, 0, None), n.Look(B)), ["a", "b", "b"])
+def test_finditer_advances_as_re_finditer_does(node: n.Node, letters: list[str]) -> None:
+    """Raw matches (empty ones included) follow ``re.finditer`` exactly: same spans, and
+    each search starts where the last match ended, never twice empty at one position."""
     pattern = compile_small(node)
-    doc = document(letters)
-    spans = set(pattern.all_token_spans(doc))
-    assert all(m.token_span() in spans for m in pattern.finditer(doc))
+    found = [(m.start, m.end) for m in raw_matches(pattern, document(letters))]
+    expected = [(b, e) for b, e, _ in Reference(letters).finditer(node)]
+    assert found == expected
+    for (b1, e1), (b2, e2) in zip(found, found[1:]):
+        assert b2 >= e1 and (b2, e2) != (b1, e1)
 
 
 # ---------------------------------------------------------------------------
 # Several sentences: matches never cross a sentence, anchors are per sentence
 
 
+@pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
 @given(s.small_patterns().filter(s.matches_something), st.lists(s.letter_tokens(min_size=1, max_size=4), max_size=3))
-def test_each_sentence_is_matched_alone(node: n.Node, sentences: list[list[str]]) -> None:
+def test_each_sentence_is_matched_alone(strategy_name: str, node: n.Node, sentences: list[list[str]]) -> None:
     parts = [" ".join(letters) for letters in sentences]
     text = " ".join(parts)
     # Build the document by hand so that the sentences are exactly these.
@@ -297,8 +312,9 @@ def test_each_sentence_is_matched_alone(node: n.Node, sentences: list[list[str]]
         expected += [(b + offset, e + offset) for b, e in (m.span() for m in pattern.finditer(part))]
         expected_all += [(b + offset, e + offset) for b, e in pattern.all_spans(part)]
         offset += len(part) + 1
-    assert [m.span() for m in pattern.finditer(doc)] == expected
-    assert pattern.all_spans(doc) == expected_all
+    with strategy(strategy_name):
+        assert [m.span() for m in pattern.finditer(doc)] == expected
+        assert pattern.all_spans(doc) == expected_all
 
 
 # ---------------------------------------------------------------------------

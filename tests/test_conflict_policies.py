@@ -1,0 +1,533 @@
+"""Conflict policies (keep-all, drop-contained, best, merge) and mention preference, through the engine.
+
+Each test writes a small rule file of its own and loads it with ``ruleie.load_rules``;
+the records that come out show every tie-break: equal spans, equal priorities, rule
+order, nesting, touching spans. The O(n log n) ``_drop_contained`` and ``_best`` are
+also checked against brute-force quadratic versions of their documented rules on
+random spans, priorities and rule orders (ties included).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import attrs
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import ruleie
+from ruleie.engine import ruleset as engine
+
+
+def load(tmp_path: Path, text: str) -> ruleie.RuleSet:
+    path = tmp_path / "rules.yaml"
+    path.write_text("ruleie: 1\n" + text, encoding="utf-8")
+    return ruleie.load_rules(path)
+
+
+def found(rules: ruleie.RuleSet, text: str) -> list[tuple[str, str]]:
+    """(rule, text) of every record, in output order."""
+    return [(r.rule, r.text) for r in rules.extract(text)]
+
+
+def hit_rules(policy: str, *rules: str, fields: str = "{x: str, y: str}") -> str:
+    """A rule file with one record type Hit under ``policy`` and the given rule lines."""
+    return f"types:\n  Hit: {{kind: record, fields: {fields}, conflict: {policy}}}\nrules:\n" + "".join(
+        f"  - {r}\n" for r in rules
+    )
+
+
+TEXT = "alpha beta gamma delta."
+
+
+# ---------------------------------------------------------------------------
+# keep-all
+
+
+def test_keep_all_keeps_nested_overlapping_and_equal_spans_in_document_order(tmp_path):
+    rules = load(tmp_path, hit_rules(
+        "keep-all",
+        "{name: r1, type: Hit, pattern: 'beta gamma'}",
+        "{name: r2, type: Hit, pattern: '(?<x> alpha) beta gamma'}",
+        "{name: r3, type: Hit, priority: 5, pattern: 'gamma'}",
+        "{name: r4, type: Hit, pattern: 'alpha (?<y> beta) gamma'}",
+        "{name: r5, type: Hit, pattern: 'gamma delta'}",
+    ))
+    # Output order: start, end, type, then rule order (r2 before r4 on the same span).
+    assert found(rules, TEXT) == [
+        ("r2", "alpha beta gamma"),
+        ("r4", "alpha beta gamma"),
+        ("r1", "beta gamma"),
+        ("r3", "gamma"),
+        ("r5", "gamma delta"),
+    ]
+
+
+def test_exact_duplicates_are_removed_and_the_better_ranked_rule_stays(tmp_path):
+    # Same type, span and fields: one record; the higher priority wins, then the earlier rule.
+    rules = load(tmp_path, hit_rules(
+        "keep-all",
+        "{name: low, type: Hit, pattern: 'alpha beta'}",
+        "{name: high, type: Hit, priority: 2, pattern: 'alpha beta'}",
+        "{name: high.later, type: Hit, priority: 2, pattern: 'alpha []'}",
+    ))
+    assert found(rules, TEXT) == [("high", "alpha beta")]
+
+
+# ---------------------------------------------------------------------------
+# drop-contained
+
+
+def test_drop_contained_drops_what_lies_inside_another_whatever_its_priority(tmp_path):
+    rules = load(tmp_path, hit_rules(
+        "drop-contained",
+        "{name: outer, type: Hit, pattern: 'alpha beta gamma'}",
+        "{name: inner, type: Hit, priority: 9, pattern: 'beta'}",
+        "{name: same.start, type: Hit, priority: 9, pattern: 'alpha beta'}",
+        "{name: same.end, type: Hit, priority: 9, pattern: 'beta gamma'}",
+        "{name: across, type: Hit, pattern: 'gamma delta'}",
+    ))
+    # Partly overlapping records both stay: only containment drops.
+    assert found(rules, TEXT) == [("outer", "alpha beta gamma"), ("across", "gamma delta")]
+
+
+@pytest.mark.parametrize(
+    "first, second, winner",
+    [
+        # Equal spans, different fields (else they are duplicates): the higher priority stays ...
+        ("{name: low, type: Hit, pattern: '(?<x> alpha) beta'}",
+         "{name: high, type: Hit, priority: 1, pattern: 'alpha (?<y> beta)'}", "high"),
+        ("{name: high, type: Hit, priority: 1, pattern: '(?<x> alpha) beta'}",
+         "{name: low, type: Hit, pattern: 'alpha (?<y> beta)'}", "high"),
+        # ... and with equal priorities, the earlier rule.
+        ("{name: early, type: Hit, pattern: '(?<x> alpha) beta'}",
+         "{name: late, type: Hit, pattern: 'alpha (?<y> beta)'}", "early"),
+        ("{name: early, type: Hit, priority: -1, pattern: 'alpha (?<y> beta)'}",
+         "{name: late, type: Hit, priority: -1, pattern: '(?<x> alpha) beta'}", "early"),
+    ],
+)
+def test_drop_contained_equal_spans_keep_the_better_ranked_record(tmp_path, first, second, winner):
+    rules = load(tmp_path, hit_rules("drop-contained", first, second))
+    assert found(rules, TEXT) == [(winner, "alpha beta")]
+
+
+def test_drop_contained_a_dropped_equal_span_does_not_shield_what_it_contains(tmp_path):
+    rules = load(tmp_path, hit_rules(
+        "drop-contained",
+        "{name: a, type: Hit, priority: 1, pattern: '(?<x> alpha) beta'}",
+        "{name: b, type: Hit, pattern: 'alpha (?<y> beta)'}",
+        "{name: c, type: Hit, priority: 7, pattern: 'beta'}",
+    ))
+    assert found(rules, TEXT) == [("a", "alpha beta")]
+
+
+# ---------------------------------------------------------------------------
+# best
+
+
+@pytest.mark.parametrize(
+    "rule_lines, expected",
+    [
+        # Priority first, whatever the length.
+        (["{name: short, type: Hit, priority: 1, pattern: 'alpha beta'}",
+          "{name: long, type: Hit, pattern: 'beta gamma delta'}"],
+         [("short", "alpha beta")]),
+        # Equal priority: the longer record.
+        (["{name: short, type: Hit, pattern: 'alpha beta'}",
+          "{name: long, type: Hit, pattern: 'beta gamma delta'}"],
+         [("long", "beta gamma delta")]),
+        # Equal priority and length: the earlier rule, wherever its span lies.
+        (["{name: first, type: Hit, pattern: 'beta gamma'}",
+          "{name: second, type: Hit, pattern: 'alpha beta'}"],
+         [("first", "beta gamma")]),
+        (["{name: first, type: Hit, pattern: 'alpha beta'}",
+          "{name: second, type: Hit, pattern: 'beta gamma'}"],
+         [("first", "alpha beta")]),
+        # Touching spans do not overlap; a record overlapping a dropped one can stay.
+        (["{name: mid, type: Hit, priority: 2, pattern: 'beta gamma'}",
+          "{name: left, type: Hit, priority: 1, pattern: 'alpha beta'}",
+          "{name: right, type: Hit, pattern: 'delta'}",
+          "{name: all, type: Hit, pattern: 'alpha beta gamma delta'}"],
+         [("mid", "beta gamma"), ("right", "delta")]),
+        # Equal spans with different fields: priority, then rule order.
+        (["{name: a, type: Hit, pattern: '(?<x> alpha) beta'}",
+          "{name: b, type: Hit, priority: 1, pattern: 'alpha (?<y> beta)'}"],
+         [("b", "alpha beta")]),
+        (["{name: a, type: Hit, pattern: '(?<x> alpha) beta'}",
+          "{name: b, type: Hit, pattern: 'alpha (?<y> beta)'}"],
+         [("a", "alpha beta")]),
+    ],
+)
+def test_best_is_greedy_by_priority_then_length_then_rule_order(tmp_path, rule_lines, expected):
+    rules = load(tmp_path, hit_rules("best", *rule_lines))
+    assert found(rules, TEXT) == expected
+
+
+# ---------------------------------------------------------------------------
+# merge
+
+
+MERGE_TYPES = """types:
+  Event:
+    kind: record
+    fields: {who: str, what: str, where: str}
+    key: [who, what]
+    conflict: merge
+rules:
+"""
+
+
+def test_merge_joins_parts_that_do_not_disagree_within_one_sentence(tmp_path):
+    rules = load(tmp_path, MERGE_TYPES + """  - {name: e.who, type: Event, pattern: '(?<who> alpha) beta'}
+  - {name: e.what, type: Event, pattern: 'gamma (?<what> delta)'}
+""")
+    # The second sentence's "alpha beta" is not merged across the sentence end; it
+    # fills a key field, so it stays on its own.
+    merged, alone = rules.extract(TEXT + " alpha beta.")
+    assert (merged.rule, merged.text) == ("e.who+e.what", "alpha beta gamma delta")
+    assert (merged.who.text, merged.what.text) == ("alpha", "delta")
+    assert (alone.rule, alone.text, alone.what) == ("e.who", "alpha beta", None)
+    assert found(rules, "Alpha beta. Gamma delta.") == [("e.who", "Alpha beta"), ("e.what", "Gamma delta")]
+
+
+def test_merge_order_of_parts_and_field_values_follow_priority_then_rule_order(tmp_path):
+    rules = load(tmp_path, MERGE_TYPES + """  - {name: e.one, type: Event, pattern: '(?<who> alpha) (?<where> beta)'}
+  - {name: e.two, type: Event, priority: 1, pattern: 'alpha (?<where> beta gamma) (?<what> delta)'}
+""")
+    [event] = rules.extract(TEXT)
+    # Both fill `where` with overlapping spans: compatible; the better-ranked part's value wins.
+    assert event.rule == "e.two+e.one"
+    assert (event.who.text, event.what.text, event.where.text) == ("alpha", "delta", "beta gamma")
+    assert event.text == "alpha beta gamma delta"
+
+
+def test_merge_keeps_parts_that_disagree_apart(tmp_path):
+    rules = load(tmp_path, MERGE_TYPES + """  - {name: e.a, type: Event, pattern: '(?<who> alpha) beta'}
+  - {name: e.b, type: Event, pattern: '(?<who> gamma) delta'}
+  - {name: e.c, type: Event, pattern: 'beta (?<what> gamma)'}
+""")
+    # e.a and e.b fill `who` with spans that do not overlap: they disagree. e.c merges
+    # into the first group it is compatible with, in rank order: e.a's.
+    assert found(rules, TEXT) == [("e.a+e.c", "alpha beta gamma"), ("e.b", "gamma delta")]
+
+
+def test_merge_drops_a_merged_record_that_fills_no_key_field(tmp_path):
+    rules = load(tmp_path, MERGE_TYPES + """  - {name: e.where, type: Event, pattern: '(?<where> alpha)'}
+""")
+    assert found(rules, TEXT) == []
+
+
+# ---------------------------------------------------------------------------
+# Mentions: nested mentions of different lengths, and the longest reading of @Type
+
+
+MENTION_TYPES = """types:
+  Actor: {kind: mention}
+  Given: {kind: mention, parent: Actor}
+  Full: {kind: mention, parent: Actor}
+  Name: {kind: mention, conflict: keep-all}
+  Act:
+    kind: record
+    fields: {who: mention, rest: str}
+    conflict: keep-all
+rules:
+  - {name: given, type: Given, stage: 0, pattern: 'john'}
+  - {name: full, type: Full, stage: 0, pattern: 'john smith'}
+  - {name: name.short, type: Name, stage: 0, pattern: 'new'}
+  - {name: name.mid, type: Name, stage: 0, pattern: 'new york'}
+  - {name: name.long, type: Name, stage: 0, pattern: 'new york city'}
+"""
+
+
+@pytest.mark.parametrize(
+    "pattern, text, expected",
+    [
+        # Both readings of @Actor fit: the longest is taken.
+        ("(?<who> @Actor)", "John Smith spoke.", [("John Smith", None)]),
+        ("(?<who> @Actor) (?<rest> []*)", "John Smith spoke.", [("John Smith", "spoke.")]),
+        ("(?<who> @Actor) (?<rest> []?)", "John Smith spoke.", [("John Smith", "spoke")]),
+        # Only the shorter one lets the rest match: it is still found.
+        ("(?<who> @Actor) (?<rest> smith)", "John Smith spoke.", [("John", "Smith")]),
+        # Three nested mentions of one type (kept by keep-all): the longest, then what fits.
+        ("(?<who> @Name)", "New York City and New York.", [("New York City", None), ("New York", None)]),
+        ("(?<who> @Name) (?<rest> york)", "New York City.", [("New", "York")]),
+        ("(?<who> @Name) (?<rest> city)", "New York City.", [("New York", "City")]),
+        ("(?<who> @Name) (?<rest> [lower=/c.*/]?)", "New York City.", [("New York City", None)]),
+    ],
+)
+def test_a_mention_reference_prefers_the_longest_of_nested_mentions(tmp_path, pattern, text, expected):
+    rules = load(tmp_path, MENTION_TYPES + f"  - {{name: act, type: Act, pattern: '{pattern}'}}\n")
+    records = rules.extract(text)
+    assert [(r.who.text, r.rest.text if r.rest else None) for r in records] == expected
+
+
+def test_mention_types_settle_their_own_conflicts_before_later_stages(tmp_path):
+    rules = load(tmp_path, MENTION_TYPES + "  - {name: act, type: Act, pattern: '(?<who> @Given | @Full)'}\n")
+    # Given "John" and Full "John Smith" are different types: neither drops the other, and
+    # the alternation takes its first option that matches (re's rule), @Given.
+    assert [r.who.text for r in rules.extract("John Smith spoke.")] == ["John"]
+    _, mentions = rules.extract_document(rules.annotate("New York City."))
+    # Name is keep-all: the three nested Name mentions all stay, longest first at one start.
+    assert [(m.type, m.start, m.end) for m in mentions if m.type == "Name"] == [
+        ("Name", 0, 3), ("Name", 0, 2), ("Name", 0, 1)]
+
+
+def test_drop_contained_mentions_keep_only_the_outermost(tmp_path):
+    rules = load(tmp_path, MENTION_TYPES.replace("Name: {kind: mention, conflict: keep-all}", "Name: {kind: mention}")
+                 + "  - {name: act, type: Act, pattern: '(?<who> @Name) (?<rest> [])'}\n")
+    _, mentions = rules.extract_document(rules.annotate("New York City."))
+    assert [(m.type, m.start, m.end) for m in mentions if m.type == "Name"] == [("Name", 0, 3)]
+    # With only the outer mention left, nothing follows it but the full stop.
+    assert [(r.who.text, r.rest.text) for r in rules.extract("New York City.")] == [("New York City", ".")]
+
+
+# ---------------------------------------------------------------------------
+# The O(n log n) policies against brute-force quadratic versions of their rules
+
+
+@attrs.frozen(eq=False)
+class Item:
+    start: int
+    end: int
+    priority: int
+    order: int
+    label: int  # identity for messages
+
+
+def span(x: Item) -> tuple[int, int]:
+    return x.start, x.end
+
+
+def rank(x: Item) -> tuple[int, int]:
+    return x.priority, x.order
+
+
+def brute_drop_contained(items: list[Item]) -> list[Item]:
+    """Drop an item whose span lies inside another's; of equal spans, one that another outranks."""
+
+    def outranks(a: Item, b: Item) -> bool:
+        return (-a.priority, a.order) < (-b.priority, b.order)
+
+    kept = [
+        x for x in items
+        if not any(
+            y is not x and y.start <= x.start and x.end <= y.end and (span(y) != span(x) or outranks(y, x))
+            for y in items
+        )
+    ]
+    return sorted(kept, key=lambda x: (x.start, -x.end))  # stable: input order among equal spans
+
+
+def brute_best(items: list[Item]) -> list[Item]:
+    """Greedy by priority, then length, then rule order (then start), skipping overlaps."""
+    ordered = sorted(items, key=lambda x: (-x.priority, -(x.end - x.start), x.order, x.start))
+    kept: list[Item] = []
+    for x in ordered:
+        if all(x.end <= y.start or y.end <= x.start for y in kept):
+            kept.append(x)
+    return kept
+
+
+@st.composite
+def items(draw: st.DrawFn, empty: bool = False) -> list[Item]:
+    """Spans over a few positions (so equal, nested, touching and overlapping spans are common)
+    with few priorities and rule orders (so equal ranks are common too)."""
+    width = draw(st.integers(1, 12))
+    out = []
+    for label in range(draw(st.integers(0, 14))):
+        start = draw(st.integers(0, width - 1))
+        end = draw(st.integers(start if empty else start + 1, width))
+        out.append(Item(start, end, draw(st.integers(-1, 2)), draw(st.integers(0, 4)), label))
+    return out
+
+
+def labels(found: list[Item]) -> list[tuple[int, int, int, int, int]]:
+    return [(x.label, x.start, x.end, x.priority, x.order) for x in found]
+
+
+@given(items())
+@example([Item(0, 2, 0, 1, 0), Item(0, 2, 1, 2, 1)])  # equal spans: the higher priority stays
+@example([Item(0, 2, 0, 1, 0), Item(0, 2, 0, 0, 1)])  # equal spans and priority: the earlier rule
+@example([Item(0, 2, 0, 0, 0), Item(0, 2, 0, 0, 1), Item(1, 2, 5, 0, 2)])  # equal ranks: both stay
+def test_drop_contained_matches_the_quadratic_rule(found_items: list[Item]) -> None:
+    assert labels(engine._apply_policy(found_items, "drop-contained", span, rank)) == labels(
+        brute_drop_contained(found_items))
+
+
+@given(items())
+@example([Item(0, 3, 0, 0, 0), Item(1, 2, 1, 1, 1), Item(2, 4, 1, 2, 2)])
+@example([Item(0, 1, 0, 0, 0), Item(1, 2, 0, 0, 1), Item(0, 2, 0, 0, 2)])
+def test_best_matches_the_quadratic_rule(found_items: list[Item]) -> None:
+    assert labels(engine._apply_policy(found_items, "best", span, rank)) == labels(brute_best(found_items))
+
+
+@given(items(empty=True))
+def test_policies_match_the_quadratic_rules_with_empty_spans_too(found_items: list[Item]) -> None:
+    """No engine record or mention is empty, but the functions promise their rule for any span."""
+    assert labels(engine._apply_policy(found_items, "drop-contained", span, rank)) == labels(
+        brute_drop_contained(found_items))
+    assert labels(engine._apply_policy(found_items, "best", span, rank)) == labels(brute_best(found_items))
+
+
+@given(items())
+def test_keep_all_keeps_everything_in_input_order(found_items: list[Item]) -> None:
+    assert engine._apply_policy(found_items, "keep-all", span, rank) == found_items
+
+
+def _no_rank(x: Item) -> tuple[int, int]:
+    return (0, 0)
+
+
+@given(items())
+def test_mentions_policy_without_ranks_keeps_every_equal_span(found_items: list[Item]) -> None:
+    """Mentions are settled with one rank for all: of equal spans none outranks another."""
+    kept = engine._apply_policy(found_items, "drop-contained", span, _no_rank)
+    spans = {span(x) for x in kept}
+    assert [x for x in kept] == [x for x in sorted(found_items, key=lambda x: (x.start, -x.end)) if span(x) in spans]
+
+
+# ---------------------------------------------------------------------------
+# Mentions of a type the rule set does not declare, and mention types under `best`
+
+
+def test_mentions_of_an_undeclared_type_are_settled_by_drop_contained(tmp_path):
+    """A pre-annotated document may carry mentions of any type (a spaCy Doc's entities);
+    the types the rule set does not declare get the default policy."""
+    from ruleie.text.document import Mention
+
+    rules = load(tmp_path, MENTION_TYPES)
+    doc = rules.annotate("one two three four five.").with_mentions(
+        [Mention("Foo", 0, 3), Mention("Foo", 1, 2), Mention("Foo", 2, 4), Mention("Bar", 1, 2)])
+    _, mentions = rules.extract_document(doc)
+    # (1, 2) lies inside (0, 3): dropped; (2, 4) only overlaps it: kept (best would drop it).
+    # Policies apply per type: Bar's (1, 2) stays.
+    assert [(m.type, m.start, m.end) for m in mentions if m.type in ("Foo", "Bar")] == [
+        ("Foo", 0, 3), ("Bar", 1, 2), ("Foo", 2, 4)]
+
+
+def test_a_mention_type_under_best_keeps_the_longest_then_the_earliest(tmp_path):
+    rules = load(tmp_path, """types:
+  Place: {kind: mention, conflict: best}
+rules:
+  - {name: p1, type: Place, stage: 0, pattern: 'york city'}
+  - {name: p2, type: Place, stage: 0, pattern: 'new york'}
+  - {name: p3, type: Place, stage: 0, pattern: 'city hall'}
+  - {name: p4, type: Place, stage: 0, pattern: 'in new york city'}
+""")
+    _, mentions = rules.extract_document(rules.annotate("They met in New York City hall."))
+    # All mentions rank alike: the longest first ("in New York City"), then nothing that overlaps it.
+    assert [(m.start, m.end) for m in mentions if m.type == "Place"] == [(2, 6)]
+    _, mentions = rules.extract_document(rules.annotate("New York City hall."))
+    # Equal lengths: the earliest start, then what does not overlap it ("city hall").
+    assert [(m.start, m.end) for m in mentions if m.type == "Place"] == [(0, 2), (2, 4)]
+
+
+# ---------------------------------------------------------------------------
+# merge: list fields, the document id, groups of one part among others
+
+
+LIST_MERGE = """types:
+  Meeting:
+    kind: record
+    fields: {people: "list", place: str}
+    key: [people]
+    conflict: merge
+rules:
+"""
+PEOPLE = "fields: {people: {capture: [a, b]}}"
+
+
+def test_merge_compares_list_fields_item_by_item(tmp_path):
+    rules = load(tmp_path, LIST_MERGE + """  - {name: m.pair, type: Meeting, pattern: '(?<a> alpha) and (?<b> beta)', %s}
+  - {name: m.one, type: Meeting, pattern: '(?<a> beta) met (?<place> [])', fields: {people: a}}
+  - {name: m.other, type: Meeting, priority: -1, pattern: '(?<a> gamma) met', fields: {people: a}}
+""" % PEOPLE)
+    records = rules.extract("alpha and beta met there. gamma met alpha and beta met here.", doc_id="d9")
+    # Sentence 1: m.pair's list overlaps m.one's in "beta": one record, its doc id kept.
+    # Sentence 2: m.other ("gamma") shares no span with the others: it stays apart.
+    assert [(r.rule, r.text, r.doc) for r in records] == [
+        ("m.pair+m.one", "alpha and beta met there", "d9"),
+        ("m.other", "gamma met", "d9"),
+        ("m.pair+m.one", "alpha and beta met here", "d9"),
+    ]
+    assert [p.text for p in records[0].people] == ["alpha", "beta"]
+    assert records[0].place.text == "there"
+
+
+def test_merge_keeps_a_lone_best_ranked_part_and_merges_the_rest(tmp_path):
+    rules = load(tmp_path, MERGE_TYPES + """  - {name: e.lone, type: Event, priority: 1, pattern: '(?<who> delta)'}
+  - {name: e.a, type: Event, pattern: '(?<who> alpha) beta'}
+  - {name: e.b, type: Event, pattern: '(?<who> alpha beta) (?<what> gamma)'}
+""")
+    # e.lone ranks first and stays alone (its `who` disagrees with the others'); e.a and e.b
+    # (whose `who` overlap) merge after it.
+    assert found(rules, TEXT) == [("e.a+e.b", "alpha beta gamma"), ("e.lone", "delta")]
+
+
+@pytest.mark.parametrize("higher", ["left", "right"])
+def test_merge_parts_whose_fields_only_touch_disagree(tmp_path, higher):
+    """Spans that end where the other begins do not overlap: the parts stay apart, whichever ranks first."""
+    left, right = ("priority: 1, " if higher == "left" else ""), ("priority: 1, " if higher == "right" else "")
+    rules = load(tmp_path, MERGE_TYPES + f"""  - {{name: e.l, type: Event, {left}pattern: '(?<who> alpha) [word=","]'}}
+  - {{name: e.r, type: Event, {right}pattern: 'alpha (?<who> [word=","]) beta'}}
+""")
+    assert sorted(found(rules, "alpha, beta gamma.")) == [("e.l", "alpha,"), ("e.r", "alpha, beta")]
+
+
+# ---------------------------------------------------------------------------
+# Unit properties: which rules of a stage run, and when two field values agree
+
+
+@attrs.frozen
+class FakeRule:
+    order: int
+
+
+@st.composite
+def stage_layouts(draw: st.DrawFn) -> tuple[list[int], set[int]]:
+    """The rule numbers of one stage (ascending, mostly consecutive, sometimes with gaps where
+    rules of other stages sit) and a few hit rule numbers around them, often fewer than a
+    quarter of the stage (the engine then looks them up instead of walking the stage)."""
+    order = draw(st.integers(0, 10))
+    orders = []
+    for _ in range(draw(st.integers(0, 24))):
+        orders.append(order)
+        order += 1 + draw(st.sampled_from([0, 0, 0, 0, 1, 3]))
+    low, high = (orders[0], orders[-1]) if orders else (0, 0)
+    hits = draw(st.sets(st.integers(low - 2, high + 3), max_size=draw(st.sampled_from([1, 2, 3, 8]))))
+    return orders, hits
+
+
+@given(stage_layouts())
+@example(([5, 6, 7, 8, 9], {6}))  # a later stage of consecutive rules, one hit
+@example(([0, 1, 2, 3, 6], {6}))  # a gap before the last rule
+@example(([0, 1, 2, 3, 4], {0}))  # the stage's first rule
+@example(([0, 1, 2, 3, 4], {5}))  # the first rule of the next stage
+def test_in_stage_runs_exactly_the_stage_rules_that_were_hit(layout: tuple[list[int], set[int]]) -> None:
+    """Either way of finding them (look the hits up, or walk the stage) gives the rules of
+    the stage whose number was hit, in rule order."""
+    orders, hits = layout
+    rules = tuple(FakeRule(o) for o in sorted(orders))
+    assert engine._in_stage(rules, hits) == [r for r in rules if r.order in hits]
+
+
+@attrs.frozen
+class Span:
+    start: int
+    end: int
+
+
+spans = st.builds(lambda s, n: Span(s, s + n), st.integers(0, 8), st.integers(0, 3))
+field_values = st.one_of(st.none(), spans, st.lists(spans, min_size=1, max_size=3).map(tuple))
+
+
+@given(field_values, field_values)
+@example(Span(0, 5), Span(5, 6))
+@example(Span(5, 6), Span(0, 5))
+@example((Span(0, 2), Span(4, 6)), (Span(5, 6),))
+def test_two_field_values_agree_when_empty_or_some_spans_overlap(a, b) -> None:
+    def items(v):
+        return v if isinstance(v, tuple) else (v,)
+
+    expected = a is None or b is None or any(x.start < y.end and y.start < x.end for x in items(a) for y in items(b))
+    assert engine._compatible(a, b) == expected
