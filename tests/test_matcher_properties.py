@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Optional
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
 import ruleie
@@ -132,6 +132,7 @@ def test_finditer_agrees_with_re(strategy_name: str, node: n.Node, letters: list
 # (m.captures) can hold one empty occurrence more than the reference; spans and the
 # last capture agree. Non-strict until the empty-iteration bookkeeping is fixed.
 @pytest.mark.xfail(strict=False, reason="capture history of nested empty loops: one extra empty occurrence")
+@settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking while it is a known failure
 @given(s.empty_loop_patterns(), s.letter_tokens(max_size=6))
 @example(n.seq(n.Anchor("^"), n.Repeat(n.Repeat(A, 0, 1), 0, None), B), ["b"])
 @example(n.seq(n.Repeat(cap("g1", n.seq(n.Anchor("^"), n.Repeat(A, 0, 1))), 0, None), B), ["a", "b"])
