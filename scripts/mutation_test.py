@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MATCHER_TESTS = [
     "tests/test_matcher_properties.py",
     "tests/test_matcher_long.py",
+    "tests/test_matcher_units.py",
+    "tests/test_match_all.py",
     "tests/test_pattern_api.py",
     "tests/test_conformance.py",
 ]
@@ -52,7 +54,7 @@ TARGETS = {
     "matcher": {"files": ["ruleie/language/matcher.py"], "tests": MATCHER_TESTS, "mutants": []},
     "compiler": {
         "files": ["ruleie/language/compiler.py"],
-        "tests": MATCHER_TESTS + ["tests/test_match_all.py", "tests/test_parser.py"],
+        "tests": MATCHER_TESTS + ["tests/test_parser.py"],
         "mutants": [],
     },
     "policies": {

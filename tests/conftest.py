@@ -40,7 +40,7 @@ settings.register_profile("dev", max_examples=200, deadline=None, print_blob=Tru
 # mutant, so a mutant's verdict does not depend on the draw; no example database.
 settings.register_profile(
     "mutation",
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     derandomize=True,
     database=None,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from itertools import islice
-from typing import Iterator, Mapping, Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import ruleie
 from ruleie.language import matcher
@@ -383,6 +383,10 @@ def raw_matches(pattern: ruleie.Pattern, doc: ruleie.Document) -> list[matcher.R
         limit = 2 * (hi - lo + 1)
         these = list(islice(matcher.finditer(pattern.program, ctx, lo, hi), limit + 1))
         assert len(these) <= limit, f"finditer does not advance: {these[:6]} …"
+        for m in these:  # slots: both -1 (the group did not take part) or a span of the match's sentence
+            for g in range(len(pattern.program.group_names) + 1):
+                b, e = m.group_span(g)
+                assert (b, e) == (-1, -1) or lo <= b <= e <= hi, (g, m)
         found.extend(these)
     return found
 
@@ -423,10 +427,3 @@ def re_found(node: n.Node, letters: Sequence[str]) -> list[tuple]:
 def without_lists(found: list[tuple]) -> list[tuple]:
     return [(span, last) for span, last, *_ in found]
 
-
-def mention_objects(mentions: Sequence[tuple[str, int, int]]) -> list[Mention]:
-    return [Mention(t, b, e) for t, b, e in mentions]
-
-
-def by_name(found: Mapping[str, object]) -> dict[str, object]:
-    return dict(sorted(found.items()))

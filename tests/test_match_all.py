@@ -248,7 +248,7 @@ def test_generated_rules_read_back_from_yaml_match_the_same(tmp_path: Path) -> N
 
 
 def test_match_all_equals_spacys_matcher_on_generated_rules() -> None:
-    spacy = pytest.importorskip("spacy", reason="spaCy is a test extra (pip install -e '.[spacy]'); CI installs it")
+    spacy = pytest.importorskip("spacy", reason="spaCy is an optional extra: pip install -e '.[spacy]' (.ci/run installs it)")
     from spacy.matcher import Matcher
     from spacy.tokens import Doc
 

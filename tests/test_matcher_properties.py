@@ -21,10 +21,8 @@ The ``@example``s pin cases that once passed the whole suite with a bug planted
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pytest
-from hypothesis import Phase, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import ruleie
@@ -34,13 +32,14 @@ from ruleie.text.document import Mention
 import strategies as s
 from oracles import (
     Reference,
+    SpanOracle,
+    TooSlow,
     char_span,
     compile_small,
     document,
     raw_matches,
     re_found,
     reference_found,
-    TooSlow,
     ruleie_found,
     strategy,
     strategy_params,
@@ -49,7 +48,7 @@ from oracles import (
 
 # A hang in the matcher fails with the test's name (pytest-timeout) instead of stalling
 # the run; raw_matches (oracles.py) turns a finditer that stops advancing into a failure first.
-pytestmark = pytest.mark.timeout(180)
+pytestmark = pytest.mark.timeout(300)
 
 re_patterns = s.small_patterns().filter(s.matches_something).filter(s.fits_python_re)
 mention_patterns = s.small_patterns(mentions=True).filter(s.matches_something)
@@ -94,8 +93,6 @@ def test_reference_agrees_with_re(node: n.Node, letters: list[str]) -> None:
 @given(s.small_patterns(max_leaves=16, captures=False).filter(s.matches_something), s.letters_with_mentions(max_size=7))
 def test_span_oracle_agrees_with_reference(node: n.Node, sentence: tuple[list[str], list]) -> None:
     """The set oracle of the long-sentence tests, checked where the backtracking reference is cheap."""
-    from oracles import SpanOracle
-
     letters, mentions = sentence
     assert SpanOracle(letters, mentions).all_spans(node) == Reference(letters, mentions).all_spans(node)
 
@@ -120,6 +117,10 @@ def test_span_oracle_agrees_with_reference(node: n.Node, sentence: tuple[list[st
 @example(AHEAD_OF_A, TWELVE)
 @example(BEHIND_A, TWELVE)
 @example(n.seq(n.Look(ANY, negate=True), ANY), ["a"])
+# A group that a later iteration skips keeps its earlier value (slots copied, not shifted).
+@example(n.Repeat(n.seq(cap("g1", A), n.Repeat(cap("g2", B), 0, 1)), 1, None), ["a", "b", "a"])
+# Nothing is consumed at the sentence end.
+@example(n.seq(A, ANY), ["a"])
 def test_finditer_agrees_with_re(strategy_name: str, node: n.Node, letters: list[str]) -> None:
     expected = re_found(node, letters)
     with strategy(strategy_name):
@@ -127,31 +128,36 @@ def test_finditer_agrees_with_re(strategy_name: str, node: n.Node, letters: list
 
 
 @pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
-# Known bug, found once the CI profile drew fresh examples: with a capture inside nested
-# repetitions that can all match nothing (((a?)?)* …)*, the capture *history*
-# (m.captures) can hold one empty occurrence more than the reference; spans and the
-# last capture agree. Non-strict until the empty-iteration bookkeeping is fixed.
-@pytest.mark.xfail(strict=False, reason="capture history of nested empty loops: one extra empty occurrence")
-@settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking while it is a known failure
-@given(s.empty_loop_patterns(), s.letter_tokens(max_size=6))
+@settings(max_examples=40)
+@given(s.empty_loop_patterns(), s.letter_tokens(max_size=5))
 @example(n.seq(n.Anchor("^"), n.Repeat(n.Repeat(A, 0, 1), 0, None), B), ["b"])
 @example(n.seq(n.Repeat(cap("g1", n.seq(n.Anchor("^"), n.Repeat(A, 0, 1))), 0, None), B), ["a", "b"])
 @example(n.seq(n.Repeat(cap("g1", n.alt(A, n.EMPTY)), 1, 3), cap("g2", B)), ["a", "b"])
 # An empty last iteration of the outer loop keeps its captures; the inner loop is skipped in it.
 @example(n.Repeat(n.seq(cap("g1", n.Repeat(A, 0, 1)), n.Repeat(n.Repeat(B, 0, 1), 0, None)), 0, None), ["a"])
+# Found by this test: leaving {0,2} after an empty last copy did not end that copy's empty
+# iteration, so the enclosing * took one more iteration (one capture occurrence too many).
+@example(n.Repeat(n.Repeat(n.Repeat(cap("g1", n.Repeat(A, 0, 1)), 0, 2), 0, 1), 0, None), ["a"])
+# Skipping an inner loop must not forget that the outer iteration began here (mutants of
+# the RSPLIT exit in _closure_with_empty_loops).
+@example(n.Repeat(cap("g1", n.Repeat(n.Repeat(n.seq(n.Anchor("^"), n.Repeat(ANY, 0, 1)), 0, None), 0, None)), 0, None),
+         ["a"])
+@example(n.Repeat(cap("g1", n.Repeat(n.Repeat(n.Repeat(A, 0, 1), 0, None, lazy=True), 0, None)), 1, None), ["a"])
 def test_repetitions_of_what_can_match_nothing_agree_with_re(strategy_name: str, node: n.Node, letters: list[str]) -> None:
     """re's rule on empty iterations, with anchors, lookaround and captures inside the loop.
     Every capture occurrence too, where the backtracking reference finishes in reasonable time."""
     expected = re_found(node, letters)
     try:
-        expected_lists = reference_found(node, letters, budget=50_000)
+        expected_lists = reference_found(node, letters, budget=20_000)
     except TooSlow:
         expected_lists = None
     with strategy(strategy_name):
         found = ruleie_found(node, letters)
+        spans = compile_small(node).all_token_spans(document(letters))
     assert without_lists(found) == expected
     if expected_lists is not None:
         assert found == expected_lists
+    assert spans == SpanOracle(letters).all_spans(node)
 
 
 @pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
@@ -173,6 +179,20 @@ def test_large_patterns_agree_with_re(strategy_name: str, node: n.Node, letters:
 @example(cap("g1", n.MentionRef("Actor")), (["a", "b", "c"], [("Person", 0, 1), ("Person", 0, 2)]))
 @example(n.seq(n.MentionRef("Actor"), ANY), (["a", "b", "c"], [("Org", 0, 1), ("Person", 0, 2)]))
 @example(n.seq(cap("g1", n.MentionRef("Actor")), n.Look(ANY)), (["a", "b", "c"], [("Org", 0, 2), ("Org", 0, 1)]))
+# Capture history made before a mention of several tokens is kept while the thread waits.
+@example(n.seq(cap("g1", ANY), n.MentionRef("Person")), (["a", "b", "c"], [("Person", 1, 3)]))
+# A thread waiting for a long mention to end does not stop the threads after it.
+@example(n.alt(n.seq(n.MentionRef("Person"), C), n.seq(A, B)), (["a", "b", "b"], [("Person", 0, 2)]))
+# Two threads at one position wait on the same mention after different @Type references:
+# each keeps its own place (the matcher's dedup of waiting threads is per instruction).
+@example(n.seq(n.Repeat(ANY, 0, None), n.MentionRef("Actor"), ANY, n.MentionRef("Actor")),
+         (["a", "b", "a", "b"], [("Person", 0, 1), ("Person", 2, 4)]))
+@example(n.seq(n.Repeat(ANY, 0, None, lazy=True), n.MentionRef("Actor"), n.MentionRef("Actor"), C),
+         (["a", "b", "b", "a", "c"], [("Person", 0, 1), ("Person", 1, 3), ("Person", 3, 4)]))
+@example(n.seq(n.Repeat(ANY, 0, None, lazy=True), n.MentionRef("Actor"), ANY, n.MentionRef("Actor"), C),
+         (["a", "b", "a", "b", "a", "b", "c"], [("Person", 0, 1), ("Person", 2, 4), ("Person", 5, 6)]))
+@example(n.seq(n.Repeat(ANY, 0, None), n.MentionRef("Actor"), n.MentionRef("Actor"), C),
+         (["a", "b", "b", "c"], [("Person", 0, 1), ("Person", 1, 3)]))
 def test_finditer_agrees_with_reference(strategy_name: str, node: n.Node, sentence: tuple[list[str], list]) -> None:
     letters, mentions = sentence
     expected = reference_found(node, letters, mentions)
@@ -257,6 +277,9 @@ def test_a_mention_reference_prefers_its_longest_reading(
 @example(n.seq(A, n.Repeat(ANY, 0, None)), (["a", "b", "a"], []))
 @example(AHEAD_AT_END, (TWELVE, []))
 @example(n.seq(ANY, n.Look(n.MentionRef("Place"))), (["a", "b", "c"], [("Place", 2, 3)]))
+@example(n.seq(A, ANY), (["a"], []))
+@example(n.seq(n.Look(n.MentionRef("Person")), ANY), (["a", "b"], [("Person", 0, 2)]))
+@example(n.seq(ANY, n.Look(n.MentionRef("Person"), behind=True)), (["a", "b"], [("Person", 0, 2)]))
 def test_all_spans_agree_with_brute_force(strategy_name: str, node: n.Node, sentence: tuple[list[str], list]) -> None:
     letters, mentions = sentence
     expected = Reference(letters, mentions).all_spans(node)
@@ -302,6 +325,9 @@ def test_finditer_advances_as_re_finditer_does(node: n.Node, letters: list[str])
 
 @pytest.mark.parametrize("strategy_name", STRATEGY_NAMES)
 @given(s.small_patterns().filter(s.matches_something), st.lists(s.letter_tokens(min_size=1, max_size=4), max_size=3))
+@example(n.seq(A, ANY), [["a"], ["b"]])
+@example(n.seq(A, B), [["a"], ["b"]])
+@example(n.seq(ANY, n.Look(B, behind=True)), [["b"], ["a", "b"]])
 def test_each_sentence_is_matched_alone(strategy_name: str, node: n.Node, sentences: list[list[str]]) -> None:
     parts = [" ".join(letters) for letters in sentences]
     text = " ".join(parts)

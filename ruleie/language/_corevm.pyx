@@ -328,7 +328,7 @@ def make_doc(int n_tokens, by_start, by_end, ancestors, dict rows, dict field_id
     (already in the matcher's order), its type → ancestors table, its caches of bitsets
     and value ids, and its Document's ``column``."""
     cdef Doc d = Doc()
-    cdef int p, j, t, g, count
+    cdef int t, g
     d.n = n_tokens
     d.rows = rows
     d.field_ids = field_ids
@@ -700,7 +700,6 @@ cdef class Runner:
         """Whether lookaround gi of the Tree holds at pos (as DocumentContext.look_holds)."""
         cdef Tree t = self.tree
         cdef int8_t answer
-        cdef int i
         cdef Prog body
         if self.look_state[gi] == 2:
             return self.sweep[gi][pos - self.lo] != t.look_negate[gi]
@@ -1478,7 +1477,12 @@ def make_plan(steps):
 
 
 cdef dict _VOCABULARIES = {}  # field → its Vocab
-cdef Py_ssize_t _VOCABULARY_SIZE = 200_000
+cdef Py_ssize_t _VOCABULARY_SIZE = 100_000
+
+
+def vocabulary_sizes():
+    """Field → how many distinct values its current Vocab holds (for diagnostics and tests)."""
+    return {field: len((<Vocab>vocab).values) - 1 for field, vocab in _VOCABULARIES.items()}
 
 
 def set_vocabulary_size(Py_ssize_t size):
@@ -1607,26 +1611,33 @@ cdef int run_rule(Runner r, Tree tree, int k, int mode, Doc doc, object row_of, 
                   bint skip_empty, double deadline, object clock, list matches, list spans) except -1:
     """One rule over the sentences it can match in; returns 1 if the deadline passed, else 0."""
     cdef Prog p = <Prog>PyList_GET_ITEM(tree.progs, 0)
-    cdef int i, rq
+    cdef int i, rq, left
     cdef uint8_t* ok = ss.ok
     cdef uint8_t* bits = ss.bits
     r.setup(tree, doc, row_of, probes)
     memset(ok, 1, ss.n)
+    left = ss.n
     if p.has_first:
         memset(bits, 0, ss.nbytes)
         or_rows(r, p, p.first_preds, p.n_first, bits, ss.nbytes)
         if p.n_first_types:
             mark_mention_starts(doc, p.first_types, p.n_first_types, bits)
+        left = 0
         for i in range(ss.n):
             ok[i] = any_between(bits, ss.lo[i], ss.hi[i])
+            left += ok[i]
     for rq in range(p.n_req):
+        if left == 0:  # no sentence left: the other requirements need not be computed
+            break
         memset(bits, 0, ss.nbytes)
         or_rows(r, p, &p.req_preds[p.req_off[rq]], p.req_off[rq + 1] - p.req_off[rq], bits, ss.nbytes)
         if p.req_toff[rq + 1] > p.req_toff[rq]:
             mark_mention_starts(doc, &p.req_types[p.req_toff[rq]], p.req_toff[rq + 1] - p.req_toff[rq], bits)
+        left = 0
         for i in range(ss.n):
             if ok[i]:
                 ok[i] = any_between(bits, ss.lo[i], ss.hi[i])
+                left += ok[i]
     for i in range(ss.n):
         if not ok[i]:
             continue
@@ -1782,7 +1793,7 @@ cdef class Index:
     cdef FieldAnchors field_anchors(self, int f, Vocab vocab):
         """Field f's anchors as ids of vocab (made again when the field's Vocab changes)."""
         cdef FieldAnchors a = self.anchors[f]
-        cdef int i, j, n_ids
+        cdef int i, j
         if a is not None and a.vocab is vocab:
             return a
         a = FieldAnchors()

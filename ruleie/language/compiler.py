@@ -304,7 +304,11 @@ class _Emitter:
                 split = self.emit((split_op, None, split_arg))
                 splits.append(split)
                 self.emit_node(node.body)
-                if nullable and k < node.max - node.min - 1:
+                if nullable:
+                    # After every optional copy, the last one too: an iteration that began at
+                    # this position and took no tokens must be forgotten on leaving the
+                    # repetition, or an enclosing loop takes its next iteration for a
+                    # non-empty one (one capture occurrence too many).
                     ends.append(self.emit((NEXT, split, None)))
             for split in splits:
                 self.split_to(split, split + 1, len(self.code), node.lazy)

@@ -147,7 +147,7 @@ _plans: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
 # remembers its answer per number. A field's numbering that grows past this many values
 # starts afresh (and every answer with it): a stream of new words cannot grow memory
 # without end.
-VOCABULARY_SIZE = 200_000
+VOCABULARY_SIZE = 100_000
 if _ext is not None:
     _ext.set_vocabulary_size(VOCABULARY_SIZE)
 

@@ -69,20 +69,18 @@ def ancestors_table(taxonomy: Mapping[str, object] | None) -> dict[str, frozense
             parents[child] = (parent,)
         else:
             parents[child] = tuple(parent)  # type: ignore[arg-type]
+    # A walk per type, without sharing results between types: a result cut short by a cycle
+    # must not be kept for another type of that cycle (a taxonomy given to ``compile`` may
+    # have cycles; rule files may not). Taxonomies are small.
     table: dict[str, frozenset[str]] = {}
-
-    def up(t: str, path: frozenset[str]) -> frozenset[str]:
-        if t in table:
-            return table[t]
-        found = {t}
-        for p in parents.get(t, ()):
-            if p not in path:
-                found |= up(p, path | {t})
+    for t in parents:
+        found, todo = {t}, [t]
+        while todo:
+            for p in parents.get(todo.pop(), ()):
+                if p not in found:
+                    found.add(p)
+                    todo.append(p)
         table[t] = frozenset(found)
-        return table[t]
-
-    for t in list(parents):
-        up(t, frozenset())
     return table
 
 

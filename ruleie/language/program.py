@@ -23,7 +23,9 @@ from .predicates import Predicate
 # b deep among such repetitions; its body starts at pc + 1. LOOP: the end of one
 # iteration of a star or plus loop: go back to its RSPLIT a, or, if the iteration
 # was empty, leave it for b. NEXT: the same at the end of an optional copy of a
-# counted repetition ({n,m}), going on to pc + 1 (the next copy) or b (the end).
+# counted repetition ({n,m}), going on to pc + 1 (the next copy) or b (the end); the
+# last copy has one too (pc + 1 is then the end as well), so that leaving the repetition
+# after an empty last iteration forgets that iteration like every other exit.
 # The matcher tells an empty iteration by tracking, within one position, the
 # depth of the outermost such repetition whose iteration began at that position.
 CONSUME, MENTION, SPLIT, JMP, SAVE_START, SAVE_END, BOL, EOL, LOOK, MATCH, RSPLIT, LOOP, NEXT = range(13)
