@@ -3,6 +3,11 @@
 
     python scripts/eval_dev.py              # all sets found under ../shared
     python scripts/eval_dev.py --shared DIR # another location of the shared folder
+    python scripts/eval_dev.py --half write     # only the documents rules may be written on
+    python scripts/eval_dev.py --half held-out  # only the documents kept for measuring
+
+A document goes to a half by the sha1 of its id (even: `write`, odd: `held-out`), the same
+split as scripts/eval_voa_halves.py: stable, and independent of the file's order.
 
 Each row is one `ruleie eval` command (printed above the table), run on the shipped pack.
 Sets that are not present are skipped with a note; nothing here is needed by the tests.
@@ -11,11 +16,13 @@ Sets that are not present are skipped with a note; nothing here is needed by the
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +35,34 @@ EVALUATIONS = [
     ("WikiEvents dev", "dev/wikievents/gold.jsonl", "dev/wikievents/docs.jsonl", ["--recall-only"], ["Strike", "Statement", "Meeting"]),
     ("RAMS dev (exact lines)", "dev/rams/gold.jsonl", "dev/rams/docs.jsonl", ["--recall-only", "--exact-only"], ["Strike", "Statement", "Meeting"]),
 ]
+
+
+def half_of(doc_id: str) -> str:
+    return "write" if hashlib.sha1(doc_id.encode()).digest()[0] % 2 == 0 else "held-out"
+
+
+# RAMS Meeting lines whose trigger is a debate or an interview: not diplomatic meetings,
+# so the Meeting target leaves them out (neither a hit nor a miss).
+NOT_DIPLOMATIC = re.compile(r"debat|interview", re.I)
+
+
+def _keep_gold(line: dict, half: str | None, label: str) -> bool:
+    if half is not None and half_of(line["doc"]) != half:
+        return False
+    if label.startswith("RAMS") and line.get("type") == "Meeting":
+        trigger = (line.get("fields") or {}).get("trigger") or ""
+        return not NOT_DIPLOMATIC.search(trigger)
+    return True
+
+
+def _filtered(path: Path, keep, folder: Path) -> Path:
+    """A copy of a JSONL file with only the lines keep() accepts."""
+    out = folder / f"{len(list(folder.iterdir()))}-{path.name}"
+    with path.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
+        for raw in src:
+            if raw.strip() and keep(json.loads(raw)):
+                dst.write(raw)
+    return out
 
 
 def _ruleie() -> list[str]:
@@ -125,7 +160,9 @@ def _fmt(x) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--half", choices=["write", "held-out"], help="score only this half of each dev set")
     args = ap.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="ruleie-eval-dev-"))
     rows = []
     breakdown = None
     for label, gold, docs, options, types in EVALUATIONS:
@@ -134,13 +171,17 @@ def main(argv: list[str] | None = None) -> int:
         if not gold_path.exists() or not docs_path.exists():
             print(f"skipped {label}: {gold_path} or {docs_path} not found", file=sys.stderr)
             continue
+        if not docs.startswith("repo:"):
+            gold_path = _filtered(gold_path, lambda g, label=label: _keep_gold(g, args.half, label), folder)
+            if args.half is not None:
+                docs_path = _filtered(docs_path, lambda d: half_of(d["id"]) == args.half, folder)
         cmd = _ruleie() + ["eval", "--json", "--errors", "-1", "--gold", str(gold_path), *options]
         for t in types:
             cmd += ["--type", t]
         cmd.append(str(docs_path))
         shown_docs = docs[5:] if docs.startswith("repo:") else f"../shared/{docs}"
         shown = " ".join(["ruleie", "eval", "--gold", f"../shared/{gold}", *options, *[f"--type {t}" for t in types], shown_docs])
-        print(f"$ {shown}")
+        print(f"$ {shown}" + (f"   (half: {args.half})" if args.half and not docs.startswith("repo:") else ""))
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if done.returncode not in (0, 1):
             print(done.stderr, file=sys.stderr)

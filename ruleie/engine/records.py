@@ -19,6 +19,9 @@ class FieldValue:
 
     ``value`` is the normalised value (int, bool, …) where a normaliser applies;
     ``canonical`` the fullest name the document uses for the same entity.
+    ``given`` marks a value the rule states (``{value: …}`` or a ``default:``) rather than
+    reads: its span is the whole match, so merging compares it by value, not by span.
+    Not part of the JSON form or of equality.
     """
 
     text: str
@@ -26,6 +29,7 @@ class FieldValue:
     end: int
     value: Any = None
     canonical: Optional[str] = None
+    given: bool = attrs.field(default=False, eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end}

@@ -371,7 +371,7 @@ class RuleSet:
             spec = rule.type.field(mapping.field)
             assert spec is not None
             if mapping.capture is None:
-                values[mapping.field] = FieldValue(doc.text[start:end], start, end, value=mapping.value)
+                values[mapping.field] = FieldValue(doc.text[start:end], start, end, value=mapping.value, given=True)
                 continue
             names = (mapping.capture,) if isinstance(mapping.capture, str) else mapping.capture
             occurrences = sorted(
@@ -379,7 +379,7 @@ class RuleSet:
             )
             if not occurrences:
                 if mapping.default is not None:
-                    values[mapping.field] = FieldValue(doc.text[start:end], start, end, value=mapping.default)
+                    values[mapping.field] = FieldValue(doc.text[start:end], start, end, value=mapping.default, given=True)
                 continue
             items = [self._field_value(doc, s, e, sentence, spec.type, spec.item, mapping, resolver) for s, e in occurrences]
             if spec.type == "list":
@@ -604,18 +604,33 @@ def _merge_records(group: list[Record], rank, text: str) -> list[Record]:
             out.append(parts[0])
             continue
         values = {}
-        for f in parts[0].field_names:
-            values[f] = next((getattr(p, f) for p in parts if getattr(p, f) is not None), None)
         start = min(p.start for p in parts)
         end = max(p.end for p in parts)
+        for f in parts[0].field_names:
+            # A value read from the text wins over one a rule states; a stated value spans
+            # the merged record, as it spanned its part.
+            found = [getattr(p, f) for p in parts if getattr(p, f) is not None]
+            read = [v for v in found if not (isinstance(v, FieldValue) and v.given)]
+            value = (read or found or [None])[0]
+            if isinstance(value, FieldValue) and value.given:
+                value = FieldValue(text[start:end], start, end, value=value.value, given=True)
+            values[f] = value
         rule = "+".join(dict.fromkeys(p.rule for p in parts))
         out.append(type(parts[0])(doc=parts[0].doc, rule=rule, start=start, end=end, text=text[start:end], **values))
     return out
 
 
+def _plain(v: FieldValue) -> Any:
+    return v.text if v.value is None else v.value
+
+
 def _compatible(a: Any, b: Any) -> bool:
+    """Two parts' values of one field can be one record's: their spans overlap, or a value
+    a rule states (``given``) equals the other's value (its text where it has none)."""
     if a is None or b is None:
         return True
+    if isinstance(a, FieldValue) and isinstance(b, FieldValue) and (a.given or b.given):
+        return _plain(a) == _plain(b)
     a_items = a if isinstance(a, tuple) else (a,)
     b_items = b if isinstance(b, tuple) else (b,)
     return any(x.start < y.end and y.start < x.end for x in a_items for y in b_items)
