@@ -67,19 +67,28 @@ class RuleIndex:
         # field → the values one of which some token must have); a document missing one
         # cannot hold a match.
         self.needs: list[tuple[dict[str, frozenset[object]], ...]] = []
+        # Rules share their predicates: each one's anchors are worked out once.
+        self._anchors: dict[int, tuple[Predicate, Anchors]] = {}
         for number, program in enumerate(programs):
             self._add(number, program, lexicons)
             needs = []
             for predicates, mention_types in program.required:
                 if mention_types:
                     continue
-                parts = [expr_anchors(program.predicates[k].expr, lexicons) for k in predicates]
+                parts = [self._predicate_anchors(program.predicates[k], lexicons) for k in predicates]
                 if parts and all(p is not None for p in parts):
                     by_field: dict[str, set[object]] = defaultdict(set)
                     for field, value in frozenset().union(*parts):  # type: ignore[arg-type]
                         by_field[field].add(value)
                     needs.append({field: frozenset(values) for field, values in by_field.items()})
             self.needs.append(tuple(needs))
+        del self._anchors
+
+    def _predicate_anchors(self, predicate: Predicate, lexicons: Mapping[str, Iterable[str]]) -> Anchors:
+        known = self._anchors.get(id(predicate))
+        if known is None:  # the entry holds the predicate, so its id is not reused meanwhile
+            known = self._anchors[id(predicate)] = (predicate, expr_anchors(predicate.expr, lexicons))
+        return known[1]
 
     def _add(self, number: int, program: Program, lexicons: Mapping[str, Iterable[str]]) -> None:
         if program.first is None:
@@ -89,7 +98,7 @@ class RuleIndex:
             self.by_mention[mention_type].append(number)
         for k in program.first:
             predicate = program.predicates[k]
-            anchors = expr_anchors(predicate.expr, lexicons)
+            anchors = self._predicate_anchors(predicate, lexicons)
             if anchors is None:
                 entry = self.by_predicate.setdefault(id(predicate), (predicate, []))
                 entry[1].append(number)

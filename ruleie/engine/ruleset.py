@@ -27,6 +27,7 @@ from ..language.nodes import MentionRef, capture_names, walk
 from .records import RESERVED_FIELD_NAMES, FieldValue, Record, record_classes
 from .resolve import NameResolver
 from .ruleindex import RuleIndex
+from ..rules.cache import gc_paused
 from ..rules.spec import FieldMapping, RuleSetSpec, RuleSpec, TypeSpec
 from ..text.tokenfields import parse_number_words
 
@@ -104,35 +105,37 @@ class RuleSet:
         self.record_classes = record_classes(spec.types)
         self.ancestors = matcher.ancestors_table({name: t.parents for name, t in spec.types.items()})
         self._lexicon_entries = {name: lex.entries for name, lex in spec.lexicons.items()}
-        cache: dict = {}
-        compiled = []
-        problems: list[Diagnostic] = []
-        for t in spec.types.values():
-            for f in t.fields:
-                if f.name in RESERVED_FIELD_NAMES:
-                    problems.append(_spec_problem(f"field name '{f.name}' of type {t.name} is reserved", t))
-        for order, rule in enumerate(spec.rules):
-            try:
-                program = compile_program(rule.node, lexicons=self._lexicon_entries, cache=cache, source=rule.pattern)
-            except PatternError as error:  # too large after unrolling: say where the rule is
-                problems.extend(_at_rule(d, rule) for d in error.diagnostics)
-                continue
-            rtype = spec.types[rule.type]
-            compiled.append(CompiledRule(rule, rtype, program, order, _mappings(rule, rtype)))
-        if problems:
-            raise RuleFileError(problems)
-        self.rules: tuple[CompiledRule, ...] = tuple(compiled)
-        self.stages: tuple[tuple[int, tuple[CompiledRule, ...]], ...] = tuple(
-            (stage, tuple(r for r in compiled if r.spec.stage == stage))
-            for stage in sorted({r.spec.stage for r in compiled})
-        )
-        self._phrases = _phrase_tables(spec)
-        # Layer types some rule can match: named in a pattern itself or through a parent type.
-        referenced = {node.type for rule in spec.rules for node in walk(rule.node) if isinstance(node, MentionRef)}
-        self.layer_types: frozenset[str] = frozenset(
-            t for t in LAYER_MENTION_TYPES if referenced & self.ancestors.get(t, frozenset({t}))
-        )
-        self.index = RuleIndex([r.program for r in self.rules], self._lexicon_entries)
+        # Compiling makes many objects and frees few: no cyclic collection meanwhile.
+        with gc_paused():
+            cache: dict = {}
+            compiled = []
+            problems: list[Diagnostic] = []
+            for t in spec.types.values():
+                for f in t.fields:
+                    if f.name in RESERVED_FIELD_NAMES:
+                        problems.append(_spec_problem(f"field name '{f.name}' of type {t.name} is reserved", t))
+            for order, rule in enumerate(spec.rules):
+                try:
+                    program = compile_program(rule.node, lexicons=self._lexicon_entries, cache=cache, source=rule.pattern)
+                except PatternError as error:  # too large after unrolling: say where the rule is
+                    problems.extend(_at_rule(d, rule) for d in error.diagnostics)
+                    continue
+                rtype = spec.types[rule.type]
+                compiled.append(CompiledRule(rule, rtype, program, order, _mappings(rule, rtype)))
+            if problems:
+                raise RuleFileError(problems)
+            self.rules: tuple[CompiledRule, ...] = tuple(compiled)
+            self.stages: tuple[tuple[int, tuple[CompiledRule, ...]], ...] = tuple(
+                (stage, tuple(r for r in compiled if r.spec.stage == stage))
+                for stage in sorted({r.spec.stage for r in compiled})
+            )
+            self._phrases = _phrase_tables(spec)
+            # Layer types some rule can match: named in a pattern itself or through a parent type.
+            referenced = {node.type for rule in spec.rules for node in walk(rule.node) if isinstance(node, MentionRef)}
+            self.layer_types: frozenset[str] = frozenset(
+                t for t in LAYER_MENTION_TYPES if referenced & self.ancestors.get(t, frozenset({t}))
+            )
+            self.index = RuleIndex([r.program for r in self.rules], self._lexicon_entries)
         self._core: Optional[tuple[Any, bytes, bytes]] = None  # _core_index: the index in the compiled core
 
     def __repr__(self) -> str:

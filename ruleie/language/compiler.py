@@ -96,10 +96,13 @@ def merge_token_alternatives(node: n.Node) -> n.Node:
             options.append(option)
         options.extend(_one_token(run))
         return n.alt(*options, pos=node.pos)
+    # Unchanged parts are kept as they are (most patterns have no alternatives to merge).
     if isinstance(node, n.Seq):
-        return n.Seq(tuple(merge_token_alternatives(i) for i in node.items), pos=node.pos) if node.items else node
+        items = tuple(merge_token_alternatives(i) for i in node.items)
+        return node if all(a is b for a, b in zip(items, node.items)) else n.Seq(items, pos=node.pos)
     if isinstance(node, (n.Repeat, n.Capture, n.Look)):
-        return attrs.evolve(node, body=merge_token_alternatives(node.body))
+        body = merge_token_alternatives(node.body)
+        return node if body is node.body else attrs.evolve(node, body=body)
     return node
 
 
@@ -161,10 +164,13 @@ class _Compiler:
         )
 
     def predicate(self, expr: n.Expr, pos: int) -> Predicate:
-        lexicon_key = tuple(
-            (name, id(self.lexicons.get(name))) for name in sorted(_lexicon_names(expr))
-        )
-        key = (expr, lexicon_key)
+        if isinstance(expr, n.Compare):  # most constraints: no lexicon
+            key: tuple[object, ...] = (expr, ())
+        else:
+            lexicon_key = tuple(
+                (name, id(self.lexicons.get(name))) for name in sorted(_lexicon_names(expr))
+            )
+            key = (expr, lexicon_key)
         found = self.cache.get(key)
         if found is None:
             found = Predicate(

@@ -360,12 +360,31 @@ def walk(node: Node):
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(children(current)))
+        # children(current), inline: rule sets of thousands of patterns walk often
+        if isinstance(current, (Look, Capture, Repeat)):
+            stack.append(current.body)
+        elif isinstance(current, Seq):
+            stack.extend(reversed(current.items))
+        elif isinstance(current, Alt):
+            stack.extend(reversed(current.options))
 
 
 def capture_names(node: Node) -> list[str]:
     """Capture names in order of their opening parenthesis (group numbering, as in ``re``)."""
-    return [n.name for n in walk(node) if isinstance(n, Capture)]
+    names: list[str] = []
+    stack = [node]
+    while stack:  # walk(node), without a generator
+        current = stack.pop()
+        if isinstance(current, Capture):
+            names.append(current.name)
+            stack.append(current.body)
+        elif isinstance(current, (Look, Repeat)):
+            stack.append(current.body)
+        elif isinstance(current, Seq):
+            stack.extend(reversed(current.items))
+        elif isinstance(current, Alt):
+            stack.extend(reversed(current.options))
+    return names
 
 
 def expr_fields(expr: Expr) -> set[str]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import difflib
 import re
 from functools import lru_cache
-from typing import Callable, Collection, Mapping, Optional, Sequence, Union
+from typing import Callable, Collection, Mapping, Optional, Sequence, TypeVar, Union
 
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import nodes as n
 from .compiler import regex_hazard, regex_hazard_message
+from .predicates import compiled_regex, is_word_list
 from ..errors import Diagnostic, PatternError, PatternSyntaxError, diagnostic_at
 from ..resources import grammar_text
 
@@ -180,6 +181,357 @@ def _raw_parse(text: str) -> lark.Tree:
     return _lark().parse(text)
 
 
+# ---------------------------------------------------------------------------
+# The fast reader: the nodes the lark parse gives, without lark
+#
+# Parsing a pattern with lark's LALR parser costs about 0.2 ms, most of a cold load of
+# a large rule set. This reader goes over the text by recursive descent, trying the
+# grammar's own terminal regexes where lark's contextual lexer would, and builds the
+# nodes ``_Builder`` makes from lark's tree (the same nodes, positions included) for
+# patterns that parse and read without any problem and are nested at most MAX_NESTING
+# deep. On anything else (a syntax error, a problem to report, deeper nesting) it gives
+# up and the text goes the lark way, which reports it. tests/test_fast_reader.py
+# checks both ways agree on many generated patterns, valid and not. The reader follows
+# grammars/pattern.lark as it is: another grammar turns it off (``_fast_reader_ready``).
+
+# Set to False to read everything the lark way (the differential tests compare the two).
+FAST_READER = True
+
+# The sha256 of the grammar text this reader follows.
+_FAST_GRAMMAR_SHA256 = "7ca5a318756619557b9970e25a6d238ce4674c76b72372b64af121942bb84b2d"
+
+
+class _GiveUp(Exception):
+    """The fast reader met something it does not read: the lark way reads the text instead."""
+
+
+# The terminals the reader uses, as lark compiles them from grammars/pattern.lark
+# (``Lark.terminals``: tests/test_fast_reader.py checks they are the same). Written out
+# so that reading needs no lark parser built at all.
+_FAST_TERMINALS = {
+    "WORD": "\\w(?:[\\w'’.\\-]*[\\w.])?",
+    "STRING": '"(?:[^"\\\\\n]|\\\\.)*"',
+    "VALUE": "-?\\w(?:[\\w'’.\\-$]*[\\w.$])?",
+    "REGEX": "\\/(?:[^\\/\\\\\n]|\\\\.)*\\/[A-Za-z]*",
+    "FIELD": "[A-Za-z_]\\w*",
+    "LEXICON_NAME": "[A-Za-z_][\\w.\\-]*",
+    "MENTION": "@[A-Za-z_][\\w.\\-]*",
+    "VARIABLE": "\\$\\{[A-Za-z_][\\w.\\-]*\\}",
+    "CAPTURE_OPEN": "\\(\\?<[A-Za-z_]\\w*>",
+    "REPEAT": "\\{[ \t]*\\d*[ \t]*(?:,[ \t]*\\d*[ \t]*)?\\}",
+    "OP": "!=|<=|>=|=|<|>",
+    "COMMENT": "#[^\n]*",
+    "WHITESPACE": "\\s+",
+}
+
+
+@lru_cache(maxsize=1)
+def _fast_reader_ready() -> Optional[dict[str, "re.Pattern[str]"]]:
+    """The terminal regexes, compiled, when the grammar is the one the reader follows."""
+    import hashlib
+
+    if hashlib.sha256(grammar_text().encode("utf-8")).hexdigest() != _FAST_GRAMMAR_SHA256:
+        return None
+    terminals = {name: re.compile(regex) for name, regex in _FAST_TERMINALS.items()}
+    # WHITESPACE and COMMENT are ignored in every parser state, and no other terminal
+    # begins with a blank or `#`: skipping them before each token is what lark does.
+    terminals["_SKIP"] = re.compile("(?:" + _FAST_TERMINALS["WHITESPACE"] + "|" + _FAST_TERMINALS["COMMENT"] + ")*")
+    # `[` FIELD OP (VALUE | STRING | REGEX) `]` with nothing in between (see ``token_test``).
+    terminals["_SIMPLE_TEST"] = re.compile(
+        "\\[(" + _FAST_TERMINALS["FIELD"] + ")(" + _FAST_TERMINALS["OP"] + ")("
+        + "|".join(_FAST_TERMINALS[t] for t in ("VALUE", "STRING", "REGEX")) + ")\\]"
+    )
+    return terminals
+
+
+def _read_fast(
+    text: str,
+    vars: Mapping[str, VarValue],
+    lexicons: Optional[Collection[str]],
+    file: Optional[str],
+    active_vars: frozenset[str],
+) -> Optional[n.Node]:
+    """The node parsing ``text`` gives when it parses without a problem; None: go the lark way."""
+    terminals = _fast_reader_ready()
+    if terminals is None:
+        return None
+    builder = _Builder(text, vars, lexicons, file, active_vars)
+    try:
+        node = _FastReader(text, terminals, builder).start()
+    except (_GiveUp, RecursionError):
+        return None
+    return None if builder.problems else node
+
+
+class _Tok:
+    """The little of a ``lark.Token`` that ``_Builder``'s methods read."""
+
+    __slots__ = ("type", "value", "start_pos")
+
+    def __init__(self, kind: str, value: str, start_pos: int):
+        self.type = kind
+        self.value = value
+        self.start_pos = start_pos
+
+
+class _FastReader:
+    """Recursive descent over grammars/pattern.lark, building what ``_Builder`` builds.
+
+    Each method mirrors the ``_Builder`` method of the same name. A node's position is
+    that of the first token of its grammar rule (``_start``): where the reader stood,
+    blanks and comments skipped, when the rule began (the end of the text if the rule
+    took no token).
+    """
+
+    def __init__(self, text: str, terminals: dict[str, "re.Pattern[str]"], builder: "_Builder"):
+        self.text = text
+        self.end = len(text)
+        self.pos = 0
+        self.depth = 0  # as _check_nesting counts
+        self.builder = builder
+        self.skip_re = terminals["_SKIP"].match
+        self.word = terminals["WORD"].match
+        self.string = terminals["STRING"].match
+        self.value = terminals["VALUE"].match
+        self.regex = terminals["REGEX"].match
+        self.field = terminals["FIELD"].match
+        self.lexicon = terminals["LEXICON_NAME"].match
+        self.mention = terminals["MENTION"].match
+        self.variable = terminals["VARIABLE"].match
+        self.capture = terminals["CAPTURE_OPEN"].match
+        self.repeat = terminals["REPEAT"].match
+        self.op = terminals["OP"].match
+        self.simple_test = terminals["_SIMPLE_TEST"].match
+
+    def advance(self, to: int) -> None:
+        """Go on from ``to``, past whitespace and comments: ``pos`` is always where the next token begins."""
+        self.pos = self.skip_re(self.text, to).end()
+
+    def take(self, match: "Optional[re.Match[str]]") -> str:
+        if match is None:
+            raise _GiveUp
+        self.advance(match.end())
+        return match.group()
+
+    def close(self, char: str) -> None:
+        p = self.pos
+        if p >= self.end or self.text[p] != char:
+            raise _GiveUp
+        self.advance(p + 1)
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _GiveUp  # the lark way says where
+
+    def checked(self, node: _T) -> _T:
+        if self.builder.problems:
+            raise _GiveUp
+        return node
+
+    # -- sequences ---------------------------------------------------------
+
+    def start(self) -> n.Node:
+        self.advance(0)
+        node = self.alternation()
+        if self.pos != self.end:
+            raise _GiveUp  # a stray `)` or `]`: an error
+        return node
+
+    def alternation(self) -> n.Node:
+        text, end = self.text, self.end
+        first = self.pos
+        options = [self.sequence()]
+        while True:
+            p = self.pos
+            if p < end and text[p] == "|":
+                self.advance(p + 1)
+                options.append(self.sequence())
+            else:
+                break
+        return n.alt(*options, pos=first if self.pos > first else end)
+
+    def sequence(self) -> n.Node:
+        text, end = self.text, self.end
+        first = self.pos
+        items = []
+        while True:
+            p = self.pos
+            if p >= end or text[p] in "|)":
+                break
+            items.append(self.quantified(p))
+        start = first if items else end
+        node = n.seq(*items, pos=start)
+        if isinstance(node, n.Seq) and node.pos < 0:
+            node = n.Seq(node.items, pos=start)
+        return node
+
+    def quantified(self, p: int) -> n.Node:
+        text, end = self.text, self.end
+        atom = self.atom(p)
+        p = self.pos
+        c = text[p] if p < end else ""
+        if not c or c not in "?*+{":
+            return atom
+        if isinstance(atom, (n.Anchor, n.Look)):
+            raise _GiveUp  # nothing to repeat
+        if c == "{":
+            token = _Tok("REPEAT", self.take(self.repeat(text, p)), p)
+            lo, hi = self.checked(self.builder.quantifier_bounds(token))
+            if hi is not None and hi < lo:
+                raise _GiveUp
+        else:
+            self.advance(p + 1)
+            lo, hi = _QUANTIFIER_BOUNDS[c]
+        q = self.pos
+        lazy = q < end and text[q] == "?"
+        if lazy:
+            self.advance(q + 1)
+        return n.Repeat(atom, lo, hi, lazy, pos=p)
+
+    def atom(self, p: int) -> n.Node:
+        text = self.text
+        c = text[p]
+        if c == "[":
+            return self.token_test(p)
+        if c == "(":
+            # As lark's lexer tries them: a capture, then the longest lookaround opener, then `(`.
+            match = self.capture(text, p)
+            opener = text[p : p + 4]
+            if opener not in _LOOK_OPENERS:
+                opener = opener[:3]
+            self.enter()
+            if match is not None:
+                self.advance(match.end())
+                node: n.Node = n.Capture(match.group()[3:-1], self.alternation(), pos=p)
+            elif opener in _LOOK_OPENERS:
+                self.advance(p + len(opener))
+                behind, negate = _LOOK_OPENERS[opener]
+                node = n.Look(self.alternation(), behind, negate, pos=p)
+            else:
+                self.advance(p + 1)
+                node = self.alternation()
+            self.close(")")
+            self.depth -= 1
+            return node
+        if c == '"':
+            word = _unquote(self.take(self.string(text, p)))
+            if not word:
+                raise _GiveUp  # an empty quoted word
+            return n.Word(word, pos=p)
+        if c == "@":
+            return n.MentionRef(self.take(self.mention(text, p))[1:], pos=p)
+        if c == "^" or c == "$":
+            match = self.variable(text, p) if c == "$" else None
+            if match is None:
+                self.advance(p + 1)
+                return n.Anchor(c, pos=p)
+            name = self.take(match)[2:-1]
+            builder = self.builder
+            if name not in builder.vars or name in builder.active_vars:
+                raise _GiveUp
+            return self.checked(builder.expand_variable(name, builder.vars[name], p))
+        return n.Word(self.take(self.word(text, p)), pos=p)  # no match: not an atom
+
+    # -- token constraints -------------------------------------------------
+
+    def token_test(self, p: int) -> n.Node:
+        self.enter()
+        simple = self.simple_test(self.text, p)
+        if simple is not None:
+            # `[field=value]` written without blanks, the commonest constraint: the tokens
+            # or_expr, and_expr and not_expr would take one by one, in one match. Each
+            # part ends where the next begins (no terminal of one can take a character of
+            # the next), so the match is theirs.
+            field, op, value = simple.group(1, 2, 3)
+            start = simple.start(3)
+            kind = "STRING" if value[0] == '"' else "REGEX" if value[0] == "/" else "VALUE"
+            expr = self.builder.comparison(_Tok("FIELD", field, p + 1), op, _Tok(kind, value, start))  # type: ignore[arg-type]
+            self.advance(simple.end())
+            self.depth -= 1
+            return n.TokenTest(self.checked(expr), pos=p)
+        self.advance(p + 1)
+        q = self.pos
+        if q < self.end and self.text[q] == "]":
+            self.advance(q + 1)
+            node = n.TokenTest(None, pos=p)
+        else:
+            node = n.TokenTest(self.or_expr(), pos=p)
+            self.close("]")
+        self.depth -= 1
+        return node
+
+    def or_expr(self) -> n.Expr:
+        text, end = self.text, self.end
+        first = self.pos
+        operands = [self.and_expr()]
+        while True:
+            p = self.pos
+            if p < end and text[p] == "|":
+                self.advance(p + 1)
+                operands.append(self.and_expr())
+            else:
+                return operands[0] if len(operands) == 1 else n.Or(tuple(operands), pos=first)
+
+    def and_expr(self) -> n.Expr:
+        text, end = self.text, self.end
+        first = self.pos
+        operands = [self.not_expr()]
+        while True:
+            p = self.pos
+            if p < end and text[p] == "&":
+                self.advance(p + 1)
+                operands.append(self.not_expr())
+            else:
+                return operands[0] if len(operands) == 1 else n.And(tuple(operands), pos=first)
+
+    def not_expr(self) -> n.Expr:
+        text, end = self.text, self.end
+        p = self.pos
+        c = text[p] if p < end else ""
+        if c == "!":
+            self.enter()
+            self.advance(p + 1)
+            node: n.Expr = n.Not(self.not_expr(), pos=p)
+            self.depth -= 1
+            return node
+        if c == "(":
+            self.enter()
+            self.advance(p + 1)
+            node = self.or_expr()
+            self.close(")")
+            self.depth -= 1
+            return node
+        field = _Tok("FIELD", self.take(self.field(text, p)), p)
+        p = self.pos
+        match = self.op(text, p)
+        if match is not None:
+            op = self.take(match)
+            p = self.pos
+            c = text[p] if p < end else ""
+            if c == '"':
+                value = _Tok("STRING", self.take(self.string(text, p)), p)
+            elif c == "/":
+                value = _Tok("REGEX", self.take(self.regex(text, p)), p)
+            else:
+                value = _Tok("VALUE", self.take(self.value(text, p)), p)
+            return self.checked(self.builder.comparison(field, op, value))  # type: ignore[arg-type]
+        if text.startswith("in", p):
+            self.advance(p + 2)
+            name = self.take(self.lexicon(text, self.pos))
+            lexicons = self.builder.lexicons
+            if lexicons is not None and name not in lexicons:
+                raise _GiveUp  # an unknown lexicon
+            return n.InLexicon(field.value, name, pos=field.start_pos)
+        raise _GiveUp
+
+
+_T = TypeVar("_T")
+_QUANTIFIER_BOUNDS: dict[str, tuple[int, Optional[int]]] = {"?": (0, 1), "*": (0, None), "+": (1, None)}
+# The four lookaround openers: (behind, negate).
+_LOOK_OPENERS = {"(?=": (False, False), "(?!": (False, True), "(?<=": (True, False), "(?<!": (True, True)}
+
+
 def _syntax_message(error: UnexpectedInput, text: str) -> tuple[str, int]:
     """A message in the language's words for a lark error, and the offset it points at."""
     offset = getattr(error, "pos_in_stream", None)
@@ -277,15 +629,18 @@ def parse_pattern(
     """
     if not isinstance(text, str):
         raise PatternError(Diagnostic(f"a pattern must be text, not {type(text).__name__}", file=file))
-    try:
-        tree = _raw_parse(text)
-    except UnexpectedInput as error:
-        message, offset = _syntax_message(error, text)
-        raise PatternSyntaxError(diagnostic_at(message, text, offset, file=file)) from None
-    _check_nesting(tree, text, file)
-    builder = _Builder(text, vars or {}, lexicons, file, frozenset())
-    node = builder.pattern(tree.children[0])
-    problems = list(builder.problems)
+    node = _read_fast(text, vars or {}, lexicons, file, frozenset()) if FAST_READER else None
+    problems: list[Diagnostic] = []
+    if node is None:  # the lark way: the reference, and every error message
+        try:
+            tree = _raw_parse(text)
+        except UnexpectedInput as error:
+            message, offset = _syntax_message(error, text)
+            raise PatternSyntaxError(diagnostic_at(message, text, offset, file=file)) from None
+        _check_nesting(tree, text, file)
+        builder = _Builder(text, vars or {}, lexicons, file, frozenset())
+        node = builder.pattern(tree.children[0])
+        problems.extend(builder.problems)
     if not problems:
         problems.extend(check_pattern(node, text, file))
     if problems:
@@ -516,13 +871,17 @@ class _Builder:
         return n.alt(*options)
 
     def parse_variable_text(self, name: str, sub_text: str) -> n.Node:
+        active = self.active_vars | {name}
+        fast = _read_fast(sub_text, self.vars, self.lexicons, None, active) if FAST_READER else None
+        if fast is not None:
+            return fast
         try:
             tree = _raw_parse(sub_text)
         except UnexpectedInput as error:
             message, offset = _syntax_message(error, sub_text)
             raise PatternSyntaxError(diagnostic_at(message, sub_text, offset)) from None
         _check_nesting(tree, sub_text, None)
-        inner = _Builder(sub_text, self.vars, self.lexicons, None, self.active_vars | {name})
+        inner = _Builder(sub_text, self.vars, self.lexicons, None, active)
         node = inner.pattern(tree.children[0])
         if inner.problems:
             raise PatternError(inner.problems)
@@ -568,19 +927,8 @@ class _Builder:
             if bad_flags:
                 self.problem(f"unknown regex flag '{bad_flags[0]}': the only flag is i (ignore case)", token.start_pos)
                 flags = "i" if "i" in flags else ""
-            try:
-                re.compile(source, re.IGNORECASE if flags else 0)
-            except re.error as error:
-                where = token.start_pos + 1 + (error.pos or 0)
-                self.problem(f"invalid regex: {error.msg}", where)
-            except RecursionError:  # Python's regex parser recurses once per group
-                self.problem("invalid regex: groups nested too deeply", token.start_pos)
-            except OverflowError as error:  # a{1,4294967296}: not an re.error
-                self.problem(f"invalid regex: {error}", token.start_pos)
-            else:
-                hazard = regex_hazard(source, bool(flags))
-                if hazard is not None:
-                    self.problem(regex_hazard_message(source, hazard), token.start_pos)
+            if not is_word_list(source, flags):  # /said|told/ is always a valid regex, and never a hazard
+                self.check_regex(source, flags, token)
             if op not in ("=", "!="):
                 self.problem(f"a regex can only be compared with = or !=, not {op}", token.start_pos)
             value = n.Regex(source, "i" if "i" in flags else "")
@@ -593,6 +941,22 @@ class _Builder:
                         f"{field.value}{op} compares numbers, and {text!r} is not a number", token.start_pos
                     )
         return n.Compare(field.value, op, value, pos=field.start_pos)
+
+    def check_regex(self, source: str, flags: str, token: lark.Token) -> None:
+        """Report a regex ``re`` refuses, or one that could backtrack catastrophically."""
+        try:
+            compiled_regex(source, bool(flags))
+        except re.error as error:
+            where = token.start_pos + 1 + (error.pos or 0)
+            self.problem(f"invalid regex: {error.msg}", where)
+        except RecursionError:  # Python's regex parser recurses once per group
+            self.problem("invalid regex: groups nested too deeply", token.start_pos)
+        except OverflowError as error:  # a{1,4294967296}: not an re.error
+            self.problem(f"invalid regex: {error}", token.start_pos)
+        else:
+            hazard = regex_hazard(source, bool(flags))
+            if hazard is not None:
+                self.problem(regex_hazard_message(source, hazard), token.start_pos)
 
 
 def _number(text: str) -> Optional[float]:

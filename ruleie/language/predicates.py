@@ -7,6 +7,7 @@ takes a ``FieldIndex`` (each field's values → positions) and returns the satis
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from re import _constants as _sre_constants  # type: ignore[attr-defined]
 from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from typing import Callable, Collection, Mapping, Optional
@@ -19,6 +20,13 @@ from ..errors import PatternError, diagnostic_at
 
 # Per-predicate memory of regex and numeric answers per distinct field value.
 VALUE_CACHE_SIZE = 200_000
+
+
+@lru_cache(maxsize=16_384)
+def compiled_regex(source: str, ignore_case: bool = False) -> "re.Pattern[str]":
+    """``re.compile`` of a token regex, remembered: the parser checks every regex and the
+    compiler compiles it again, and rule sets hold more distinct regexes than ``re`` keeps."""
+    return re.compile(source, re.IGNORECASE if ignore_case else 0)
 
 
 @attrs.frozen(eq=False)
@@ -92,11 +100,11 @@ def positions_function(
 def _compare_function(expr: n.Compare, source: str = "") -> Callable[[FieldIndex], frozenset[int]]:
     field, op, value = expr.field, expr.op, expr.value
     negate = op == "!="
-    if isinstance(value, n.Regex):
+    words = literal_alternatives(value) if isinstance(value, n.Regex) else None
+    if isinstance(value, n.Regex) and words is None:  # a list of words is never a hazard (is_word_list)
         hazard = regex_hazard(value.source, "i" in value.flags)
         if hazard is not None:
             raise PatternError(diagnostic_at(regex_hazard_message(value.source, hazard), source, max(expr.pos, 0)))
-    words = literal_alternatives(value) if isinstance(value, n.Regex) else None
     if words is not None and field != "num":
 
         def word_positions(index: FieldIndex) -> frozenset[int]:
@@ -109,7 +117,7 @@ def _compare_function(expr: n.Compare, source: str = "") -> Callable[[FieldIndex
 
         return word_positions
     if isinstance(value, n.Regex):
-        regex = re.compile(value.source, re.IGNORECASE if "i" in value.flags else 0)
+        regex = compiled_regex(value.source, "i" in value.flags)
 
         def test(v: object) -> bool:
             return isinstance(v, str) and len(v) <= MAX_REGEX_VALUE_LENGTH and regex.fullmatch(v) is not None
@@ -318,7 +326,7 @@ def _compare_test(expr: n.Compare) -> Callable[[object], bool]:
     field, op, value = expr.field, expr.op, expr.value
     negate = op == "!="
     if isinstance(value, n.Regex):
-        regex = re.compile(value.source, re.IGNORECASE if "i" in value.flags else 0)
+        regex = compiled_regex(value.source, "i" in value.flags)
 
         def regex_test(v: object) -> bool:
             return (isinstance(v, str) and len(v) <= MAX_REGEX_VALUE_LENGTH and regex.fullmatch(v) is not None) != negate
@@ -370,10 +378,16 @@ def literal_alternatives(regex: n.Regex) -> Optional[frozenset[str]]:
     >>> literal_alternatives(n.Regex("said?")) is None
     True
     """
+    if "i" in regex.flags:
+        return None  # case-insensitive: the set would have to hold every casing
     parts = regex.source.split("|")
     if not all(_LITERAL_ALTERNATIVE.fullmatch(p) for p in parts):
         return None
-    words = {p.replace("\\.", ".") for p in parts}
-    if "i" in regex.flags:
-        return None  # case-insensitive: the set would have to hold every casing
-    return frozenset(words)
+    return frozenset(p.replace("\\.", ".") for p in parts)
+
+
+def is_word_list(source: str, flags: str = "") -> bool:
+    """Whether a regex is a list of words (``literal_alternatives``): such a regex is always
+    valid and never a hazard (it repeats nothing), so it needs neither ``re.compile`` nor
+    ``regex_hazard`` to be checked (tests/test_fast_reader.py checks both on many)."""
+    return "i" not in flags and all(_LITERAL_ALTERNATIVE.fullmatch(p) for p in source.split("|"))
