@@ -4,7 +4,8 @@
 
 1. `ruleie annotate --input-format conllu --format conllu en_ewt-ud-test.conllu`: UPOS and
    XPOS accuracy against the file's own columns (the tokens are the gold tokens).
-2. The UNER test file converted to CoNLL-U (tokens only), through the same command:
+2. The UNER test file converted to CoNLL-U (tokens and its comment lines, so its
+   `# newdoc id` document boundaries are kept), through the same command:
    the `Entity=` tags of MISC against the gold IOB2 tags, exact spans, micro and per type
    (GPE and LOC both count as LOC; NORP is not scored, as UNER has no such type).
 
@@ -46,21 +47,24 @@ def _spans(tags: list[str]) -> set[tuple[int, int, str]]:
     return spans
 
 
-def _read_iob2(path: Path) -> list[tuple[list[str], list[str]]]:
-    sentences, words, tags = [], [], []
+def _read_iob2(path: Path) -> list[tuple[list[str], list[str], list[str]]]:
+    """(words, tags, comment lines) per sentence; the comments carry ``newdoc id``,
+    ``sent_id`` and ``text``, so the CoNLL-U conversion keeps the document boundaries."""
+    sentences, words, tags, comments = [], [], [], []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             if words:
-                sentences.append((words, tags))
-            words, tags = [], []
+                sentences.append((words, tags, comments))
+            words, tags, comments = [], [], []
             continue
         if line.startswith("#"):
+            comments.append(line[1:])  # as parse_conllu keeps them
             continue
         cols = line.split("\t")
         words.append(cols[1])
         tags.append(cols[2])
     if words:
-        sentences.append((words, tags))
+        sentences.append((words, tags, comments))
     return sentences
 
 
@@ -81,11 +85,12 @@ def entity_score(ruleie: list[str], treebank: Path) -> dict[str, tuple[float, fl
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "uner-test.conllu"
         path.write_text(format_conllu(
-            Sentence(words=[Word(i + 1, w) for i, w in enumerate(words)]) for words, _ in gold_sentences
+            Sentence(words=[Word(i + 1, w) for i, w in enumerate(words)], comments=comments)
+            for words, _, comments in gold_sentences
         ), encoding="utf-8")
         predicted = _annotate(ruleie, path)
     counts: dict[str, list[int]] = {}
-    for (words, gold_tags), p in zip(gold_sentences, predicted, strict=True):
+    for (words, gold_tags, _), p in zip(gold_sentences, predicted, strict=True):
         tags = []
         for w in p.words:
             entity = next((item[len("Entity="):] for item in w.misc.split("|") if item.startswith("Entity=")), "O")
