@@ -86,6 +86,15 @@ def test_seed_gives_all_three_types(seed_records):
     assert {r.type for r in records} >= {"Strike", "Statement", "Meeting"}
 
 
+def test_seed_gives_one_record_per_reported_event(seed_records):
+    # The hand-checked gold for the seed has 7 strikes, 10 statements (one optional) and 3 meetings, one
+    # record each: a second record for one event (a bare "strikes on the capital" next to
+    # the launch that reports it, a toll clause on its own) is a false positive.
+    _text, records = seed_records
+    counts = {t: sum(r.type == t for r in records) for t in ("Strike", "Statement", "Meeting")}
+    assert counts == {"Strike": 7, "Statement": 10, "Meeting": 3}, [(r.type, r.rule, r.text) for r in records]
+
+
 def test_seed_offsets_slice_back(seed_records):
     text, records = seed_records
     assert records
@@ -163,3 +172,23 @@ def test_demonym_resolves_to_country(rules):
     strikes = [r for r in records if r.type == "Strike"]
     assert strikes and strikes[0].attacker.text == "Russian"
     assert strikes[0].attacker.canonical == "Russia"
+
+
+def test_pronoun_speaker_gets_the_name_of_the_person_before_it(rules):
+    # names: pronouns in rules/types.yaml: "he" / "she" as a speaker takes the canonical
+    # name of the nearest person named before it, in its fullest form, across sentences.
+    text = ("Kenyan President Daniel Mwangi toured the flooded valley on Monday. "
+            "Officials counted the damage. He said the bridge would be rebuilt within a year. "
+            "Later, Mwangi met the governor. “We will not leave anyone behind,” he added.")
+    records = [r for r in rules.extract(text, doc_id="p") if r.type == "Statement"]
+    by_verb = {r.verb.text: r for r in records}
+    assert by_verb["said"].speaker.text == "He"
+    assert by_verb["said"].speaker.canonical == "Daniel Mwangi"
+    assert by_verb["added"].speaker.text == "he"
+    assert by_verb["added"].speaker.canonical == "Daniel Mwangi"
+
+
+def test_pronoun_speaker_without_a_person_before_it_has_no_canonical(rules):
+    records = [r for r in rules.extract("She said the plan was sound.", doc_id="p") if r.type == "Statement"]
+    assert records and records[0].speaker.text == "She"
+    assert records[0].speaker.canonical is None
