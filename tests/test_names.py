@@ -63,6 +63,46 @@ def test_pronouns_refer_back_to_the_nearest_name_of_their_type(tmp_path: Path):
     assert _canonical(rules, "He visited Brazil.") == [("He", None)]  # nobody named before
 
 
+GENDERS = """\
+ruleie: 1
+lexicons:
+  men: {entries: [volodymyr, mr.]}
+  women: {entries: [angela, mrs.]}
+"""
+
+
+@pytest.mark.parametrize("pronouns", ["{he: male, she: female}", "{he: male, she: female, him: male}"])
+def test_pronouns_with_a_gender_skip_names_marked_as_of_another(tmp_path: Path, pronouns: str):
+    (tmp_path / "genders.yaml").write_text(GENDERS, encoding="utf-8")
+    names = (f"include: [genders.yaml]\nnames: {{types: [Location], pronouns: {pronouns}, pronoun_type: Location,"
+             " genders: {male: men, female: women}}\n")
+    rules = _rules(tmp_path, names, person="Location")
+    # "He" skips the nearer Angela Merkel; "She" finds her.
+    assert _canonical(rules, "Volodymyr Zelensky left. Angela Merkel spoke. He visited Brazil.") == [
+        ("He", "Volodymyr Zelensky")]
+    assert _canonical(rules, "Volodymyr Zelensky left. Angela Merkel spoke. She visited Brazil.") == [
+        ("She", "Angela Merkel")]
+    # Marked by the word before the name, or by its fullest form elsewhere in the document.
+    assert _canonical(rules, "Mrs. Zelensky left. Angela Merkel spoke. He visited Brazil.") == [("He", None)]
+    assert _canonical(rules, "Volodymyr Zelensky left. Angela Merkel spoke. Zelensky ate. She visited Brazil.") == [
+        ("She", "Angela Merkel")]
+    # Nobody of her gender before "She": no canonical name, rather than a wrong one.
+    assert _canonical(rules, "Volodymyr Zelensky left. She visited Brazil.") == [("She", None)]
+    # A name of no known gender is still a candidate.
+    lexicon = "lexicons:\n  people2: {entries: [Pat Doe], mention: Location}\n"
+    (tmp_path / "genders.yaml").write_text(GENDERS + lexicon.split("\n", 1)[1], encoding="utf-8")
+    rules = _rules(tmp_path, names, person="Location")
+    assert _canonical(rules, "Angela Merkel spoke. Pat Doe left. He visited Brazil.") == [("He", "Pat Doe")]
+
+
+def test_the_shipped_pack_resolves_pronouns_by_gender():
+    rules = ruleie.load_rules()
+    text = ("President Ilham Karimov opened the plant on Monday. Maria Lopez, the health minister, "
+            "joined him. She said the plant would reopen. He said it was safe.")
+    speakers = {r.speaker.text: r.speaker.canonical for r in rules.extract(text) if r.type == "Statement"}
+    assert speakers == {"She": "Maria Lopez", "He": "Ilham Karimov"}
+
+
 def test_demonyms_inline_and_from_a_file(tmp_path: Path):
     (tmp_path / "demonyms.tsv").write_text("# word<TAB>name\nBrazilian\tBrazil\n", encoding="utf-8")
     for table in ("{Brazilian: Brazil}", "{file: demonyms.tsv}"):
@@ -87,6 +127,9 @@ def test_names_sections_merge_across_files(tmp_path: Path):
     ("names: {pronouns: [he]}\n", "`pronouns:` need a `pronoun_type:`"),
     ("names: {typse: [Location]}\n", "typse"),
     ("names: {types: [Location], demonyms: {file: missing.tsv}}\n", "missing.tsv"),
+    ("names: {pronouns: {he: male}, pronoun_type: Location}\n", "names: gender 'male' has no lexicon under `genders:`"),
+    ("names: {pronouns: {he: male}, pronoun_type: Location, genders: {male: mne}}\n", "unknown lexicon 'mne'"),
+    ("names: {pronouns: {he: [male]}, pronoun_type: Location}\n", "the gender of pronoun 'he'"),
 ])
 def test_a_bad_names_section_is_a_positioned_error(tmp_path: Path, names: str, message: str):
     path = tmp_path / "r.yaml"

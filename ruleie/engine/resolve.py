@@ -3,7 +3,8 @@
 "Zelensky" → "Volodymyr Zelensky" (a shorter form of a longer name in the same
 document); "the Russian president" → "Vladimir Putin" (a title phrase that the
 document attached to a person: "Russian President Vladimir Putin"); "Russian" →
-"Russia" (a demonym names its country); "he" → the nearest name before it.
+"Russia" (a demonym names its country); "he" → the nearest name before it (of the
+pronoun's gender or of none known, where the rule files declare genders).
 
 The engine knows none of these words or types: what counts as a name, which captures
 hold a name and its title, the demonym table and the pronouns all come from the rule
@@ -28,6 +29,8 @@ from ..text.document import Document, Mention
 _TITLE_STOPWORDS = frozenset({"the", "a", "an", "his", "her", "its", "their", "of", "'s", "’s", "former", "then"})
 _WORD = re.compile(r"[\w’'.-]+")
 _LEADING_THE = re.compile(r"^(?:the|The)\s+")
+# How many names back a pronoun looks for one of its gender.
+_AGREEMENT_REACH = 30
 
 
 def _title_key(text: str) -> frozenset[str]:
@@ -122,7 +125,7 @@ class NameResolver:
             if named is not None:
                 return named
         if end - start == 1 and text.lower() in self.spec.pronouns:
-            return self._antecedent(start)
+            return self._antecedent(start, text.lower())
         # A name inside the span, the rest title words: "Russian President Vladimir Putin".
         inside = self._names[bisect_left(self._starts, start) : bisect_left(self._starts, end)]
         best: Optional[_Name] = None
@@ -139,13 +142,38 @@ class NameResolver:
             return self._fullest(span_words) or text
         return None
 
-    def _antecedent(self, position: int) -> Optional[str]:
-        """The nearest name that ends before a pronoun, in its fullest form."""
+    def _antecedent(self, position: int, pronoun: str) -> Optional[str]:
+        """The nearest name that ends before a pronoun, in its fullest form. A pronoun with a
+        gender skips names marked as of another gender (looking back at most
+        ``_AGREEMENT_REACH`` names); names of no known gender stay candidates."""
         k = bisect_right(self._pronoun_ends, position) - 1
-        if k < 0:
+        wanted = self.spec.pronoun_genders.get(pronoun)
+        for j in range(k, max(k - _AGREEMENT_REACH, -1), -1):
+            name = self._pronoun_names[j]
+            gender = self._gender(name) if wanted is not None else None
+            if gender is None or gender == wanted:
+                return self._fullest(name.words) or name.text
+        return None
+
+    def _gender(self, name: _Name) -> Optional[str]:
+        """The one gender whose marking words the name has (in its fullest form, the word just
+        before it, or its title capture: "Mrs.", "Maria"), else None."""
+        if not self.spec.genders:
             return None
-        name = self._pronoun_names[k]
-        return self._fullest(name.words) or name.text
+        doc = self.doc
+        words = set(name.words)
+        fullest = self._fullest_by_part.get(name.words)
+        if fullest is not None:
+            words.update(fullest.words)
+            if fullest.start > 0:
+                words.add(doc.text[doc.starts[fullest.start - 1] : doc.ends[fullest.start - 1]].lower())
+        if name.start > 0:
+            words.add(doc.text[doc.starts[name.start - 1] : doc.ends[name.start - 1]].lower())
+        if self.spec.title_capture:
+            title = name.mention.fields.get(self.spec.title_capture)
+            words.update(w.lower() for w in _WORD.findall(getattr(title, "text", "") or ""))
+        found = [g for g, marks in self.spec.genders.items() if not words.isdisjoint(marks)]
+        return found[0] if len(found) == 1 else None
 
     def _title_like(self, i: int) -> bool:
         word = self.doc.text[self.doc.starts[i] : self.doc.ends[i]]

@@ -50,7 +50,7 @@ SUPPORTED_VERSIONS = (1,)
 MAX_INCLUDE_DEPTH = 64
 
 TOP_KEYS = ("ruleie", "include", "lexicons", "vars", "types", "names", "rules", "doc")
-NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "doc")
+NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "genders", "doc")
 LEXICON_KEYS = ("entries", "file", "field", "mention", "doc")
 TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "propagate", "doc")
 FIELD_KEYS = ("type", "doc")
@@ -117,6 +117,8 @@ class NamesDecl:
     settings: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # name_capture, title_capture, pronoun_type
     demonyms: dict[str, str] = attrs.Factory(dict)
     pronouns: set[str] = attrs.Factory(set)
+    pronoun_genders: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # {he: male} form of `pronouns:`
+    genders: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # gender → lexicon name
 
 
 @attrs.define
@@ -380,7 +382,22 @@ class Collector:
                 if text is not None:
                     decl.settings[key] = (text, items[key][1])
         if "pronouns" in items:
-            decl.pronouns = {text.lower() for text, _ in self.check.text_list(src, items["pronouns"][1], "pronouns")}
+            node = items["pronouns"][1]
+            if isinstance(node, MappingNode):  # {he: male, she: female}: pronouns with a gender
+                for word, (_key, value) in (self.check.mapping(src, node, "pronouns") or {}).items():
+                    gender = self.check.name(src, value, f"the gender of pronoun '{word}'", NAME_RE,
+                                             "a letter or _ then letters, digits, _ . -")
+                    if gender is not None:
+                        decl.pronouns.add(word.lower())
+                        decl.pronoun_genders[word.lower()] = (gender, value)
+            else:
+                decl.pronouns = {text.lower() for text, _ in self.check.text_list(src, node, "pronouns")}
+        if "genders" in items:
+            for gender, (key_node, value) in (self.check.mapping(src, items["genders"][1], "genders") or {}).items():
+                lexicon = self.check.name(src, value, f"the lexicon of gender '{gender}'", NAME_RE,
+                                          "a letter or _ then letters, digits, _ . -")
+                if lexicon is not None:
+                    decl.genders[gender] = (lexicon, value)
         if "demonyms" in items:
             self.demonym_table(src, items["demonyms"][1], decl)
         if "doc" in items:

@@ -138,10 +138,12 @@ def lint_upper_case_lower(ctx: LintContext) -> Iterator[Diagnostic]:
 
 
 def lint_unused_lexicons(ctx: LintContext) -> Iterator[Diagnostic]:
-    """A lexicon that no pattern uses and that makes no mentions does nothing."""
+    """A lexicon that no pattern uses, that makes no mentions and that ``names: genders:``
+    does not read does nothing."""
     if not ctx.complete:
         return
     used = {e.lexicon for s in ctx.sites for e in s.own_exprs() if isinstance(e, n.InLexicon)}
+    used |= ctx.spec.names.gender_lexicons
     for lexicon in ctx.spec.lexicons.values():
         if lexicon.name not in used and lexicon.mention is None and lexicon.location is not None:
             yield ctx.at(

@@ -12,14 +12,20 @@ from typing import Mapping, Sequence
 
 from .checker import Checker, did_you_mean
 from .declarations import NamesDecl
-from .spec import NamesSpec, TypeSpec
+from .spec import LexiconSpec, NamesSpec, TypeSpec
 
 __all__ = ["resolve_names"]
 
 
-def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str, TypeSpec]) -> NamesSpec:
+def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str, TypeSpec],
+                  lexicons: Mapping[str, LexiconSpec] | None = None) -> NamesSpec:
     if not decls:
         return NamesSpec()
+    lexicons = lexicons or {}
+    pronoun_genders: dict[str, str] = {}
+    genders: dict[str, frozenset[str]] = {}
+    gender_sites: list[tuple[NamesDecl, str, object]] = []
+    gender_lexicons: set[str] = set()
     name_types: list[str] = []
     settings: dict[str, str] = {}
     demonyms: dict[str, str] = {}
@@ -36,6 +42,21 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         for word, named in decl.demonyms.items():
             demonyms.setdefault(word, named)
         pronouns |= decl.pronouns
+        for gender, (lexicon, node) in decl.genders.items():
+            spec = lexicons.get(lexicon)
+            if spec is None:
+                check.error(decl.src, node, f"names: genders: unknown lexicon '{lexicon}'{did_you_mean(lexicon, lexicons)}")
+                continue
+            genders[gender] = genders.get(gender, frozenset()) | frozenset(e.lower() for e in spec.entries)
+            gender_lexicons.add(lexicon)
+        for word, (gender, node) in decl.pronoun_genders.items():
+            if pronoun_genders.setdefault(word, gender) != gender:
+                check.error(decl.src, node, f"names: pronoun '{word}' is {pronoun_genders[word]} in an earlier file and {gender} here")
+            gender_sites.append((decl, gender, node))
+    for decl, gender, node in gender_sites:
+        if gender not in genders and not any(gender in d.genders for d in decls):
+            known = {g for d in decls for g in d.genders}
+            check.error(decl.src, node, f"names: gender '{gender}' has no lexicon under `genders:`{did_you_mean(gender, known)}")
     if pronouns and "pronoun_type" not in settings:
         first = next(d for d in decls if d.pronouns)
         check.error(first.src, first.node, "names: `pronouns:` need a `pronoun_type:` (the type of name they refer back to)")
@@ -46,6 +67,9 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         demonyms=demonyms,
         pronouns=frozenset(pronouns),
         pronoun_type=settings.get("pronoun_type"),
+        pronoun_genders=pronoun_genders,
+        genders=genders,
+        gender_lexicons=frozenset(gender_lexicons),
         location=decls[0].src.location(decls[0].node.start_mark.index),
     )
 

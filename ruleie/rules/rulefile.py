@@ -111,7 +111,7 @@ def _load(paths: list[str], *, lints: Optional[tuple[Lint, ...]]) -> tuple[RuleS
         rules, rule_sites = resolve_rules(
             check, collected.rules, types, set(lexicons) | set(collected.lexicons), var_nodes
         )
-        names = resolve_names(check, collected.names, types)
+        names = resolve_names(check, collected.names, types, lexicons)
     except RecursionError:
         # Only a pathological rule set gets here: includes, parents or variables
         # chained hundreds deep. Say so rather than show a traceback.

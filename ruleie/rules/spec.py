@@ -129,6 +129,9 @@ class NamesSpec:
     name proper and a title that the document attaches to it ("Russian President" →
     "Vladimir Putin"). ``demonyms``: a word → the name it stands for ("Russian" → "Russia").
     ``pronouns``: words that refer back to the nearest preceding name of ``pronoun_type``.
+    ``pronoun_genders``: a pronoun → its gender, for agreement: the pronoun skips names known
+    to be of another gender. ``genders``: a gender → the lower-cased words that mark a name as
+    of that gender (first names, "mr.", "mrs."), from the lexicons ``names: genders:`` names.
     """
 
     types: tuple[str, ...] = ()
@@ -137,6 +140,9 @@ class NamesSpec:
     demonyms: Mapping[str, str] = attrs.field(factory=dict)
     pronouns: frozenset[str] = frozenset()
     pronoun_type: Optional[str] = None
+    pronoun_genders: Mapping[str, str] = attrs.field(factory=dict)
+    genders: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    gender_lexicons: frozenset[str] = frozenset()  # the lexicons ``genders`` came from
     location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
 
 
