@@ -64,27 +64,39 @@ def load_model(path: Path = MODEL_PATH) -> LinearModel:
     return LinearModel(path, featurize)
 
 
-def phrases_from(scored: Scored, columns: slice) -> tuple[NounPhrase, ...]:
-    """Spans from the chunker's scores (``columns`` of the engine's score matrix)."""
+def phrase_arrays(scored: Scored, columns: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starts, ends (exclusive) and heads of the phrases, as token indices in text order."""
     # One O more at either end, so that every token's neighbours are plain slices. The
     # engine never puts I first in a sentence, so spans cannot run across sentences.
     framed = np.zeros(len(scored.tags) + 2, dtype=np.int64)
-    framed[1:-1] = scored.scores[:, columns].argmax(axis=1)
-    prev, cur, nxt = framed[:-2], framed[1:-1], framed[2:]
+    # The arg-max of the three labels (the first on ties), without a per-row arg-max.
+    o, b, i = (scored.scores[:, k] for k in range(columns.start, columns.stop))
+    cur = framed[1:-1]
+    np.greater(b, o, out=cur, casting="unsafe")  # B beats O: 1, else 0
+    cur[i > np.maximum(o, b)] = 2
+    prev, nxt = framed[:-2], framed[2:]
     # A phrase starts at B, or at an I after O (the classifier decides each token alone;
     # this repairs the rare ill-formed sequence), and ends where no I follows.
     starts = np.flatnonzero(_STARTS[prev * 3 + cur])
     if not len(starts):
-        return ()
+        return starts, starts, starts
     ends = np.flatnonzero((cur != 0) & (nxt != 2))
     # Head: the last nominal token of the phrase, else its last token.
     nominal = np.where(_NOMINAL[scored.tags], np.arange(len(cur)), -1)
     heads = np.maximum.accumulate(nominal)[ends]
     heads = np.where(heads >= starts, heads, ends)
+    ends += 1
     if scored.identity:
-        return tuple(zip(starts.tolist(), (ends + 1).tolist(), heads.tolist()))
+        return starts, ends, heads
     token = scored.token_index
-    return tuple(sorted(zip(token[starts].tolist(), (token[ends] + 1).tolist(), token[heads].tolist())))
+    order = np.argsort(token[starts], kind="stable")
+    return token[starts][order], token[ends - 1][order] + 1, token[heads][order]
+
+
+def phrases_from(scored: Scored, columns: slice) -> tuple[NounPhrase, ...]:
+    """Spans from the chunker's scores (``columns`` of the engine's score matrix)."""
+    starts, ends, heads = phrase_arrays(scored, columns)
+    return tuple(zip(starts.tolist(), ends.tolist(), heads.tolist()))
 
 
 class Chunker:

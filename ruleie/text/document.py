@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from operator import le, lt
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
 import attrs
 
@@ -36,6 +36,7 @@ __all__ = [
     "CORE_FIELDS",
     "LAYER_FIELDS",
     "annotate",
+    "annotate_many",
     "from_tokens",
 ]
 
@@ -290,6 +291,18 @@ DEFAULT_ANNOTATOR = EnglishAnnotator()
 def annotate(text: str, doc_id: str = "") -> Document:
     """Annotate ``text`` with the default English annotator."""
     return DEFAULT_ANNOTATOR.annotate(text, doc_id)
+
+
+def annotate_many(texts: Iterable[str | tuple[str, str]], batch_tokens: int = 5_000) -> Iterator[Document]:
+    """Annotate texts (or ``(text, doc_id)`` pairs) with the default annotator, in order.
+
+    The same Documents as ``annotate``, but in batches of about ``batch_tokens`` tokens
+    that get the linguistic layer (tags, noun phrases, entities) together when one of them
+    first asks for it: much cheaper for a corpus of short texts (``linguistic.batched``).
+    """
+    from .linguistic import batched
+
+    return batched((annotate(t) if isinstance(t, str) else annotate(*t) for t in texts), batch_tokens)
 
 
 def from_tokens(sentences: Iterable[Sequence[str]], doc_id: str = "") -> Document:

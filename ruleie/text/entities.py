@@ -6,17 +6,23 @@
 >>> [(" ".join(words[s:e]), label) for s, e, label in entities(words, upos, xpos, [(0, 10)], ())]
 [('Syrian', 'NORP'), ('Bashar Assad', 'PERSON'), ('Iraqi', 'NORP'), ('Damascus', 'GPE')]
 
-Two stages:
+Three stages:
 
-1. A linear BIO classifier (``ruleie.text.linear``) finds person, organisation and
+1. A linear BIO classifier (``ruleie.text.linear``) proposes person, organisation and
    location names. It was trained on Universal NER's English-EWT dev data (web
    text; CC BY-SA 4.0, see ``models/entities/README.md``) with word, shape, tag
    and gazetteer features (``ruleie.text.gazetteer``), so it works from
-   capitalisation and context as much as from the lists.
-2. Rules on the few spans found: a location the gazetteer knows as a country,
+   capitalisation and context as much as from the lists. Its O score is lowered so
+   that it proposes more spans than it would keep.
+2. A span classifier labels each proposed span PER, ORG, LOC or drops it, from
+   features of the whole span: its words, their gazetteer categories and word
+   clusters (from unlabelled text), the words around it, the sequence model's
+   margins, and what the same string got elsewhere in the document.
+3. Rules on the few spans kept: a location the gazetteer knows as a country,
    state or city becomes GPE; nationality and group words ("Iraqi", "Shiite",
    "Democrats") become NORP; a title or nationality word the model took into a
-   person's name ("President", "Syrian") is cut off.
+   person's name ("President", "Syrian") is cut off; a name found once in a
+   document is that name wherever it recurs there.
 
 Spans are ``(start, end exclusive, label)`` token indices into the document's
 columns, in text order, never overlapping, never crossing a sentence boundary.
@@ -24,6 +30,7 @@ columns, in text order, never overlapping, never crossing a sentence boundary.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +39,7 @@ from typing import Sequence
 import numpy as np
 
 from .gazetteer import GPE_CATEGORIES, Gazetteer, default_gazetteer
-from .linear import XPOS_TAGS, Engine, LinearModel, Scored, viterbi_segments
+from .linear import XPOS_TAGS, Engine, LinearModel, Scored, ranges, viterbi_segments
 
 __all__ = ["Entity", "EntityRecognizer", "default_recognizer", "entities", "featurize", "LABELS"]
 
@@ -57,6 +64,7 @@ _EDGE_TAGS = np.asarray([t in {"POS", ",", ".", ":", "``", "''", "-LRB-", "-RRB-
 _EDGE_TAGS_LIST: list[bool] = _EDGE_TAGS.tolist()
 _PROPER_TAGS_LIST: list[bool] = [t in {"NNP", "NNPS"} for t in XPOS_TAGS]
 _STRIP_FROM_PERSON = ("demonym", "title")
+_DIGITS = re.compile(r"\d")
 
 
 def _case(word: str) -> str:
@@ -104,10 +112,36 @@ class EntityRecognizer:
         with np.load(path if engine is None else MODEL_PATH, allow_pickle=False) as data:
             self.margin, o_bias = float(data["decoding"][0]), float(data["decoding"][1])
             self.transitions = data["transitions"].astype(np.float32)
+            # The span classifier (see ``_retype``): feature -> row of its weights (row 0 is zeros).
+            self.span_model: dict[str, int] | None = None
+            if "span_feature_names" in data:
+                self.set_span_classifier(data["span_feature_names"], data["span_feature_weights"], data["span_bias"])
+            # Word clusters (see span_features): lower-case word, digits as 0 -> cluster ids.
+            self.clusters: dict[str, int] = {}
+            self._cluster_ids: list[list[int]] = []
+            self._cluster_names: list[list[str]] = []
+            if "cluster_words" in data:
+                self.clusters = {str(w): i for i, w in enumerate(data["cluster_words"].tolist())}
+                self._cluster_ids = data["cluster_ids"].tolist()
+                self._cluster_names = [[f"{k}:{c}" for c in range(k)] for k in data["cluster_sizes"].tolist()]
+        self.propagate = True  # names repeated in a document (see ``_repeated``)
+        self._span_words: dict[str, tuple[list[str], list[str], list[str], list[str], list[str], str]] = {}
+        # Training: when a list, the candidate spans and their features are appended to it.
+        self.collect: list[tuple[int, int, int, list[str]]] | None = None
         # Subtracted from the O score: the trade of precision for recall chosen by cross-validation.
         self.o_bias = np.asarray([o_bias] + [0.0] * (len(LABELS) - 1), dtype=np.float32)
         # Per word type, aligned with the engine's type ids and grown as types appear.
         self._flags = np.zeros(0, dtype=np.int16)
+
+    def set_span_classifier(self, names: Sequence[str] | None, weights: np.ndarray | None = None,
+                            bias: np.ndarray | None = None) -> None:
+        """Use this span classifier (feature names, their weights for O, PER, ORG, LOC, the bias); None: none."""
+        if names is None or weights is None or bias is None:
+            self.span_model = None
+            return
+        self.span_model = {str(f): i + 1 for i, f in enumerate(names)}
+        self._span_weights = np.vstack([np.zeros((1, 4)), weights]).astype(np.float32)
+        self.span_bias = np.asarray(bias, dtype=np.float32)
 
     def _type_flags(self) -> np.ndarray:
         """Flags per type id: 1 NORP word, 2 cut from the front of a person's name, 4 a GPE name,
@@ -175,10 +209,25 @@ class EntityRecognizer:
             edge = _EDGE_TAGS_LIST
             cut = [bool(f & 8) or edge[t] for f, t in zip(run_flags, scored.tags[rows].tolist())]
             k = 0
+            candidates: list[tuple[int, int, int, int, int]] = []
             for first, seq in zip(starts_list, labels):
                 if any(seq):
-                    self._spans(words, first, seq, cut[k:k + len(seq)], run_flags[k:k + len(seq)], token, out)
+                    self._spans(first, seq, cut[k:k + len(seq)], run_flags[k:k + len(seq)], token, candidates)
                 k += len(seq)
+            if candidates and (self.span_model is not None or self.collect is not None):
+                candidates = self._retype(words, scored, scores, candidates, documents)
+            for a, b, kind, row, flag in candidates:
+                if not kind:
+                    continue
+                if b - a == 1 and flag & 1:
+                    out.append((a, b, "NORP"))
+                elif kind == 1:
+                    out.append((a, b, "PERSON"))
+                elif kind == 3:
+                    gpe = flag & 4 if b - a == 1 else self.gazetteer.is_gpe(words[a:b])
+                    out.append((a, b, "GPE" if gpe else "LOC"))
+                else:
+                    out.append((a, b, "ORG"))
         if special:
             norp = [r for r in special if flags[r] & 1]
             kind_words = [r for r in special if flags[r] & 48]
@@ -193,9 +242,9 @@ class EntityRecognizer:
                     a = row if token is None else token[row]
                     if a not in inside:
                         out.append((a, a + 1, "NORP"))
-        if any(label == "PERSON" for _, _, label in out):
+        if out:
             if len(documents) == 1:
-                out = self._surnames(words, scored, out, 0, len(words))
+                out = self._in_document(words, scored, out, 0, len(words))
             else:  # glued documents: each on its own
                 out.sort()
                 firsts = [a for a, _, _ in out]
@@ -203,17 +252,18 @@ class EntityRecognizer:
                 parts = []
                 for lo, hi in zip(bounds, bounds[1:]):
                     mine = out[bisect_left(firsts, lo):bisect_left(firsts, hi)]
-                    if any(label == "PERSON" for _, _, label in mine):
-                        mine = self._surnames(words, scored, mine, lo, hi)
+                    if mine:
+                        mine = self._in_document(words, scored, mine, lo, hi)
                     parts += mine
                 out = parts
         if len(out) > 1:
             out.sort()
         return tuple(out)
 
-    def _spans(self, words: Sequence[str], first: int, seq: list[int], cut: list[bool], flags: list[int],
-               token: list[int] | None, out: list[Entity]) -> None:
-        """Entities of one decoded run (``first`` its first row) appended to ``out``."""
+    def _spans(self, first: int, seq: list[int], cut: list[bool], flags: list[int],
+               token: list[int] | None, out: list[tuple[int, int, int, int, int]]) -> None:
+        """Candidate spans of one decoded run (``first`` its first row) appended to ``out``:
+        (start, end, kind 1 PER / 2 ORG / 3 LOC, first row, flags of the first word)."""
         n = len(seq)
         i = 0
         while i < n:
@@ -237,16 +287,155 @@ class EntityRecognizer:
             if end <= start:
                 continue
             a = first + start if token is None else token[first + start]
-            b = a + end - start
-            if end - start == 1 and flags[start] & 1:
-                out.append((a, b, "NORP"))
-            elif kind == 1:
-                out.append((a, b, "PERSON"))
-            elif kind == 3:
-                gpe = flags[start] & 4 if end - start == 1 else self.gazetteer.is_gpe(words[a:b])
-                out.append((a, b, "GPE" if gpe else "LOC"))
-            else:
-                out.append((a, b, "ORG"))
+            out.append((a, a + end - start, kind, first + start, flags[start]))
+
+    def _word_features(self, word: str) -> tuple[list[str], list[str], list[str], list[str], list[str], str]:
+        """Span-classifier features of one word type (cached): inside a span, first word, last
+        word, word before, word after; and its lower-case form."""
+        info = self._span_words.get(word)
+        if info is None:
+            if len(self._span_words) > 200_000:
+                self._span_words.clear()
+            lower = word.lower()
+            cats = self.gazetteer.categories(word)
+            i = self.clusters.get(_DIGITS.sub("0", lower))
+            cl = [] if i is None else [names[c] for names, c in zip(self._cluster_names, self._cluster_ids[i])]
+            info = (["w=" + lower, "s=" + _shape(word)] + ["g=" + c for c in cats] + ["c=" + c for c in cl],
+                    ["f=" + lower, "fs=" + _shape(word)] + ["fg=" + c for c in cats],
+                    ["l=" + lower, "ls=" + _shape(word)] + ["lg=" + c for c in cats],
+                    ["p1=" + lower] + ["pc=" + c for c in cl],
+                    ["n1=" + lower] + ["nc=" + c for c in cl],
+                    lower)
+            self._span_words[word] = info
+        return info
+
+    def span_features(self, words: Sequence[str], tags: list[str], span: tuple[int, int, int, int, int],
+                      margins: list[int], others: set[int], lo: int = 0, hi: int | None = None) -> list[str]:
+        """Features of one candidate span for the span classifier (see ``_retype``): the kind
+        the sequence model gave it and how sure it was (``margins``: per kind, the mean margin
+        of its labels over O, binned), its length, its words, their shapes, gazetteer categories
+        and word clusters, the whole string (and a multi-word gazetteer entry), the first and
+        last words, the words and tags around it, its tags, and the kinds the same string got
+        elsewhere in the document (``others``). The document is tokens ``lo`` to ``hi``."""
+        a, b, kind, row, _ = span
+        hi = len(words) if hi is None else hi
+        n = b - a
+        info = [self._word_features(w) for w in words[a:b]]
+        lower = [x[5] for x in info]
+        text = " ".join(lower)
+        feats = ["bias", f"k={kind}", f"n={min(n, 4)}", f"k={kind}|n={min(n, 4)}", "all=" + text,
+                 f"m1={margins[0]}", f"m2={margins[1]}", f"m3={margins[2]}"]
+        feats += info[0][1]
+        feats += info[-1][2]
+        for x in info:
+            feats += x[0]
+        if n > 1:
+            category = self.gazetteer.multi.get(lower[0], {}).get(tuple(lower))
+            if category:
+                feats.append("mg=" + category)
+        feats += ["t=" + t for t in tags[row:row + n]]
+        feats += self._word_features(words[a - 1])[3] if a > lo else ["p1=<s>"]
+        feats += self._word_features(words[b])[4] if b < hi else ["n1=</s>"]
+        before = words[a - 1].lower() if a > lo else "<s>"
+        before2 = words[a - 2].lower() if a > lo + 1 else "<s>"
+        after = words[b].lower() if b < hi else "</s>"
+        after2 = words[b + 1].lower() if b + 1 < hi else "</s>"
+        feats += ["p2=" + before2, "n2=" + after2, f"p12={before2}_{before}", f"n12={after}_{after2}",
+                  "pt=" + (tags[row - 1] if a > lo and row > 0 else "<s>"),
+                  "nt=" + (tags[row + n] if b < hi and row + n < len(tags) else "</s>")]
+        if others:
+            feats += [f"d={k}" for k in sorted(others)]
+        return feats
+
+    def _retype(self, words: Sequence[str], scored: Scored, scores: np.ndarray,
+                candidates: list[tuple[int, int, int, int, int]], documents: Sequence[int]
+                ) -> list[tuple[int, int, int, int, int]]:
+        """The span classifier: each candidate span re-labelled PER, ORG, LOC or dropped.
+
+        A linear model over the whole span (``span_features``) sees more than the
+        sequence model's window of one word either side.
+        """
+        tags = [XPOS_TAGS[t] for t in scored.tags.tolist()]
+        starts = np.asarray([c[3] for c in candidates])
+        lengths = np.asarray([c[1] - c[0] for c in candidates])
+        rows = ranges(starts, lengths)
+        picked = scores[rows]
+        o = picked[:, 0:1]
+        margin = np.maximum(picked[:, 1::2], picked[:, 2::2]) - o  # (rows, PER ORG LOC)
+        means = np.add.reduceat(margin, np.cumsum(lengths) - lengths, axis=0) / lengths[:, None]
+        bins = np.clip(np.floor(means / 2), -4, 4).astype(int).tolist()
+        bounds = list(documents) + [len(words)]
+        keys = [(bisect_left(bounds, a + 1), " ".join(words[a:b]).lower()) for a, b, _, _, _ in candidates]
+        same: dict[tuple[int, str], list[int]] = {}
+        for i, key in enumerate(keys):
+            same.setdefault(key, []).append(i)
+        index = self.span_model or {}
+        ids: list[int] = []
+        counts: list[int] = []
+        for i, span in enumerate(candidates):
+            group = same[keys[i]]
+            others = {candidates[j][2] for j in group if j != i} if len(group) > 1 else set()
+            doc = keys[i][0]
+            feats = self.span_features(words, tags, span, bins[i], others, bounds[doc - 1], bounds[doc])
+            if self.collect is not None:
+                self.collect.append((span[0], span[1], span[2], feats))
+            if self.span_model is not None:
+                found = [k for k in map(index.get, feats) if k is not None]
+                ids += found
+                ids.append(0)  # a zero row: no candidate is empty
+                counts.append(len(found) + 1)
+        if self.span_model is None:
+            return candidates
+        sums = np.add.reduceat(self._span_weights[np.asarray(ids)], np.cumsum(counts) - counts, axis=0)
+        kinds = (sums + self.span_bias).argmax(axis=1).tolist()
+        return [(a, b, k, row, flag) for (a, b, _, row, flag), k in zip(candidates, kinds) if k]
+
+    def _in_document(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
+        """Evidence from the rest of the document (tokens lo..hi): surnames, then repeated names."""
+        if any(label == "PERSON" for _, _, label in out):
+            out = self._surnames(words, scored, out, lo, hi)
+        if self.propagate:
+            out = self._repeated(words, scored, out, lo, hi)
+        return out
+
+    def _repeated(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
+        """A capitalised name found once is the same name wherever it recurs in the document:
+        every occurrence gets the label most of its occurrences got ("the CPA" five times)."""
+        votes: dict[tuple[str, ...], dict[str, int]] = {}
+        for a, b, label in out:
+            if label in ("PERSON", "ORG", "GPE", "LOC") and words[a][:1].isupper() and len(words[a]) > 1:
+                box = votes.setdefault(tuple(words[a:b]), {})
+                box[label] = box.get(label, 0) + 1
+        if not votes:
+            return out
+        best = {name: max(box, key=lambda k: (box[k], k == "PERSON", k)) for name, box in votes.items()}
+        out = [(a, b, best.get(tuple(words[a:b]), label)) if label in ("PERSON", "ORG", "GPE", "LOC") else (a, b, label)
+               for a, b, label in out]
+        index = self.engine.index
+        offset, types = (lo, scored.types[lo:hi]) if scored.identity else (0, scored.types)
+        token = None if scored.identity else scored.token_index
+        first = scored.first
+        covered = {k for a, b, _ in out for k in range(a, b)}
+        by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for name, label in best.items():
+            by_first.setdefault(name[0], []).append((name, label))
+        ids = [index[w] for w in by_first if w in index]
+        if not ids:
+            return out
+        # Rows whose word begins some name, found in one pass; the rest is per occurrence.
+        for row in (np.flatnonzero(np.isin(types, ids)) + offset).tolist():
+            a = row if token is None else int(token[row])
+            if a < lo or a in covered:
+                continue
+            for name, label in by_first.get(words[a], ()):
+                n = len(name)
+                if (a + n > hi or any(k in covered for k in range(a, a + n))
+                        or tuple(words[a:a + n]) != name or (n > 1 and first[row + 1:row + n].any())):
+                    continue
+                out.append((a, a + n, label))
+                covered.update(range(a, a + n))
+                break
+        return out
 
     def _surnames(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
         """Once "Bashar Assad" (or "Mr. Assad") is a person, so is "Assad" elsewhere in the document.

@@ -22,12 +22,16 @@ the work per token a few table look-ups done in C. Hence:
 Several models (chunker, entities) share one type index and one layout, so a
 document's words are looked up once for both; ``Engine.run`` keeps the last
 document's scores, so the second caller on the same document pays nothing.
+``Engine.run_padded`` takes the ids already laid out (from the tagger's arrays, see
+``layer.prime``) and ``Engine.keep`` stores scores computed elsewhere (a document's
+share of a batch).
 Training is in scripts/linear_train.py.
 """
 
 from __future__ import annotations
 
 import threading
+from itertools import accumulate
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -91,13 +95,24 @@ def viterbi_segments(scores: np.ndarray, lengths: list[int], transitions: np.nda
     """
     if not lengths:
         return []
-    sizes = np.asarray(lengths)
-    order = np.argsort(-sizes, kind="stable")  # longest first: the live segments are a prefix
-    firsts = (np.cumsum(sizes) - sizes)[order]
-    longest = int(sizes[order[0]])
+    lengths = list(lengths)
+    n = len(lengths)
+    longest = max(lengths)
+    if longest == 1:  # one token each: nothing to follow
+        return [[label] for label in ((scores[:n] + start) + end).argmax(axis=1).tolist()]
+    # Longest first (ties in input order): the live segments are a prefix. A few segments a
+    # call is the usual case, so the bookkeeping is plain Python.
+    order = sorted(range(n), key=lengths.__getitem__, reverse=True)
+    offsets = list(accumulate(lengths, initial=0))
+    firsts = np.asarray([offsets[i] for i in order], dtype=np.int64)
     # live_at[j]: how many segments are longer than j
-    live_at = (len(sizes) - np.cumsum(np.bincount(sizes, minlength=longest + 1)))[:longest].tolist()
-    order = order.tolist()
+    by_size = [lengths[i] for i in order]
+    live_at = []
+    live = n
+    for j in range(longest):
+        while live and by_size[live - 1] <= j:
+            live -= 1
+        live_at.append(live)
     delta = scores[firsts] + start
     final = delta.copy()
     back = []
@@ -242,6 +257,8 @@ class Engine:
         self._tag_base = np.asarray([[0], [N_TAGS]])
         self._pair_base = np.asarray([[2 * N_TAGS], [2 * N_TAGS + N_TAGS * N_TAGS]])
         self._word_step = (np.arange(n_w) + self.base)[:, None]
+        # Added to the rows of indices in ``run_padded``: words at -1, 0, +1, tags at -2, +2, pairs.
+        self._offsets = np.concatenate([self._word_step, self._tag_base, self._pair_base])
         words = list(dict.fromkeys([PAD_WORD] + [w for m in self.models for w in m.type_words]))
         self.shipped = len(words)
         self._start(words)
@@ -258,6 +275,7 @@ class Engine:
             if missing:
                 rows[missing] = m.rows_for([words[i] for i in missing])
             per_model.append(rows)
+        self.generation = getattr(self, "generation", -1) + 1  # type ids of older generations are void
         self.index = _Types(words)
         self.words = list(words)
         self.table = np.vstack([self._fixed, self._word_rows(per_model)])
@@ -273,12 +291,19 @@ class Engine:
         return np.concatenate(blocks, axis=2).reshape(-1, sum(len(m.labels) for m in self.models))
 
     def _grow(self) -> bool:
-        """Rows for the types just added to the index; True if the index had to start over."""
+        """Rows for the types just added to the index; True if the index had to start over
+        (then the words must be looked up again, and ``_add_new`` called once more)."""
         if len(self.index) > _CACHE_LIMIT:  # a stream of odd tokens: forget the types added since loading
             self._start(self.words[: self.shipped])
             return True
+        self._add_new()
+        return False
+
+    def _add_new(self) -> None:
         new = list(self.index.new)
         self.index.new.clear()
+        if not new:
+            return
         rows = self._word_rows([m.rows_for(new) for m in self.models])
         used = self.base + self.size * len(WORD_OFFSETS)
         if used + len(rows) > len(self.table):  # grow by doubling: copies stay rare
@@ -288,35 +313,62 @@ class Engine:
         self.table[used:used + len(rows)] = rows
         self.words.extend(new)
         self.size += len(new)
-        return False
 
-    def run(self, words: Sequence[str], xpos: Sequence[str], sentences: Sequence[tuple[int, int]]) -> Scored:
-        """All models' scores for a document (kept for the next caller on the same document)."""
-        key = (words, xpos, sentences)
+    def type_ids(self, words: Sequence[str]) -> tuple[list[int], int]:
+        """Type ids of ``words`` (new types get rows) and the generation they belong to."""
         with self._lock:
-            last = self._last
-            if last is not None and last[0] is words and last[1] is xpos and last[2] is sentences:
-                assert self._last_result is not None
-                return self._last_result
             ids = list(map(self.index.__getitem__, words))
             if self.index.new and self._grow():
                 ids = list(map(self.index.__getitem__, words))
-                self._grow()
-            table = self.table
+                self._add_new()  # this document's types, even past the limit
+            return ids, self.generation
+
+    def cached(self, words: Sequence[str], xpos: Sequence[str], sentences: Sequence[tuple[int, int]]) -> bool:
+        """Whether ``run`` on these very objects would return the kept result."""
+        last = self._last
+        return last is not None and last[0] is words and last[1] is xpos and last[2] is sentences
+
+    def keep(self, words: Sequence[str], xpos: Sequence[str], sentences: Sequence[tuple[int, int]],
+             scored: Scored) -> None:
+        """Have ``run`` on these very objects return ``scored`` (computed elsewhere, e.g. a
+        document's share of a batch's scores)."""
+        with self._lock:
+            self._last, self._last_result = (words, xpos, sentences), scored
+
+    def run(self, words: Sequence[str], xpos: Sequence[str], sentences: Sequence[tuple[int, int]]) -> Scored:
+        """All models' scores for a document (kept for the next caller on the same document)."""
+        with self._lock:
+            if self.cached(words, xpos, sentences):
+                assert self._last_result is not None
+                return self._last_result
+        ids, generation = self.type_ids(words)
         w = np.array(pad(ids, sentences), dtype=np.int64)
         t = np.array(pad(list(map(_TAG_ID.__getitem__, xpos)), sentences), dtype=np.int64)
+        result = self.run_padded(words, xpos, sentences, w, t, generation)
+        assert result is not None  # the generation changes only when the index starts over
+        return result
+
+    def run_padded(self, words: Sequence[str], xpos: Sequence[str], sentences: Sequence[tuple[int, int]],
+                   w: np.ndarray, t: np.ndarray, generation: int) -> Scored | None:
+        """``run`` with the type ids ``w`` and tag ids ``t`` already laid out (``pad``), ids of
+        ``generation``: None if the type index has started over since."""
+        with self._lock:
+            if generation != self.generation:
+                return None
+            table = self.table
         m = len(w)
         w3 = w * len(WORD_OFFSETS)
         pairs = t[:-1] * N_TAGS + t[1:]  # pairs[i] is the pair (i, i + 1)
-        idx = np.concatenate([
-            np.stack([w3[PAD - 1:m - PAD - 1], w3[PAD:m - PAD], w3[PAD + 1:m - PAD + 1]]) + self._word_step,
-            np.stack([t[:m - 2 * PAD], t[2 * PAD:]]) + self._tag_base,
-            np.stack([pairs[PAD - 1:m - PAD - 1], pairs[PAD:m - PAD]]) + self._pair_base,
-        ])
+        idx = np.concatenate([w3[PAD - 1:m - PAD - 1], w3[PAD:m - PAD], w3[PAD + 1:m - PAD + 1], t[:m - 2 * PAD],
+                              t[2 * PAD:], pairs[PAD - 1:m - PAD - 1], pairs[PAD:m - PAD]]).reshape(7, -1)
+        idx += self._offsets
         real = t[PAD:m - PAD] != 0
-        scores = np.add.reduce(np.take(table, idx[:, real], axis=0), axis=0)
-        result = Scored(scores, w[PAD:m - PAD][real], t[PAD:m - PAD][real], len(words), sentences)
-        result.first = t[PAD - 1:m - PAD - 1][real] == 0  # tokens that begin a sentence
+        types, tags, before = w[PAD:m - PAD], t[PAD:m - PAD], t[PAD - 1:m - PAD - 1]
+        if len(sentences) != 1 or not real.all():  # padding inside: drop its slots
+            idx, types, tags, before = idx[:, real], types[real], tags[real], before[real]
+        scores = np.add.reduce(table.take(idx, axis=0), axis=0)
+        result = Scored(scores, types, tags, len(words), sentences)
+        result.first = before == 0  # tokens that begin a sentence
         with self._lock:
-            self._last, self._last_result = key, result
+            self._last, self._last_result = (words, xpos, sentences), result
         return result

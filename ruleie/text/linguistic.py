@@ -10,6 +10,11 @@ Everything is computed on first use and kept in the Document's cache, so a rule 
 that never asks for ``pos``, ``tag``, ``@NP`` or an entity type pays nothing; the models
 (numpy arrays shipped in ``text/models/``) load on first use too.
 
+The tags feed the chunker and the entity model as arrays (``layer.prime``), not
+strings. Documents from ``document.annotate_many`` (or ``batched``) share a
+``LayerBatch``: the first of them to ask for a stage gets it for all, one call over
+the batch, which removes the fixed cost of each call (the results are the same).
+
 An annotator's own columns win: a spaCy Doc that carries tags keeps them (and the noun
 phrases and entities are read off those tags), and one that carries entities keeps
 its ``doc.ents`` instead of ours (``docs/spacy.md``).
@@ -17,7 +22,9 @@ its ``doc.ents`` instead of ours (``docs/spacy.md``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document, Mention
@@ -30,6 +37,8 @@ __all__ = [
     "noun_phrase_spans",
     "entity_spans",
     "layer_mentions",
+    "batched",
+    "LayerBatch",
 ]
 
 ENTITY_TYPES: tuple[str, ...] = ("PERSON", "ORG", "GPE", "LOC", "NORP")
@@ -39,6 +48,8 @@ LAYER_MENTION_TYPES: tuple[str, ...] = ("NP",) + ENTITY_TYPES
 LAYER_FIELDS: frozenset[str] = frozenset({"pos", "tag", "entity", "np", "head"})
 
 _TAGS = ("layer", "tags")
+_TAGGED = ("layer", "tagger arrays")
+_BATCH = ("layer", "batch")
 _PHRASES = ("layer", "noun phrases")
 _ENTITIES = ("layer", "entities")
 
@@ -51,9 +62,17 @@ def tag_columns(doc: Document) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(UPOS, Penn tags) for every token, from ruleie's tagger."""
     cached = doc._cache.get(_TAGS)
     if cached is None:
+        batch = doc._cache.get(_BATCH)
+        if batch is not None:
+            batch.tags()
+            cached = doc._cache.get(_TAGS)
+    if cached is None:
         from .tagger import default_tagger
 
-        cached = doc._cache[_TAGS] = default_tagger().tag_sentences(_words(doc), doc.sentences)
+        tagger = default_tagger()
+        tagged = tagger.tag_ids(_words(doc), doc.sentences)
+        doc._cache[_TAGGED] = tagged  # the engine of phrases and entities starts from these
+        cached = doc._cache[_TAGS] = tagger.columns(tagged) if len(doc) else ((), ())
     return cached
 
 
@@ -65,12 +84,28 @@ def _tag(doc: Document) -> Sequence[object]:
     return doc.column("tag")  # type: ignore[return-value]
 
 
+def _prime(doc: Document) -> None:
+    """Scores of the document in the shared engine, from the tagger's arrays when ours are the tags."""
+    from .layer import prime
+
+    tags = _tag(doc)
+    tagged = doc._cache.get(_TAGGED) if "tag" not in doc.extra_fields else None
+    prime(_words(doc), tags, doc.sentences, tagged)  # type: ignore[arg-type]
+
+
 def noun_phrase_spans(doc: Document) -> tuple[tuple[int, int, int], ...]:
     """Base noun phrases: (start, end exclusive, head) token indices, in text order."""
     cached = doc._cache.get(_PHRASES)
     if cached is None:
+        batch = doc._cache.get(_BATCH)
+        if batch is not None:
+            batch.phrases()
+            cached = doc._cache.get(_PHRASES)
+    if cached is None:
         from .chunker import noun_phrases
 
+        if len(doc):
+            _prime(doc)
         cached = doc._cache[_PHRASES] = noun_phrases(_words(doc), _pos(doc), _tag(doc), doc.sentences)  # type: ignore[arg-type]
     return cached
 
@@ -79,12 +114,105 @@ def entity_spans(doc: Document) -> tuple[tuple[int, int, str], ...]:
     """Named entities: (start, end exclusive, label) token indices, not overlapping, in text order."""
     cached = doc._cache.get(_ENTITIES)
     if cached is None:
+        batch = doc._cache.get(_BATCH)
+        if batch is not None:
+            batch.entities()
+            cached = doc._cache.get(_ENTITIES)
+    if cached is None:
         from .entities import entities
 
+        phrases = noun_phrase_spans(doc)
+        if len(doc):
+            _prime(doc)
         cached = doc._cache[_ENTITIES] = entities(
-            _words(doc), _pos(doc), _tag(doc), doc.sentences, noun_phrase_spans(doc)  # type: ignore[arg-type]
+            _words(doc), _pos(doc), _tag(doc), doc.sentences, phrases  # type: ignore[arg-type]
         )
     return cached
+
+
+class LayerBatch:
+    """Documents that get their linguistic layer together, each stage the first time one of
+    them asks for it (see ``batched``): the fixed cost of a call is paid once per batch.
+
+    Results are the same as one document at a time. The batch holds its documents weakly;
+    it computes for those still alive and writes into their caches. If a stage fails, the
+    documents get it one at a time instead (and the one at fault raises its own error).
+    """
+
+    def __init__(self, docs: Sequence[Document]) -> None:
+        self._docs = [weakref.ref(d) for d in docs]
+        self._glued: Any = None  # the layer's run over the members, once tagged
+        self._done: set[str] = set()  # stages finished (or given up)
+        self._lock = threading.Lock()
+
+    def _members(self) -> list[Document | None]:
+        return [r() for r in self._docs]
+
+    def tags(self) -> None:
+        with self._lock:
+            if "tags" in self._done:
+                return
+            self._done.add("tags")
+            from .layer import layer_many, split_tags
+
+            docs = [d for d in self._members() if d is not None and _TAGS not in d._cache]
+            self._docs = [weakref.ref(d) for d in docs]
+            try:
+                self._glued = glued = layer_many([(_words(d), d.sentences) for d in docs])
+                columns = split_tags(glued)
+            except Exception:  # noqa: BLE001 - each document will try alone
+                self._done.update(("phrases", "entities"))
+                return
+            for d, pair in zip(docs, columns):
+                d._cache[_TAGS] = pair
+
+    def _stage(self, name: str, key: tuple[str, str]) -> None:
+        with self._lock:
+            if name in self._done:
+                return
+            self._done.add(name)
+            try:
+                found = self._glued.phrases() if name == "phrases" else self._glued.entities()
+            except Exception:  # noqa: BLE001 - each document will try alone
+                found = []
+            for d, value in zip(self._members(), found):
+                if d is not None:
+                    d._cache.setdefault(key, value)
+            if name == "entities":
+                self._glued = None  # done: let the arrays go
+
+    def phrases(self) -> None:
+        self.tags()
+        self._stage("phrases", _PHRASES)
+
+    def entities(self) -> None:
+        self.phrases()
+        self._stage("entities", _ENTITIES)
+
+
+def batched(docs: Iterable[Document], batch_tokens: int = 5_000) -> Iterator[Document]:
+    """The documents, in order, in batches of about ``batch_tokens`` tokens that get their
+    linguistic layer together (``LayerBatch``); a batch is read ahead before its first document
+    is yielded. Documents whose annotator supplied columns of its own get theirs alone."""
+    group: list[Document] = []
+    size = 0
+    for doc in docs:
+        group.append(doc)
+        size += len(doc)
+        if size >= batch_tokens:
+            yield from _with_batch(group)
+            group, size = [], 0
+    if group:
+        yield from _with_batch(group)
+
+
+def _with_batch(group: list[Document]) -> list[Document]:
+    plain = [d for d in group if not d.extra_fields and len(d)]
+    if len(plain) > 1:
+        batch = LayerBatch(plain)
+        for d in plain:
+            d._cache[_BATCH] = batch
+    return group
 
 
 def annotator_has_entities(doc: Document) -> bool:

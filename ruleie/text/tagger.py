@@ -10,18 +10,25 @@ in numpy once its words have been seen, with no Python loop over tokens:
   word", and so on. A row depends on the word *type* only (lower-case form, the
   tags it had in the training data, suffixes, prefixes, shape, hyphen parts, word
   clusters learnt from news text), so it is computed once per distinct word and
-  cached: from then on a token costs a dict lookup and a gathered row. A sentence's first word is a type of
+  cached (a type's five role rows are rows ``5 * type + role`` of one table): from
+  then on a token costs a dict lookup, and the document's scores one gather of five
+  rows per token and four adds of whole blocks. A sentence's first word is a type of
   its own ("The" opening a sentence says less than "The" inside it).
 * Pass 2 adds rows indexed by the pass-1 tags of the neighbours: the pairs
   (tag[i-1], tag[i+1]), (tag[i-2], tag[i-1]) and (tag[i+1], tag[i+2]), and, for
   a few hundred frequent ambiguous words ("that", "to", "up", "like" ...), the
   pairs (word, tag[i-1]) and (word, tag[i+1]). That fixes what one side alone
   cannot see ("that" before a clause, "up" after a verb, "face" after "we").
+  The five context rows of every token come from one table in one gather too.
 
 A document is done in one go: its sentences are laid end to end with two padding
 tokens between them (their rows say "sentence boundary"), so shifted slices give
 every token its neighbours without ever reading across a sentence. Scores are
 int16 (0.01 units or finer), which halves the memory traffic of float32.
+``tag_ids`` returns the arrays (type ids, classes) that the chunker and entity engine
+read next (``layer.prime``); ``tag_sentences`` the two tag columns. A call costs a
+fixed ~30 array operations besides its per-token work, so many short documents are
+cheaper tagged as one (``layer.layer_many``, ``document.annotate_many``).
 
 >>> upos, xpos = default_tagger().tag(["Russia", "launched", "missiles", "."])
 >>> upos, xpos
@@ -30,14 +37,15 @@ int16 (0.01 units or finer), which halves the memory traffic of float32.
 
 from __future__ import annotations
 
+
 import threading
-from itertools import chain, groupby, repeat
+from itertools import chain, count, groupby, repeat
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-__all__ = ["Tagger", "default_tagger", "word_features", "normalize", "ROLES", "MODEL_DIR"]
+__all__ = ["Tagger", "Tagged", "default_tagger", "word_features", "normalize", "ROLES", "MODEL_DIR"]
 
 MODEL_DIR = Path(__file__).parent / "models" / "tagger"
 ROLES = ("0", "-1", "+1", "-2", "+2")  # the window; a type's row has one block per role
@@ -122,6 +130,19 @@ def word_features(word: str, clusters: dict[str, tuple[str, str, str]], lexicon:
 
 
 _EMPTY = ("",) * 5  # the slots of absent features: every word has N_FEATURES, "" is no feature
+_GENERATIONS = count()
+PAD_WORD = "\x00"  # the word of type 0, the padding between sentences (no token is a NUL character)
+
+
+class Tagged:
+    """A document as the tagger saw it: ``padded`` type ids, sentences laid end to end with two
+    padding slots (0) around each; ``classes`` the class of each slot (``n_classes`` at padding);
+    ``real`` which of ``padded[2:-2]`` are tokens; ``generation`` of the type ids (see ``Tagger.words``)."""
+
+    __slots__ = ("padded", "classes", "real", "generation")
+
+    def __init__(self, padded: np.ndarray, classes: np.ndarray, real: np.ndarray, generation: int) -> None:
+        self.padded, self.classes, self.real, self.generation = padded, classes, real, generation
 
 
 class Tagger:
@@ -145,6 +166,8 @@ class Tagger:
         self.upos: tuple[str, ...] = tuple(u for u, _ in labels)
         self.xpos: tuple[str, ...] = tuple(x for _, x in labels)
         self.n_classes = c = len(labels)
+        self._upos_names = np.array(self.upos, dtype=object)  # a gather and tolist beat a map over the tokens
+        self._xpos_names = np.array(self.xpos, dtype=object)
         k = c + 1  # tag ids in the context tables: the classes and the boundary
         self.clusters = dict(zip(cluster_words, zip(*[list(map(str, ids)) for ids in cluster_ids])))
         self.lexicon = lexicon
@@ -158,25 +181,27 @@ class Tagger:
         # The context tables: (tag[i-1], tag[i+1]), (tag[i-2], tag[i-1]), (tag[i+1], tag[i+2]),
         # then (word, tag[i-1]) and (word, tag[i+1]) for the ambiguous words (0: none).
         kk, a = k * k, (len(ambiguous) + 1) * k
-        self._skip_pair = self._context[:kk]
-        # (tag[i-2], tag[i-1]) and (tag[i+1], tag[i+2]) both read adjacent pairs: one gather serves both.
-        self._adjacent_pairs = np.hstack([self._context[kk : 2 * kk], self._context[2 * kk : 3 * kk]])
-        self._amb_left = self._context[3 * kk : 3 * kk + a]
-        self._amb_right = self._context[3 * kk + a : 3 * kk + 2 * a]
+        self._context_offsets = np.asarray([[0], [kk], [2 * kk], [3 * kk], [3 * kk + a]], np.intp)
+        # The role of each place in a window (two before .. two after), as a row offset.
+        self._window_roles = np.asarray([ROLES.index(x) for x in ("-2", "-1", "0", "+1", "+2")], np.intp)
         self._lock = threading.Lock()
         self._reset()
 
     def _reset(self) -> None:
+        self.generation = next(_GENERATIONS)  # type ids of other generations (or taggers) are void
         self._ids: dict[str, int] = {}
         self._first_ids: dict[str, int] = {}
-        # A type's row: its five role blocks side by side, then its ambiguous-word offset.
-        # Row 0 is the padding between sentences.
-        self._rows = np.zeros((4096, len(ROLES) * self.n_classes + 1), np.int16)
-        self._rows[0, :-1] = self._type_rows([BOUNDARY])[0]
+        # Row type * 5 + role: a type's scores in one role of the window (ROLES order);
+        # type 0 is the padding between sentences. ``_amb``: its ambiguous-word offset.
+        c = self.n_classes
+        self._role_rows = np.zeros((4096 * len(ROLES), c), np.int16)
+        self._amb = np.zeros(4096, np.intp)
+        self._role_rows[: len(ROLES)] = self._type_rows([BOUNDARY]).reshape(len(ROLES), c)
+        self.words: list[str] = [PAD_WORD]  # type id -> word (sentence-first types too)
         self._size = 1
 
     def _type_rows(self, features: list[list[str]]) -> np.ndarray:
-        """The rows (five role blocks side by side, float32) of word types given by their features."""
+        """The rows (five role blocks side by side, int16) of word types given by their features."""
         ids = np.fromiter(map(self._features.get, chain.from_iterable(features), repeat(0)), np.intp)
         ids = ids.reshape(len(features), N_FEATURES).T  # feature-major: the sums below add whole blocks
         c = self.n_classes
@@ -186,7 +211,7 @@ class Tagger:
         # weights two words away, so one gather serves all four roles.
         self._w_near.take(self._near_row.take(ids[:N_NEAR]), axis=0).sum(axis=0, out=out[:, c:])
         np.rint(out, out=out)
-        return np.minimum(np.maximum(out, -_CLIP, out=out), _CLIP, out=out)
+        return np.minimum(np.maximum(out, -_CLIP, out=out), _CLIP, out=out).astype(np.int16)
 
     def _add(self, words: list[str], firsts: list[str]) -> None:
         """Compute and cache the rows of new word types (all of a document's at once, sentence-first ones too)."""
@@ -194,29 +219,37 @@ class Tagger:
         features = [word_features(w, clusters, lexicon) for w in words]
         features += [word_features(w, clusters, lexicon, True) for w in firsts]
         start, need = self._size, self._size + len(features)
-        if need > len(self._rows):
-            grown = np.zeros((max(need, 2 * len(self._rows)), self._rows.shape[1]), np.int16)
-            grown[:start] = self._rows[:start]
-            self._rows = grown
+        r = len(ROLES)
+        if need > len(self._amb):
+            capacity = max(need, 2 * len(self._amb))
+            grown = np.zeros((capacity * r, self.n_classes), np.int16)
+            grown[: start * r] = self._role_rows[: start * r]
+            self._role_rows = grown
+            amb = np.zeros(capacity, np.intp)
+            amb[:start] = self._amb[:start]
+            self._amb = amb
         for i in range(0, len(features), 2048):  # in chunks: a huge document's temporaries stay small
             chunk = features[i : i + 2048]
-            self._rows[start + i : start + i + len(chunk), :-1] = self._type_rows(chunk)
+            a = (start + i) * r
+            self._role_rows[a : a + len(chunk) * r] = self._type_rows(chunk).reshape(len(chunk) * r, -1)
         get = self.ambiguous.get
-        self._rows[start:need, -1] = [get(f[0][2:], 0) for f in features]  # f[0] is "w=" + lower case
+        self._amb[start:need] = [get(f[0][2:], 0) for f in features]  # f[0] is "w=" + lower case
         self._ids.update(zip(words, range(start, need)))
         self._first_ids.update(zip(firsts, range(start + len(words), need)))
+        self.words += words
+        self.words += firsts
         self._size = need
 
     def _type_ids(self, words: Sequence[str], sentences: Sequence[tuple[int, int]]) -> list[int]:
-        """Row numbers of the tokens laid out sentence by sentence with two padding rows (0) around each."""
+        """Type ids of the tokens laid out sentence by sentence with two padding slots (0) around each."""
         firsts = [words[s] for s, _ in sentences]
         if len(self._ids) + len(self._first_ids) + len(words) > CACHE_LIMIT:
             self._reset()
-        ids = list(map(self._ids.get, words))
-        first_ids = list(map(self._first_ids.get, firsts))
-        if None in ids or None in first_ids:
-            self._add(list(dict.fromkeys([w for w, i in zip(words, ids) if i is None])),
-                      list(dict.fromkeys([w for w, i in zip(firsts, first_ids) if i is None])))
+        ids = list(map(self._ids.get, words, repeat(0)))  # 0: not seen yet (no word has type 0)
+        first_ids = list(map(self._first_ids.get, firsts, repeat(0)))
+        if 0 in ids or 0 in first_ids:
+            self._add(list(dict.fromkeys([w for w, i in zip(words, ids) if not i])),
+                      list(dict.fromkeys([w for w, i in zip(firsts, first_ids) if not i])))
             ids = list(map(self._ids.__getitem__, words))
             first_ids = list(map(self._first_ids.__getitem__, firsts))
         padded = [0, 0]
@@ -226,45 +259,65 @@ class Tagger:
             padded += (0, 0)
         return padded
 
-    def tag_sentences(
-        self, words: Sequence[str], sentences: Sequence[tuple[int, int]]
-    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """UPOS and XPOS columns for a document: ``words`` its tokens, ``sentences`` token ranges covering them."""
-        n = len(words)
+    def tag_ids(self, words: Sequence[str], sentences: Sequence[tuple[int, int]]) -> Tagged:
+        """The tagger's arrays for a document (see ``Tagged``); ``tag_sentences`` turns them into tags."""
         expected = 0
         for s, e in sentences:
             if s != expected or e < s:
                 raise ValueError(f"sentence ({s}, {e}) breaks the partition of the words (expected start {expected})")
             expected = e
-        if expected != n:
-            raise ValueError(f"sentences cover {expected} of {n} words")
-        if n == 0:
-            return (), ()
-        c = self.n_classes
+        if expected != len(words):
+            raise ValueError(f"sentences cover {expected} of {len(words)} words")
+        c, r = self.n_classes, len(ROLES)
+        if not len(words):
+            return Tagged(np.zeros(4, np.intp), np.full(4, c, np.intp), np.zeros(0, bool), self.generation)
         with self._lock:  # the cache may be reset or replaced by a bigger array meanwhile
             padded = np.array(self._type_ids(words, [(s, e) for s, e in sentences if e > s]), np.intp)
-            rows = self._rows.take(padded, axis=0)
-        # Pass 1: scores of padded positions 2..m-3 from the five words around them.
-        # (np.take rather than fancy indexing: the same, with less overhead per call.)
-        s = rows[2:-2, :c] + rows[1:-3, c : 2 * c]
-        s += rows[3:-1, 2 * c : 3 * c]
-        s += rows[:-4, 3 * c : 4 * c]
-        s += rows[4:, 4 * c : 5 * c]
+            generation, role_rows, amb = self.generation, self._role_rows, self._amb
+        # Pass 1: each position's score is the sum of five rows: the type there as the
+        # current word, its neighbours in their roles. One gather, then four adds of
+        # contiguous blocks (rows of padding positions are computed too, and ignored;
+        # int16 sums never overflow, so their order does not matter).
+        p5 = padded * r
+        # The window of slot i + 2 is p5[i : i + 5] (row i of a strided view, no copy): the
+        # types two before, one before, at, one after and two after, in roles -2, -1, 0, +1, +2.
+        window = np.ndarray((len(padded) - 4, r), np.intp, p5, 0, (p5.itemsize, p5.itemsize))
+        g = role_rows.take((window + self._window_roles).T, axis=0)
+        s = g[0]
+        s += g[1]
+        s += g[2]
+        s += g[3]
+        s += g[4]
         real = padded[2:-2] != 0
         tags = np.full(len(padded), c, np.intp)
         np.copyto(tags[2:-2], s.argmax(axis=1), where=real)
         # Pass 2: the neighbours' pass-1 tags (the boundary tag c at padding), alone
-        # and with the word itself when it is one of the ambiguous ones.
+        # and with the word itself when it is one of the ambiguous ones: five rows of
+        # the context table, gathered at once.
         tk = tags * (c + 1)
-        left, right, amb = tags[1:-3], tags[3:-1], rows[2:-2, -1]
-        s += self._skip_pair.take(tk[1:-3] + right, axis=0)
-        adjacent = self._adjacent_pairs.take(tk[:-1] + tags[1:], axis=0)  # pair (j, j+1) at row j
-        s += adjacent[:-3, :c]  # (tag[i-2], tag[i-1])
-        s += adjacent[3:, c:]  # (tag[i+1], tag[i+2])
-        s += self._amb_left.take(amb + left, axis=0)
-        s += self._amb_right.take(amb + right, axis=0)
-        best = s.argmax(axis=1)[real].tolist()
-        return tuple(map(self.upos.__getitem__, best)), tuple(map(self.xpos.__getitem__, best))
+        left, right = tags[1:-3], tags[3:-1]
+        a = amb.take(padded[2:-2])
+        rows = np.concatenate([tk[1:-3] + right, tk[:-4] + left, tk[3:-1] + tags[4:], a + left, a + right])
+        g = self._context.take(rows.reshape(5, -1) + self._context_offsets, axis=0)
+        s += g[0]
+        s += g[1]
+        s += g[2]
+        s += g[3]
+        s += g[4]
+        out = np.full(len(padded), c, np.intp)
+        np.copyto(out[2:-2], s.argmax(axis=1), where=real)
+        return Tagged(padded, out, real, generation)
+
+    def tag_sentences(
+        self, words: Sequence[str], sentences: Sequence[tuple[int, int]]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """UPOS and XPOS columns for a document: ``words`` its tokens, ``sentences`` token ranges covering them."""
+        return self.columns(self.tag_ids(words, sentences))
+
+    def columns(self, tagged: Tagged) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """UPOS and XPOS columns from ``tag_ids``'s arrays."""
+        best = tagged.classes[2:-2][tagged.real]
+        return tuple(self._upos_names.take(best).tolist()), tuple(self._xpos_names.take(best).tolist())
 
     def tag(self, words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """UPOS and XPOS tags of one sentence."""
