@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Mutation testing of the matcher, the compiler and the engine's conflict policies (mutmut 3).
+"""Mutation testing of the matcher, the compiler, the engine's conflict policies and the
+rule-file positions (mutmut 3).
 
     pip install mutmut
-    python scripts/mutation_test.py matcher            # or: compiler, policies
+    python scripts/mutation_test.py matcher            # or: compiler, policies, positions
     python scripts/mutation_test.py policies -j 2      # mutmut --max-children
     python scripts/mutation_test.py matcher --only 'ruleie.language.matcher.x_search__mutmut_*'
 
 Each target mutates one module (the policies target: only the conflict-policy functions
-of ruleie/engine/ruleset.py and ``RuleSet.match_all``) and kills its mutants with a fast
+of ruleie/engine/ruleset.py and ``RuleSet.match_all``; the positions target: the functions
+of ruleie/rules/yamlpos.py and ruleie/rules/checker.py that place a problem at a line and
+column) and kills its mutants with a fast
 subset of the tests, on the pure-Python matcher core (RULEIE_CORE=python: the compiled
 core is not what is being mutated) and the derandomized Hypothesis profile "mutation"
 (tests/conftest.py), so that a mutant's verdict does not depend on a random draw.
@@ -45,6 +48,23 @@ MATCHER_TESTS = [
 ]
 POLICY_TESTS = ["tests/test_conflict_policies.py", "tests/test_match_all.py", "tests/test_engine.py"]
 
+# Rule-file positions: where a problem in a rule file is shown (file, line, column).
+POSITION_TESTS = ["tests/test_rulefile.py", "tests/test_lint.py", "tests/test_parser.py", "tests/test_positions.py"]
+POSITION_FUNCTIONS = [
+    "ruleie.rules.yamlpos.xǁSourceǁposition",
+    "ruleie.rules.yamlpos.xǁSourceǁdiag",
+    "ruleie.rules.yamlpos.xǁSourceǁlocation",
+    "ruleie.rules.yamlpos.xǁSourceǁlocator",
+    "ruleie.rules.yamlpos.x_decode_source",
+    "ruleie.rules.yamlpos.x_first_character",
+    "ruleie.rules.yamlpos.x_scalar_offsets",
+    "ruleie.rules.yamlpos.x_compose_document",
+    "ruleie.rules.checker.xǁCheckerǁerror",
+    "ruleie.rules.checker.xǁCheckerǁpattern_error",
+    "ruleie.rules.checker.xǁCheckerǁcheck_mention_refs",
+    "ruleie.rules.checker.xǁCheckerǁsorted_diagnostics",
+]
+
 POLICY_FUNCTIONS = [
     "_apply_policy", "_drop_contained", "_best", "_merge_records", "_compatible", "_settle_records",
     "_settle_mentions", "_in_stage",
@@ -62,6 +82,11 @@ TARGETS = {
         "tests": POLICY_TESTS,
         "mutants": [f"ruleie.engine.ruleset.x_{f}__mutmut_*" for f in POLICY_FUNCTIONS]
         + ["ruleie.engine.ruleset.xǁRuleSetǁmatch_all__mutmut_*"],
+    },
+    "positions": {
+        "files": ["ruleie/rules/yamlpos.py", "ruleie/rules/checker.py"],
+        "tests": POSITION_TESTS,
+        "mutants": [f"{f}__mutmut_*" for f in POSITION_FUNCTIONS],
     },
 }
 

@@ -362,6 +362,9 @@ def test_best_matches_the_quadratic_rule(found_items: list[Item]) -> None:
 
 
 @given(items(empty=True))
+# An empty span kept at the end of x (never overlapping it) is the first kept span the
+# overlap test looks at; the one before it overlaps x, and must be looked at too.
+@example([Item(0, 3, 2, 0, 0), Item(5, 5, 1, 0, 1), Item(2, 5, 0, 0, 2)])
 def test_policies_match_the_quadratic_rules_with_empty_spans_too(found_items: list[Item]) -> None:
     """No engine record or mention is empty, but the functions promise their rule for any span."""
     assert labels(engine._apply_policy(found_items, "drop-contained", span, rank)) == labels(
@@ -531,3 +534,71 @@ def test_two_field_values_agree_when_empty_or_some_spans_overlap(a, b) -> None:
 
     expected = a is None or b is None or any(x.start < y.end and y.start < x.end for x in items(a) for y in items(b))
     assert engine._compatible(a, b) == expected
+
+
+# ---------------------------------------------------------------------------
+# merge: values a rule states (``{value: …}``) beside values read from the text
+# (mutants of _merge_records that survived scripts/mutation_test.py policies)
+
+
+STATED_TYPES = """types:
+  Event:
+    kind: record
+    fields: {who: str, what: str, when: str}
+    key: [who, what]
+    conflict: merge
+rules:
+"""
+
+
+def test_merge_a_stated_value_alone_spans_the_merged_record(tmp_path):
+    rules = load(tmp_path, STATED_TYPES + """  - name: e.stated
+    type: Event
+    priority: 1
+    pattern: '(?<who> alpha) beta'
+    fields: {when: {value: overnight}}
+  - {name: e.other, type: Event, pattern: 'beta (?<what> gamma)'}
+""")
+    [event] = rules.extract(TEXT)
+    assert (event.rule, event.text) == ("e.stated+e.other", "alpha beta gamma")
+    # The stated value spanned its part ("alpha beta"); in the merged record it spans the
+    # whole record, keeps its value and stays marked as stated.
+    when = event.when
+    assert (when.text, when.start, when.end, when.value) == ("alpha beta gamma", 0, 16, "overnight")
+    assert when.given is True
+    assert (event.who.text, event.what.text) == ("alpha", "gamma")
+
+
+def test_merge_a_value_read_from_the_text_wins_over_a_stated_one(tmp_path):
+    # The better-ranked part states `when: delta`; the other reads "delta" from the text.
+    # They agree (the stated value equals the text read), and the read value is kept, with
+    # its own span, although the stated one comes first in rank order.
+    rules = load(tmp_path, STATED_TYPES + """  - name: e.stated
+    type: Event
+    priority: 1
+    pattern: '(?<who> alpha) beta'
+    fields: {when: {value: delta}}
+  - {name: e.read, type: Event, pattern: 'beta (?<what> gamma) (?<when> delta)'}
+""")
+    [event] = rules.extract(TEXT)
+    assert (event.rule, event.text) == ("e.stated+e.read", "alpha beta gamma delta")
+    assert (event.when.text, event.when.start, event.when.end) == ("delta", 17, 22)
+    assert event.when.given is False
+
+
+def test_a_stated_field_value_agrees_by_value_not_by_span() -> None:
+    """A value a rule states (``given``) spans its whole match, so it is compared by value (a
+    read value by its normalised value, else its text); two read values by their spans."""
+    from ruleie.engine.records import FieldValue
+
+    stated = FieldValue("alpha beta gamma", 0, 16, value="delta", given=True)
+    assert engine._compatible(stated, FieldValue("delta", 17, 22))  # far apart, same text
+    assert engine._compatible(FieldValue("delta", 17, 22), stated)
+    assert not engine._compatible(stated, FieldValue("beta", 6, 10))  # inside its span, other text
+    assert engine._compatible(stated, FieldValue("x", 30, 31, value="delta"))  # a normalised value
+    assert not engine._compatible(stated, FieldValue("delta", 30, 35, value="other"))
+    assert engine._compatible(stated, FieldValue("", 40, 50, value="delta", given=True))
+    assert not engine._compatible(stated, FieldValue("", 0, 16, value="else", given=True))
+    # Neither stated: spans decide, whatever the text.
+    assert not engine._compatible(FieldValue("delta", 0, 5), FieldValue("delta", 17, 22))
+    assert engine._compatible(FieldValue("alpha", 0, 5), FieldValue("pha b", 2, 7))

@@ -87,3 +87,84 @@ def _compiled() -> bool:
     from oracles import compiled_core_available
 
     return compiled_core_available()
+
+
+def test_two_case_folded_columns_in_one_pattern_keep_their_own_values(core_name: str) -> None:
+    """``[lower in L]`` and ``[lemma in M]`` fold two columns of one document: each column's
+    folded values are its own (mutant: one cache key for every field's folded values)."""
+    words = ["Running", "Dogs", "ran"]
+    text = " ".join(words)
+    starts = [text.index(w) for w in words]
+    doc = Document("", text, starts, [s + len(w) for s, w in zip(starts, words)], [(0, 3)],
+                   extra_fields={"lemma": ("Run", "dog", "run")})
+    both = ruleie.compile("[lower in L] [lemma in M]", lexicons={"L": ["running"], "M": ["dog"]})
+    reverse = ruleie.compile("[lemma in M] [lower in L]", lexicons={"L": ["ran"], "M": ["DOG"]})
+    with _on(core_name):
+        assert both.all_token_spans(doc) == [(0, 2)]
+        assert [m.token_span() for m in both.finditer(doc)] == [(0, 2)]
+        assert reverse.all_token_spans(doc) == [(1, 3)]
+
+
+@pytest.mark.parametrize("pattern", ["[]? @Person", "[]* @Person", "(?<x> []?) @Person []?"])
+def test_a_pattern_that_can_begin_anywhere_finds_no_mention_from_before_the_sentence(core_name: str, pattern: str) -> None:
+    """A pattern with no first token (it may begin anywhere) is tried only at the positions of
+    the sentence: a mention that starts in the sentence before and ends in this one is not
+    reached by starting before the sentence (mutant of python_all_spans: range(hi))."""
+    doc = Document("", "a b c d", [0, 2, 4, 6], [1, 3, 5, 7], [(0, 2), (2, 4)]).with_mentions([Mention("Person", 1, 3)])
+    compiled = ruleie.compile(pattern)
+    with _on(core_name):
+        assert compiled.all_token_spans(doc) == []
+        assert list(compiled.finditer(doc)) == []
+
+
+def test_a_later_stage_reads_the_token_caches_its_context_shares_on_every_core(tmp_path) -> None:
+    """After a stage makes mentions, the engine matches the next stage on a context made by
+    ``DocumentContext.with_mentions``, which shares the token caches of the first one (the
+    compiled core's predicate rows and value ids among them). Run on each core inside the test:
+    the mutation run (scripts/mutation_test.py) leaves out the tests parametrized by core, but
+    these caches are only read by the compiled core (mutants of with_mentions: ``_rows`` or
+    ``_field_ids`` not shared)."""
+    path = tmp_path / "rules.yaml"
+    path.write_text("""ruleie: 1
+types:
+  Who: {kind: mention}
+  Hit: {kind: record, fields: {who: mention, what: str}}
+rules:
+  - {name: who, type: Who, stage: 0, pattern: '[lower="alpha"]'}
+  - {name: hit, type: Hit, stage: 1, pattern: '(?<who> @Who) (?<what> [lower in L])'}
+lexicons:
+  L: [beta]
+""", encoding="utf-8")
+    rules = ruleie.load_rules(path)
+    for core_name in ("python",) + (("compiled",) if _compiled() else ()):
+        with _on(core_name):
+            assert [(r.who.text, r.what.text) for r in rules.extract("Alpha beta. alpha gamma alpha BETA.")] == [
+                ("Alpha", "beta"), ("alpha", "BETA")], core_name
+
+
+@pytest.mark.parametrize("strategy_name", ["python", "python-sweep-walk"])
+def test_a_capture_inside_lookaround_only_tests_its_body(strategy_name: str) -> None:
+    """The parser refuses captures inside lookaround, but the compiler takes any AST: a capture
+    there records nothing and matches what its body matches. A lookahead runs its body
+    reversed, so the capture is reversed too (mutants of compiler.reverse on Capture)."""
+    from ruleie.language import nodes as n
+    from ruleie.language.compiler import compile_program
+
+    from oracles import strategy as run_with
+
+    a, b, c, any_token = n.Word("a"), n.Word("b"), n.Word("c"), n.TokenTest()
+    doc = ruleie.annotate("a b c a b d a b c")
+    cases = [
+        (n.Look(n.seq(n.Capture("g", n.seq(a, b)), c)), n.Look(n.seq(a, b, c))),
+        (n.Look(n.seq(a, n.Capture("g", n.seq(b, c))), behind=True), n.Look(n.seq(a, b, c), behind=True)),
+    ]
+    with run_with(strategy_name):
+        for with_capture, without in cases:
+            for arrange in (lambda look: n.seq(look, any_token), lambda look: n.seq(any_token, look)):
+                found = []
+                for node in (arrange(with_capture), arrange(without)):
+                    program = compile_program(node)
+                    ctx = matcher.DocumentContext(doc)
+                    found.append(([(m.start, m.end) for m in matcher.finditer(program, ctx, 0, len(doc))],
+                                  matcher.all_spans(program, ctx, 0, len(doc))))
+                assert found[0] == found[1] and found[0][1], n.unparse(arrange(without))
