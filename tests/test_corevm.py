@@ -256,3 +256,62 @@ def test_version_names_the_compiled_core():
     assert done.stdout.strip().endswith("(compiled matcher core)"), done.stdout
     done = _ruleie(["run", "--no-progress", "-"], {}, block_extension=False)
     assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+# ---------------------------------------------------------------------------
+# A stage of many rules in one call (Index.match_stage): predicates tested token by token
+
+
+TOKEN_TESTS = [
+    "said [lower=that]",  # equalities (tested by value id)
+    "[lower!=the] missiles",  # a negated equality first: no anchor
+    "[lower=/said|says|told/] []",  # a word list (a member test)
+    "[word=/[A-Z]\\w+/] launched",  # a regex (answers remembered per value)
+    "[lower=launched & word=/l\\w+/] []?",  # a plan of several tests (a bitset)
+    "[num>0] missiles",  # a field without a value at most tokens
+    "Kyiv | [lemma=launch] [lower=at]?",  # another field
+    "(?<= launched ) [] (?! at )",  # lookaround
+    "[lower=zzz-never-seen] []",  # a value no document has
+    "(?<w> [word=/[A-Z]\\w+/] ) [lower!=at]{1,2}",  # captures, a negated test inside
+]
+TOKEN_TEST_TEXTS = [
+    "Russia launched 23 missiles at Kyiv on Monday, officials said. Iran launched drones at dawn.",
+    "At Kyiv, 4 people were hurt; the U.S. condemned it, a spokesman said that Russia says 5 missiles hit.",
+    "Officials told reporters. Launch plans were launched at night; zzz-never-seen was not there.",
+]
+
+
+@needs_extension
+@pytest.mark.parametrize("vocabulary_size", [corevm.VOCABULARY_SIZE, 6])
+@pytest.mark.parametrize("whole_documents", [False, True])
+def test_a_stage_of_token_tests_matches_as_the_python_core(vocabulary_size: int, whole_documents: bool) -> None:
+    """match_all and extract on both cores, several documents in turn (answers and value ids
+    remembered across them; with a tiny vocabulary, numbered afresh again and again), each
+    as sentences and as one sentence (where the core skips its sentence filters)."""
+    import attrs
+
+    from ruleie.rules.spec import RuleSetSpec, RuleSpec, TypeSpec
+
+    spec = RuleSetSpec(
+        types={"Hit": TypeSpec("Hit", "record", conflict="keep-all")},
+        lexicons={},
+        vars={},
+        rules=tuple(RuleSpec(f"r{i}", "Hit", p, ruleie.parse_pattern(p)) for i, p in enumerate(TOKEN_TESTS)),
+    )
+    rules = ruleie.RuleSet(spec, max_sentence_tokens=0)
+    docs = [ruleie.annotate(t, str(i)) for i, t in enumerate(TOKEN_TEST_TEXTS * 2)]
+    if whole_documents:
+        docs = [attrs.evolve(d, sentences=((0, len(d)),)) for d in docs]
+    corevm._ext.set_vocabulary_size(vocabulary_size)
+    try:
+        with corevm.using(corevm.COMPILED):
+            compiled = [rules.match_all(d) for d in docs]
+            compiled_records = [[r.to_dict() for r in rules.extract(d)] for d in docs]
+    finally:
+        corevm._ext.set_vocabulary_size(corevm.VOCABULARY_SIZE)
+    with corevm.using(corevm.PYTHON):
+        python = [rules.match_all(d) for d in docs]
+        python_records = [[r.to_dict() for r in rules.extract(d)] for d in docs]
+    assert compiled == python
+    assert compiled_records == python_records
+    assert all(compiled)

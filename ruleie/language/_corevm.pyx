@@ -3,10 +3,16 @@
 """The compiled matcher core: the Pike VM and the lookaround set simulations of
 ``matcher.py``, in C, over the same ``Program``s.
 
-Python prepares, per document, what the programs test: each predicate's positions as
-a bitset (``corevm.row``, asked lazily, as the Python core asks for ``truth``: built
-from per-document value ids by ``plan_row``, every test's answer remembered per
-distinct value), and the mentions as arrays by start and by end. This module runs the automata over them and
+Python prepares, per document, what the programs test: the value ids of each field's
+tokens, each predicate's positions as a bitset when it is needed whole (``corevm.row``,
+asked lazily, as the Python core asks for ``truth``: built from the value ids by
+``plan_row``, every test's answer remembered per distinct value), and the mentions as
+arrays by start and by end. A predicate that is one test of one value (an equality, a
+word list, a regex) is not made into a bitset for the automata: ``Runner.holds`` tests
+it at the tokens they reach (an equality compares value ids; the others read the answer
+remembered for the value): running a rule makes no bitset (no bytes object, no entry in
+the document's table) for such predicates; its start positions are one pass of id
+comparisons over the sentence. This module runs the automata over them and
 returns matches and captures exactly as ``matcher.python_finditer`` /
 ``matcher.python_all_spans`` return them (``tests/test_corevm.py`` checks that).
 
@@ -18,6 +24,8 @@ priority order); then, only for a program with groups, once more anchored at the
 match's start and stopped at its end, with every capture slot and the capture
 history. Both runs are Pike VMs: O(tokens x program size).
 """
+
+import gc
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.bytearray cimport PyByteArray_AS_STRING
@@ -42,11 +50,23 @@ cdef enum:
     LOOP = 11
     NEXT = 12
 
+# How Runner.holds tests a predicate (Tree.fast_kind, Runner.fst).
+cdef enum:
+    FAST_NONE = 0
+    FAST_EQUAL = 1
+    FAST_TABLE = 2
+    FAST_ROW = 3
+    FAST_WIDTH = 5
+
 OPCODES = (CONSUME, MENTION, SPLIT, JMP, SAVE_START, SAVE_END, BOL, EOL, LOOK, MATCH, RSPLIT, LOOP, NEXT)
 
 # Mention type names → small integers, for the whole process (programs and documents
 # made at any time agree on them).
 cdef dict _TYPE_IDS = {}
+
+
+cdef extern from *:
+    void __builtin_prefetch(const void* address) nogil
 
 
 cdef int type_id(object name) except -1:
@@ -128,19 +148,10 @@ cdef class Prog:
     cdef int* req_preds
     cdef int* req_toff
     cdef int* req_types
+    cdef int* block  # every array above, in one allocation (a rule touches few cache lines)
 
     def __dealloc__(self):
-        free(self.req_off)
-        free(self.req_preds)
-        free(self.req_toff)
-        free(self.req_types)
-        free(self.op)
-        free(self.a)
-        free(self.b)
-        free(self.a2)
-        free(self.first_preds)
-        free(self.first_types)
-        free(self.look_gi)
+        free(self.block)
 
 
 cdef class Tree:
@@ -156,8 +167,15 @@ cdef class Tree:
     cdef int* look_prog
     cdef int* look_probe  # -1: no probe program
     cdef readonly int n_groups
+    # Per predicate, FAST_WIDTH ints: FAST_EQUAL / FAST_TABLE when its plan is one test of
+    # one value (then the automata test it token by token: ``Runner.holds``), else
+    # FAST_NONE (its bitset); then the test's negate, the wanted value's id in the Vocab
+    # numbered the next int (0: not known), and the field's slot. fast_tests holds the ValueTests.
+    cdef int* fast_kind
+    cdef list fast_tests
 
     def __dealloc__(self):
+        free(self.fast_kind)
         free(self.look_behind)
         free(self.look_negate)
         free(self.look_prog)
@@ -174,14 +192,30 @@ cdef int* int_array(Py_ssize_t n) except NULL:
 cdef Prog convert(Tree tree, object program, dict memo, list looks):
     cdef Prog p = Prog()
     cdef int i, k, n
+    cdef int n_first, n_first_types, n_req_preds, n_req_types
     cdef int depth = 0
     code = program.code
     n = len(code)
     p.n = n
-    p.op = int_array(n)
-    p.a = int_array(n)
-    p.b = int_array(n)
-    p.a2 = int_array(n)
+    first = program.first
+    required = program.required
+    n_first = 0 if first is None else len(first)
+    n_first_types = 0 if first is None else len(program.first_mentions)
+    n_req_preds = sum(len(r[0]) for r in required)
+    n_req_types = sum(len(r[1]) for r in required)
+    p.block = int_array(4 * n + n_first + n_first_types + 2 * (len(required) + 1) + n_req_preds + n_req_types
+                        + len(program.looks))
+    p.op = p.block
+    p.a = p.op + n
+    p.b = p.a + n
+    p.a2 = p.b + n
+    p.first_preds = p.a2 + n
+    p.first_types = p.first_preds + n_first
+    p.req_off = p.first_types + n_first_types
+    p.req_toff = p.req_off + len(required) + 1
+    p.req_preds = p.req_toff + len(required) + 1
+    p.req_types = p.req_preds + n_req_preds
+    p.look_gi = p.req_types + n_req_types
     p.index = len(tree.progs)
     tree.progs.append(p)
     p.pred_base = len(tree.preds)
@@ -212,23 +246,15 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks):
         else:
             raise ValueError(f"unknown opcode {op!r}")
     p.width_e = depth + 1
-    first = program.first
     p.has_first = first is not None
     if first is not None:
         p.n_first = len(first)
-        p.first_preds = int_array(p.n_first)
         for k in range(p.n_first):
             p.first_preds[k] = first[k]
         p.n_first_types = len(program.first_mentions)
-        p.first_types = int_array(p.n_first_types)
         for k in range(p.n_first_types):
             p.first_types[k] = type_id(program.first_mentions[k])
-    required = program.required
     p.n_req = len(required)
-    p.req_off = int_array(p.n_req + 1)
-    p.req_toff = int_array(p.n_req + 1)
-    p.req_preds = int_array(sum(len(r[0]) for r in required))
-    p.req_types = int_array(sum(len(r[1]) for r in required))
     i = k = 0
     for r, (preds, types) in enumerate(required):
         p.req_off[r] = i
@@ -241,7 +267,6 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks):
             k += 1
     p.req_off[p.n_req] = i
     p.req_toff[p.n_req] = k
-    p.look_gi = int_array(len(program.looks))
     for k, look in enumerate(program.looks):
         gi = memo.get(id(look))
         if gi is None:
@@ -267,6 +292,7 @@ def build(program, plan_of):
     convert(tree, program, {}, looks)
     tree.n_preds = len(tree.preds)
     tree.plans = [plan_of(p) for p in tree.preds]
+    set_fast_tests(tree)
     tree.n_looks = len(looks)
     tree.look_behind = int_array(tree.n_looks)
     tree.look_negate = int_array(tree.n_looks)
@@ -507,9 +533,28 @@ cdef class Runner:
     cdef uint32_t wgen
     cdef int* res_slots
     cdef int res_hist
+    # per predicate of the Tree (fcap of them), how holds() answers in this document:
+    # fst 0 not known yet, FAST_EQUAL (value id fids[p] == farg, != fneg), FAST_TABLE
+    # (the answer table ftab[k], slot farg, of test ftest[k]), FAST_ROW (the bitset)
+    cdef int fcap
+    cdef int8_t* fst
+    cdef const int** fids
+    cdef int* farg
+    cdef uint8_t* fneg
+    cdef list ftab
+    cdef list ftest
+    cdef int scap  # per field slot: the document's value ids (NULL: not asked yet) and their Vocab's serial
+    cdef const int** slot_ids
+    cdef int* slot_serial
 
     def __dealloc__(self):
         cdef int i
+        free(self.fst)
+        free(self.slot_ids)
+        free(self.slot_serial)
+        free(self.fids)
+        free(self.farg)
+        free(self.fneg)
         for i in range(self.looks_cap):
             free(self.sweep[i])
             free(self.probe[i])
@@ -562,18 +607,23 @@ cdef class Runner:
         cdef Prog top = <Prog>PyList_GET_ITEM(tree.progs, 0)
         self.forget()
         self.tree = tree
+        if doc is not self.doc and self.scap:
+            memset(self.slot_ids, 0, self.scap * sizeof(int*))
         self.doc = doc
         self.row_of = row_of
         self.probes_before_sweep = probes
-        table = doc.tables.get(tree)
-        if table is None:
-            table = RowTable()
-            (<RowTable>table).rows = <const uint8_t**>calloc(max(1, tree.n_preds), sizeof(uint8_t*))
-            if (<RowTable>table).rows == NULL:
-                raise MemoryError()
-            (<RowTable>table).keep = [None] * tree.n_preds
-            doc.tables[tree] = table
-        self.table = <RowTable>table
+        self.table = doc.tables.get(tree)  # None until a bitset is fetched (fetch makes it)
+        if tree.n_preds > self.fcap:
+            cap = max(tree.n_preds, 2 * self.fcap)
+            self.fst = <int8_t*>grow(self.fst, self.fcap, cap, sizeof(int8_t))
+            self.fids = <const int**>grow(self.fids, self.fcap, cap, sizeof(int*))
+            self.farg = <int*>grow(self.farg, self.fcap, cap, sizeof(int))
+            self.fneg = <uint8_t*>grow(self.fneg, self.fcap, cap, sizeof(uint8_t))
+            self.ftab = [None] * cap
+            self.ftest = [None] * cap
+            self.fcap = cap
+        if tree.n_preds:
+            memset(self.fst, 0, tree.n_preds * sizeof(int8_t))
         if nl > self.looks_cap:
             cap = max(nl, 2 * self.looks_cap)
             self.sweep = <uint8_t**>grow(self.sweep, self.looks_cap, cap, sizeof(uint8_t*))
@@ -633,16 +683,39 @@ cdef class Runner:
 
     cdef const uint8_t* fetch(self, int k) except NULL:
         """The bitset of the Tree's predicate k in this document (computed once per document)."""
+        cdef RowTable table = self.table
+        if table is None:
+            table = RowTable()
+            table.rows = <const uint8_t**>calloc(max(1, self.tree.n_preds), sizeof(uint8_t*))
+            if table.rows == NULL:
+                raise MemoryError()
+            table.keep = [None] * self.tree.n_preds
+            self.doc.tables[self.tree] = table
+            self.table = table
+        if table.rows[k] != NULL:
+            return table.rows[k]
         found = doc_row(self.doc, self.tree.preds[k], self.tree.plans[k], self.row_of)
-        self.table.keep[k] = found
-        self.table.rows[k] = <const uint8_t*>PyBytes_AS_STRING(found)
-        return self.table.rows[k]
+        table.keep[k] = found
+        table.rows[k] = <const uint8_t*>PyBytes_AS_STRING(found)
+        return table.rows[k]
 
     cdef inline int holds(self, Prog p, int k, int pos) except -1:
-        cdef const uint8_t* row = self.table.rows[p.pred_base + k]
-        if row == NULL:
-            row = self.fetch(p.pred_base + k)
-        return (row[pos >> 3] >> (pos & 7)) & 1
+        return self.holds_at(p.pred_base + k, pos)
+
+    cdef inline int holds_at(self, int idx, int pos) except -1:
+        """Whether the Tree's predicate idx holds at token pos: a predicate that is one test of
+        one value is tested here, token by token (no bitset over the document is made for it)."""
+        cdef int st = self.fst[idx]
+        cdef int i
+        if st == 0:
+            resolve_pred(self, idx)
+            st = self.fst[idx]
+        if st == FAST_EQUAL:
+            i = self.fids[idx][pos]
+            return i != 0 and ((i == self.farg[idx]) != self.fneg[idx])
+        if st == FAST_ROW:
+            return (self.table.rows[idx][pos >> 3] >> (pos & 7)) & 1
+        return table_holds(self, idx, pos)
 
     cdef uint32_t next_stamp(self, Prog p) noexcept:
         """A new visit mark for p's instructions (``setup`` sized its array)."""
@@ -654,8 +727,11 @@ cdef class Runner:
 
     cdef int starts(self, Prog p) except -1:
         """can_begin / next_start of the rule program over this sentence."""
-        cdef int pos, k, j, nxt
-        cdef const uint8_t* row
+        cdef int pos, k, j, nxt, i, wanted, span
+        cdef bint negate
+        cdef const int* ids
+        cdef uint8_t* cb
+        cdef int* ns
         cdef Doc d = self.doc
         if self.starts_known or not p.has_first:
             return 0
@@ -671,11 +747,20 @@ cdef class Runner:
         memset(self.can_begin, 0, self.span)
         self.starts_known = True
         for k in range(p.n_first):
-            row = self.table.rows[p.pred_base + p.first_preds[k]]
-            if row == NULL:
-                row = self.fetch(p.pred_base + p.first_preds[k])
+            j = p.pred_base + p.first_preds[k]
+            if self.fst[j] == 0:
+                resolve_pred(self, j)
+            if self.fst[j] == FAST_EQUAL:  # the common case, as one tight loop
+                ids = self.fids[j] + self.lo
+                wanted = self.farg[j]
+                negate = self.fneg[j]
+                cb = self.can_begin
+                for pos in range(self.hi - self.lo):
+                    i = ids[pos]
+                    cb[pos] |= i != 0 and (i == wanted) != negate
+                continue
             for pos in range(self.lo, self.hi):
-                if (row[pos >> 3] >> (pos & 7)) & 1:
+                if not self.can_begin[pos - self.lo] and self.holds_at(j, pos):
                     self.can_begin[pos - self.lo] = 1
         if p.n_first_types:
             for pos in range(self.lo, self.hi):
@@ -685,12 +770,16 @@ cdef class Runner:
                     for k in range(p.n_first_types):
                         if doc_isa(d, d.ms_type[j], p.first_types[k]):
                             self.can_begin[pos - self.lo] = 1
+        cb = self.can_begin
+        ns = self.next_start
         nxt = self.hi
-        pos = self.hi
-        while pos >= self.lo:
-            if pos < self.hi and self.can_begin[pos - self.lo]:
-                nxt = pos
-            self.next_start[pos - self.lo] = nxt
+        span = self.hi - self.lo
+        ns[span] = nxt
+        pos = span - 1
+        while pos >= 0:
+            if cb[pos]:
+                nxt = pos + self.lo
+            ns[pos] = nxt
             pos -= 1
         return 0
 
@@ -1235,15 +1324,26 @@ cdef bint any_between(const uint8_t* bits, int lo, int hi) noexcept:
 
 
 cdef int or_rows(Runner r, Prog p, const int* preds, int n_preds, uint8_t* bits, int nbytes) except -1:
-    cdef int k, i, idx
+    """bits |= the positions of the predicates (a predicate tested token by token is, here too)."""
+    cdef int k, i, idx, pos
+    cdef int n = r.doc.n
     cdef const uint8_t* row
     for k in range(n_preds):
         idx = p.pred_base + preds[k]
-        row = r.table.rows[idx]
-        if row == NULL:
-            row = r.fetch(idx)
-        for i in range(nbytes):
-            bits[i] |= row[i]
+        if r.fst[idx] == 0:
+            resolve_pred(r, idx)
+        if r.fst[idx] == FAST_TABLE:
+            # The whole document: the bitset (ValueTest.bits), which the document keeps for every rule.
+            r.fetch(idx)
+            r.fst[idx] = FAST_ROW
+        if r.fst[idx] == FAST_ROW:
+            row = r.table.rows[idx]
+            for i in range(nbytes):
+                bits[i] |= row[i]
+        else:
+            for pos in range(n):
+                if not (bits[pos >> 3] >> (pos & 7)) & 1 and r.holds_at(idx, pos):
+                    bits[pos >> 3] |= <uint8_t>(1 << (pos & 7))
     return 0
 
 
@@ -1251,15 +1351,23 @@ cdef int or_rows(Runner r, Prog p, const int* preds, int n_preds, uint8_t* bits,
 # Predicate bitsets from per-document value ids (predicates.value_plan)
 
 
+cdef int _VOCAB_SERIAL = 0
+cdef dict _FIELD_SLOTS = {}  # field → a small number (Tree.fast_kind, Runner.slot_ids)
+
+
 cdef class Vocab:
     """One field's distinct values across documents: value → id (from 1; 0 is None)."""
 
     cdef dict ids
     cdef list values
+    cdef int serial  # a number no other Vocab of the process has (from 1)
 
     def __init__(self):
+        global _VOCAB_SERIAL
         self.ids = {}
         self.values = [None]
+        _VOCAB_SERIAL += 1
+        self.serial = _VOCAB_SERIAL
 
     def __len__(self):
         return len(self.values)
@@ -1476,6 +1584,111 @@ def make_plan(steps):
     return plan
 
 
+cdef int set_fast_tests(Tree tree) except -1:
+    """Tree.fast_kind / fast_tests: which predicates are one test of one value."""
+    cdef int i
+    cdef int* f
+    cdef ValueTest test
+    tree.fast_kind = int_array(tree.n_preds * FAST_WIDTH)
+    tree.fast_tests = [None] * tree.n_preds
+    for i in range(tree.n_preds):
+        plan = tree.plans[i]
+        if plan is None or (<Plan>plan).n_steps != 1:
+            continue
+        test = <ValueTest>(<Plan>plan).tests[0]
+        f = tree.fast_kind + i * FAST_WIDTH
+        f[0] = FAST_EQUAL if test.kind == TEST_EQUAL else FAST_TABLE
+        f[1] = test.negate
+        slot = _FIELD_SLOTS.get(test.field)
+        if slot is None:
+            slot = _FIELD_SLOTS[test.field] = len(_FIELD_SLOTS)
+        f[4] = slot
+        tree.fast_tests[i] = test
+    return 0
+
+
+cdef int resolve_pred(Runner r, int idx) except -1:
+    """How r tests the Tree's predicate idx in its document (Runner.fst): by value id, by
+    answer table, or by bitset (a predicate without a one-test plan, or one whose bitset
+    the document already has). An equality touches only C arrays here: the Tree's
+    FAST_WIDTH ints of the predicate and the Runner's value ids of the document."""
+    cdef Tree tree = r.tree
+    cdef int* f = tree.fast_kind + idx * FAST_WIDTH
+    cdef int kind = f[0]
+    cdef int slot = f[4]
+    cdef ValueTest test
+    cdef AnswerTable table
+    cdef Vocab vocab
+    cdef tuple found
+    if kind == FAST_NONE or (r.table is not None and r.table.rows[idx] != NULL):
+        r.fetch(idx)
+        r.fst[idx] = FAST_ROW
+        return 0
+    if slot >= r.scap or r.slot_ids[slot] == NULL:
+        test = <ValueTest>tree.fast_tests[idx]
+        found = field_ids(r.doc, test.field)  # the ids stay alive in Doc.field_ids
+        if slot >= r.scap:
+            r.slot_ids = <const int**>grow(r.slot_ids, r.scap, slot + 8, sizeof(int*))
+            r.slot_serial = <int*>grow(r.slot_serial, r.scap, slot + 8, sizeof(int))
+            memset(r.slot_ids + r.scap, 0, (slot + 8 - r.scap) * sizeof(int*))
+            r.scap = slot + 8
+        r.slot_ids[slot] = <const int*>PyBytes_AS_STRING(found[0])
+        r.slot_serial[slot] = (<Vocab>found[1]).serial
+    r.fids[idx] = r.slot_ids[slot]
+    if kind == FAST_EQUAL:
+        if f[3] != r.slot_serial[slot]:  # the value's id in this Vocab is not known yet
+            test = <ValueTest>tree.fast_tests[idx]
+            vocab = <Vocab>field_ids(r.doc, test.field)[1]
+            wanted = vocab.ids.get(test.fn)
+            if wanted is None:  # no document so far has it (this one neither): ask again next time
+                r.farg[idx] = -1
+            else:
+                f[2] = <int>wanted
+                f[3] = vocab.serial
+                r.farg[idx] = f[2]
+        else:
+            r.farg[idx] = f[2]
+        r.fneg[idx] = f[1]
+        r.fst[idx] = FAST_EQUAL
+        return 0
+    test = <ValueTest>tree.fast_tests[idx]
+    vocab = <Vocab>field_ids(r.doc, test.field)[1]
+    table = answer_table(test.field, vocab)
+    if test.table is not table:
+        test.slot = table.slot()
+        test.table = table
+    table.cover(len(vocab.values))
+    r.ftab[idx] = table
+    r.ftest[idx] = test
+    r.farg[idx] = test.slot
+    r.fst[idx] = FAST_TABLE
+    return 0
+
+
+cdef int table_holds(Runner r, int idx, int pos) except -1:
+    """A FAST_TABLE predicate at pos: its test's remembered answer for the value there
+    (asked once per value, as ValueTest.bits asks)."""
+    cdef int i = r.fids[idx][pos]
+    cdef AnswerTable table
+    cdef int slot, byte
+    cdef uint8_t bit
+    cdef uint8_t* row
+    if i == 0:
+        return 0
+    table = <AnswerTable>r.ftab[idx]
+    slot = r.farg[idx]
+    byte = slot >> 3
+    bit = <uint8_t>(1 << (slot & 7))
+    row = table.matrix + <Py_ssize_t>i * 2 * table.half
+    if not row[byte] & bit:
+        yes = (<ValueTest>r.ftest[idx]).answer(table.vocab.values[i])
+        row = table.matrix + <Py_ssize_t>i * 2 * table.half  # Python ran: the table may have grown
+        row[byte] |= bit
+        if yes:
+            row[table.half + byte] |= bit
+    return (row[table.half + byte] & bit) != 0
+
+
 cdef dict _VOCABULARIES = {}  # field → its Vocab
 cdef Py_ssize_t _VOCABULARY_SIZE = 100_000
 
@@ -1607,6 +1820,12 @@ cdef Sentences make_sentences(sentences, int n_tokens):
     return t
 
 
+cdef inline void prefetch_rule(Tree tree, Prog p) noexcept:
+    __builtin_prefetch(p.block)
+    __builtin_prefetch(<void*>tree.progs)
+    __builtin_prefetch(tree.fast_kind)
+
+
 cdef int run_rule(Runner r, Tree tree, int k, int mode, Doc doc, object row_of, int probes, Sentences ss,
                   bint skip_empty, double deadline, object clock, list matches, list spans) except -1:
     """One rule over the sentences it can match in; returns 1 if the deadline passed, else 0."""
@@ -1617,7 +1836,9 @@ cdef int run_rule(Runner r, Tree tree, int k, int mode, Doc doc, object row_of, 
     r.setup(tree, doc, row_of, probes)
     memset(ok, 1, ss.n)
     left = ss.n
-    if p.has_first:
+    # The filters below only choose sentences: with one sentence, its simulation (which
+    # starts only where a match can begin) answers as fast as they would.
+    if p.has_first and ss.n > 1:
         memset(bits, 0, ss.nbytes)
         or_rows(r, p, p.first_preds, p.n_first, bits, ss.nbytes)
         if p.n_first_types:
@@ -1627,7 +1848,7 @@ cdef int run_rule(Runner r, Tree tree, int k, int mode, Doc doc, object row_of, 
             ok[i] = any_between(bits, ss.lo[i], ss.hi[i])
             left += ok[i]
     for rq in range(p.n_req):
-        if left == 0:  # no sentence left: the other requirements need not be computed
+        if left <= 1:  # no sentence left, or one (as above): the other requirements need not be computed
             break
         memset(bits, 0, ss.nbytes)
         or_rows(r, p, &p.req_preds[p.req_off[rq]], p.req_off[rq + 1] - p.req_off[rq], bits, ss.nbytes)
@@ -1758,9 +1979,13 @@ cdef class Index:
     cdef int* stage_of
     cdef uint32_t doc_stamp
     cdef Runner spare  # a Runner to reuse (taken while in use, so threads never share one)
+    cdef void** tree_ptrs  # rule k's Tree and its rule Prog (borrowed: self.trees holds them)
+    cdef void** prog_ptrs
 
     def __dealloc__(self):
         free(self.stage_of)
+        free(self.tree_ptrs)
+        free(self.prog_ptrs)
 
     def __init__(self, programs, rule_index, stage_of, tree_of, plan_of):
         cdef int k
@@ -1783,6 +2008,24 @@ cdef class Index:
         self.stage_of = int_array(self.n_rules)
         for k in range(self.n_rules):
             self.stage_of[k] = stage_of[k]
+        # Every rule's Tree now, as spaCy's Matcher compiles its patterns when they are added,
+        # not in whichever document first needs it; with the cyclic GC paused meanwhile (the
+        # Trees and Plans hold no cycles, and a full collection over a large rule set's
+        # objects would cost more than building them).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.trees = [tree_of(program) for program in self.programs]
+        finally:
+            if enabled:
+                gc.enable()
+        self.tree_ptrs = <void**>calloc(max(1, self.n_rules), sizeof(void*))
+        self.prog_ptrs = <void**>calloc(max(1, self.n_rules), sizeof(void*))
+        if self.tree_ptrs == NULL or self.prog_ptrs == NULL:
+            raise MemoryError()
+        for k in range(self.n_rules):
+            self.tree_ptrs[k] = <void*>self.trees[k]
+            self.prog_ptrs[k] = <void*>(<Tree>self.trees[k]).progs[0]
 
     cdef Tree tree(self, int k):
         found = self.trees[k]
@@ -1959,6 +2202,13 @@ cdef class Index:
             if r is None:
                 r = Runner()
             ss = make_sentences(sentences, doc.n)
+            # A rule's Tree and code are cold in a large rule set: ask for every candidate's
+            # at once (their fetches from memory overlap) rather than one after the other.
+            for i in range(run.n):
+                __builtin_prefetch(self.tree_ptrs[run.d[i]])
+                __builtin_prefetch(self.prog_ptrs[run.d[i]])
+            for i in range(run.n):
+                prefetch_rule(<Tree>self.tree_ptrs[run.d[i]], <Prog>self.prog_ptrs[run.d[i]])
             try:
                 for i in range(run.n):
                     k = run.d[i]
