@@ -153,6 +153,24 @@ def span_convention(report: dict, score: dict) -> None:
           f" counted as matches: P {p:.3f} R {r:.3f} F1 {f1:.3f}")
 
 
+def print_errors(report: dict, n: int) -> None:
+    """Misses and false positives of one report, with the sentence and the fields."""
+    def short(fields: dict) -> str:
+        out = []
+        for k, v in (fields or {}).items():
+            if isinstance(v, dict):
+                v = v.get("text")
+            if v not in (None, "", []):
+                out.append(f"{k}={str(v)[:60]!r}")
+        return " ".join(out)
+    for miss in report.get("misses", [])[:n]:
+        g = miss["gold"]
+        print(f"  MISS {g['doc']} [{g.get('type')}] {g.get('sentence', '')[:300]!r}\n       gold: {short(g.get('fields'))}")
+    for fp in report.get("false_positives", [])[:n]:
+        p = fp["pred"]
+        print(f"  FP   {p['doc']} [{p.get('type')}] {p.get('rule')} {p.get('text', '')[:300]!r}\n       pred: {short(p.get('fields'))}")
+
+
 def _fmt(x) -> str:
     return "—" if x is None else f"{x:.3f}"
 
@@ -161,11 +179,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--half", choices=["write", "held-out"], help="score only this half of each dev set")
+    ap.add_argument("--errors", type=int, default=0, metavar="N",
+                    help="print at most N misses and N false positives per set (write half only)")
+    ap.add_argument("--only", metavar="TEXT", help="run only the sets whose label contains TEXT")
     args = ap.parse_args(argv)
+    if args.errors and args.half != "write":
+        ap.error("--errors is for the write half only (--half write): held-out errors are not read")
     folder = Path(tempfile.mkdtemp(prefix="ruleie-eval-dev-"))
     rows = []
     breakdown = None
     for label, gold, docs, options, types in EVALUATIONS:
+        if args.only and args.only.lower() not in label.lower():
+            continue
         gold_path = args.shared / gold
         docs_path = ROOT / docs[5:] if docs.startswith("repo:") else args.shared / docs
         if not gold_path.exists() or not docs_path.exists():
@@ -190,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         per_type = {s["type"]: s for s in report.get("scores", [])}
         if label.startswith("PolNeAR"):
             breakdown = report
+        if args.errors:
+            print_errors(report, args.errors)
         for t in types:
             s = per_type.get(t)
             if s is None:
