@@ -6,8 +6,8 @@ Baseline: tokens, sentences and lemmas (what every rule set pays), one ``annotat
 document. Layer: the same plus parts of speech, noun phrases and entities (what a rule set
 that uses `pos`, `tag`, `@NP` or an entity type pays), two ways: documents annotated in
 batches (``annotate_many``: the layer runs once per batch of ~5,000 tokens, as ``ruleie
-annotate`` and bulk users should) and one document at a time (``annotate``, as
-``RuleSet.extract`` does today). All run in this process over the same documents,
+annotate``, ``ruleie run`` and ``RuleSet.extract_many`` do) and one document at a time
+(``annotate``, as a lone ``RuleSet.extract`` call gets it). All run in this process over the same documents,
 alternating, R times each (best time kept: the machine is shared); models are loaded and
 warmed on a few documents first, since a long run loads them once. Wall-clock and CPU
 time are both reported (on a loaded machine the CPU ratio is the steadier one). The target

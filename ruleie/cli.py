@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from typing import IO, Iterable, Iterator, Optional, Sequence
+from typing import IO, Any, Iterable, Iterator, Optional, Sequence
 
 from ._version import __version__
 from .engine.ruleset import MAX_SENTENCE_TOKENS
@@ -405,6 +405,9 @@ class _HtmlOutput:
 
 
 def _extract_items(rules, items: Iterable[InputItem]) -> Iterator[tuple[InputItem, list, Optional[str]]]:
+    if getattr(rules, "uses_layer", False):
+        yield from _extract_ahead(rules, items)
+        return
     for item in items:
         if item.error is not None:
             yield item, [], item.error
@@ -417,12 +420,34 @@ def _extract_items(rules, items: Iterable[InputItem]) -> Iterator[tuple[InputIte
             yield item, records, None
 
 
+def _extract_ahead(rules, items: Iterable[InputItem]) -> Iterator[tuple[InputItem, list, Optional[str]]]:
+    """``_extract_items`` for a rule set that uses the linguistic layer: documents are annotated
+    ahead in batches that get the layer in one call (``RuleSet.documents``); same output."""
+
+    def document(item: InputItem):
+        return None if item.error is not None else rules.document(item.text, item.doc_id)
+
+    for item, doc, error in rules.documents(items, document):
+        if item.error is not None:
+            yield item, [], item.error
+            continue
+        if error is None:
+            try:
+                records = rules.extract(doc, doc_id=item.doc_id)
+            except Exception as failure:  # a document that breaks the engine is reported, not fatal
+                error = f"{type(failure).__name__}: {failure}"
+        if error is not None:
+            yield item, [], error
+        else:
+            yield item, records, None
+
+
 # -- annotate -------------------------------------------------------------------
 
 
 def _annotate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .text.conllu import parse_conllu
-    from .text.document import annotate
+    from .text.linguistic import read_ahead
     from .tools.annotate import documents_of_conllu
 
     _check_paths(argparse.Namespace(inputs=args.inputs, output=args.output, errors_file=None, html=None))
@@ -445,16 +470,17 @@ def _annotate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                     err.write(f"ruleie: error: {source}: not readable as CoNLL-U: {error}\n")
                     continue
                 name = os.path.splitext(os.path.basename(source))[0]
-                for doc, group in documents_of_conllu(sentences, name):
+                for doc, group in read_ahead(documents_of_conllu(sentences, name), _first):
                     _write_annotation(doc, group, fmt, stream)
                     done += 1
         else:
-            for item in iter_inputs(args.inputs, Decoding(), args.stdin_jsonl):
-                if item.error is not None:
+            # Read ahead: a batch of documents gets the layer in one call (the same output).
+            items = iter_inputs(args.inputs, Decoding(), args.stdin_jsonl)
+            for item, doc in read_ahead(map(_annotated, items), _second):
+                if doc is None:
                     failed += 1
                     err.write(f"ruleie: error: {item.source or item.doc_id}: {item.error}\n")
                     continue
-                doc = annotate(item.text or "", item.doc_id)
                 _write_annotation(doc, None, fmt, stream)
                 done += 1
         if target:
@@ -468,6 +494,20 @@ def _annotate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             target.abort()
         raise
     return EXIT_DOCUMENT_ERRORS if failed else EXIT_OK
+
+
+def _annotated(item: InputItem) -> tuple[InputItem, Optional[Any]]:
+    from .text.document import annotate
+
+    return item, None if item.error is not None else annotate(item.text or "", item.doc_id)
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
+
+
+def _second(pair: tuple[Any, Any]) -> Any:
+    return pair[1]
 
 
 def _write_annotation(doc, sentences, fmt: str, stream: IO[str]) -> None:

@@ -209,3 +209,236 @@ def test_viterbi_segments_equals_one_segment_at_a_time(seed: int) -> None:
     offsets = np.cumsum([0] + lengths)
     assert got == [viterbi_one(scores[a:b], transitions, transitions[0], transitions[:, 0])
                    for a, b in zip(offsets[:-1], offsets[1:])]
+
+
+# -- glued documents: one recogniser call per batch ------------------------------------------
+
+# Evidence that would cross a document edge if anything read across it: a title ending one
+# document and a name starting the next, a name repeated in the next document, a surname whose
+# full name is in another document, names split across the edge, organisation words at the edge.
+EDGES = [
+    "The talks ended. Reporters asked President",
+    "Bush said nothing. Assad left. The Interior",
+    "Ministry of Defense said Bashar Assad met Mr. Maliki in Damascus.",
+    "Assad and Maliki spoke. Damascus Reuters reported.",
+    "Mr.",
+    "Maliki",
+    "The Democratic Party met near the Tigris",
+    "River . The CPA said the CPA and the CPA agreed with Mr. Bremer .",
+]
+
+
+def entities_alone(texts):
+    return [entity_spans(annotate(t)) for t in texts]
+
+
+@pytest.mark.parametrize("texts", [TEXTS, EDGES, TEXTS + EDGES + TEXTS[::-1]])
+def test_glued_documents_give_what_each_document_gives_alone(monkeypatch: pytest.MonkeyPatch, texts) -> None:
+    expected = entities_alone(texts)
+    for glued in (True, False):
+        monkeypatch.setattr(layer, "GLUED_ENTITIES", glued)
+        for batch_tokens in (1, 7, 10_000):
+            assert [entity_spans(d) for d in annotate_many(texts, batch_tokens=batch_tokens)] == expected
+
+
+def test_the_recogniser_on_glued_words_equals_one_call_per_document() -> None:
+    from ruleie.text.entities import default_recognizer
+    from ruleie.text.tagger import default_tagger
+
+    recognizer = default_recognizer()
+    docs = [annotate(t) for t in EDGES + TEXTS if t]
+    words: list[str] = []
+    xpos: list[str] = []
+    sentences: list[tuple[int, int]] = []
+    offsets: list[int] = []
+    alone = []
+    for doc in docs:
+        w = list(doc.column("word"))
+        _, x = default_tagger().tag(w)
+        alone.append(recognizer(tuple(w), x, x, doc.sentences))
+        offsets.append(len(words))
+        sentences += [(a + len(words), b + len(words)) for a, b in doc.sentences]
+        words += w
+        xpos += x
+    found = recognizer(tuple(words), tuple(xpos), tuple(xpos), sentences, documents=offsets)
+    bounds = offsets + [len(words)]
+    split = [tuple((a - lo, b - lo, label) for a, b, label in found if lo <= a < hi)
+             for lo, hi in zip(bounds, bounds[1:])]
+    assert split == alone
+
+
+def test_span_feature_ids_equal_the_feature_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The span classifier's id path (no strings) looks up exactly the features ``span_features`` names."""
+    from ruleie.text.entities import EntityRecognizer, default_recognizer
+    from ruleie.text.linear import XPOS_TAGS
+
+    recognizer = default_recognizer()
+    fast = EntityRecognizer._span_feature_ids
+    seen = []
+
+    def checked(self, words, tags, span, margins, others, lo, hi):
+        got = fast(self, words, tags, span, margins, others, lo, hi)
+        feats = self.span_features(words, [XPOS_TAGS[t] for t in tags], span, margins, others, lo, hi)
+        assert got == [k for k in map(self.span_model.get, feats) if k is not None]
+        seen.append(span)
+        return got
+
+    monkeypatch.setattr(EntityRecognizer, "_span_feature_ids", checked)
+    expected = entities_alone(TEXTS + EDGES)
+    assert [entity_spans(d) for d in annotate_many(TEXTS + EDGES)] == expected
+    assert len(seen) > 10
+    # The string path (taken while training collects the features) gives the same entities.
+    monkeypatch.setattr(recognizer, "collect", [])
+    assert entities_alone(TEXTS + EDGES) == expected
+    assert recognizer.collect
+
+
+# -- read-ahead: RuleSet.extract_many, ruleie run, ruleie annotate ---------------------------
+
+LAYER_RULES = """ruleie: 1
+types:
+  Ent: {fields: {who: mention}, key: [who]}
+  Met: {fields: {who: mention, where: mention}, key: [who]}
+  Phrase: {fields: {np: mention}, key: [np]}
+rules:
+  - {name: person, type: Ent, pattern: "(?<who> @PERSON)"}
+  - {name: org, type: Ent, pattern: "(?<who> @ORG)"}
+  - {name: place, type: Ent, pattern: "(?<who> @GPE | @LOC | @NORP)"}
+  - {name: met, type: Met, pattern: "(?<who> @PERSON) [pos=VERB] []*? in (?<where> @GPE)"}
+  - {name: np, type: Phrase, pattern: "(?<np> @NP) [tag=VBD]"}
+"""
+
+
+@pytest.fixture()
+def layer_rules(tmp_path):
+    import ruleie
+
+    path = tmp_path / "layer.yaml"
+    path.write_text(LAYER_RULES, encoding="utf-8")
+    return path, ruleie.load_rules(path)
+
+
+def test_uses_layer(tmp_path) -> None:
+    import ruleie
+
+    def rules(pattern: str):
+        path = tmp_path / "r.yaml"
+        path.write_text(f"ruleie: 1\ntypes: {{T: {{}}}}\nrules:\n  - {{name: r, type: T, pattern: '{pattern}'}}\n",
+                        encoding="utf-8")
+        return ruleie.load_rules(path)
+
+    assert not rules("met [lemma=talk]").uses_layer
+    assert rules("[pos=VERB]").uses_layer
+    assert rules("[!tag=/VB.*/] met").uses_layer
+    assert rules("@PERSON met").uses_layer
+
+
+def test_extract_many_reads_ahead_and_isolates_a_bad_document(layer_rules) -> None:
+    _, rules = layer_rules
+    items = [{"id": f"d{i}", "text": t} for i, t in enumerate(TEXTS + EDGES)]
+    items[3] = {"id": "no-text"}  # fails before it is annotated
+    items.insert(6, 42)  # not a document at all
+    items.insert(9, ("pair", "Angela Merkel met Emmanuel Macron in Paris."))
+    rules.uses_layer = False  # the loop of one document at a time
+    expected = [(r.doc_id, [x.to_dict() for x in r.records], r.error) for r in rules.extract_many(items)]
+    rules.uses_layer = True
+    assert rules.uses_layer
+    got = [(r.doc_id, [x.to_dict() for x in r.records], r.error) for r in rules.extract_many(items)]
+    assert got == expected
+    assert [(d, e) for d, _, e in got if e] == [("doc3", "ValueError: document has no 'text' string"),
+                                                ("doc6", "TypeError: cannot read a document from int")]
+    assert any(records for _, records, _ in got)
+
+
+def test_extract_many_a_document_that_breaks_the_layer_or_the_engine(layer_rules, monkeypatch) -> None:
+    from ruleie.engine.ruleset import RuleSet
+    from ruleie.text import entities
+
+    _, rules = layer_rules
+    texts = [t for t in TEXTS + EDGES if t]
+    expected = [[r.to_dict() for r in rules.extract(t, doc_id=f"doc{i}")] for i, t in enumerate(texts)]
+    # The recogniser fails on the batch (it holds "Tigris") and on that document alone: only it fails.
+    original = entities.EntityRecognizer.__call__
+
+    def fragile(self, words, *args, **kwargs):
+        if "Tigris" in words:
+            raise RuntimeError("recogniser bug")
+        return original(self, words, *args, **kwargs)
+
+    monkeypatch.setattr(entities.EntityRecognizer, "__call__", fragile)
+    got = list(rules.extract_many(texts))
+    bad = [i for i, t in enumerate(texts) if "Tigris" in t.split()]
+    assert bad and [i for i, r in enumerate(got) if r.error] == bad
+    assert all("recogniser bug" in got[i].error for i in bad)
+    assert [[x.to_dict() for x in r.records] for i, r in enumerate(got) if i not in bad] == \
+           [e for i, e in enumerate(expected) if i not in bad]
+    monkeypatch.setattr(entities.EntityRecognizer, "__call__", original)
+    # The engine fails on one document in the middle of a batch: the others keep their records.
+    extract = RuleSet.extract
+
+    def broken(self, text, doc_id=""):
+        if doc_id == "doc4":
+            raise RecursionError("maximum recursion depth exceeded")
+        return extract(self, text, doc_id=doc_id)
+
+    monkeypatch.setattr(RuleSet, "extract", broken)
+    got = list(rules.extract_many(texts))
+    assert [r.error for r in got] == [None] * 4 + ["RecursionError: maximum recursion depth exceeded"] + \
+           [None] * (len(texts) - 5)
+    assert [[x.to_dict() for x in r.records] for r in got[5:]] == expected[5:]
+
+
+def test_read_ahead_streams_one_batch_at_a_time() -> None:
+    from ruleie.text.linguistic import read_ahead
+
+    taken = []
+
+    def source():
+        for i in range(100):
+            taken.append(i)
+            yield annotate("Angela Merkel met Emmanuel Macron in Paris .")  # 8 tokens
+
+    stream = read_ahead(source(), lambda d: d, batch_tokens=20)
+    first = next(stream)
+    assert len(taken) == 3  # the first batch (3 documents, 24 tokens), not the whole input
+    assert entity_spans(first) == entities_alone([first.text])[0]
+    rest = list(stream)
+    assert len(rest) == 99 and len(taken) == 100
+    # Items without a document (None) count one token each: a run of failures is bounded too.
+    taken.clear()
+    failures = read_ahead(iter(range(10_000)), lambda i: None, batch_tokens=50)
+    assert next(failures) == 0 and list(failures)[-1] == 9_999
+
+
+def test_ruleie_run_and_annotate_read_ahead_with_the_same_output(layer_rules, tmp_path, monkeypatch) -> None:
+    import io
+    import json
+
+    import ruleie.cli as cli
+    from ruleie.tools.annotate import write_jsonl
+
+    path, _ = layer_rules
+    docs = tmp_path / "docs.jsonl"
+    lines = [json.dumps({"id": f"d{i}", "text": t}) for i, t in enumerate(TEXTS + EDGES)]
+    lines.insert(5, "not json")
+    docs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def run(*argv):
+        out, err = io.StringIO(), io.StringIO()
+        return cli.main([str(a) for a in argv], out, err), out.getvalue(), err.getvalue()
+
+    ahead = run("run", "--no-progress", "--rules", path, docs)
+    original = cli._extract_items
+
+    def one_at_a_time(rules, items):
+        rules.uses_layer = False
+        return original(rules, items)
+
+    monkeypatch.setattr(cli, "_extract_items", one_at_a_time)
+    assert run("run", "--no-progress", "--rules", path, docs) == ahead
+    assert ahead[0] == 1 and "docs.jsonl:6" in ahead[2] and ahead[1].count("\n") > 10
+    code, out, err = run("annotate", "--format", "jsonl", docs)
+    expected = io.StringIO()
+    for i, t in enumerate(TEXTS + EDGES):
+        write_jsonl(annotate(t, f"d{i}"), expected)
+    assert code == 1 and out == expected.getvalue()

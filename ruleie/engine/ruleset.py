@@ -14,16 +14,16 @@ import pickle
 import time
 from bisect import bisect_left, insort
 from collections import defaultdict
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union
 
 import attrs
 
 from ..language import corevm, matcher
 from ..language.compiler import Program, compile_program
 from ..text.document import DEFAULT_ANNOTATOR, Annotator, Document, Mention
-from ..text.linguistic import LAYER_MENTION_TYPES, layer_mentions
+from ..text.linguistic import LAYER_FIELDS, LAYER_MENTION_TYPES, layer_mentions, read_ahead
 from ..errors import Diagnostic, PatternError, RuleFileError
-from ..language.nodes import MentionRef, capture_names, walk
+from ..language.nodes import MentionRef, TokenTest, capture_names, expr_fields, walk
 from .records import RESERVED_FIELD_NAMES, FieldValue, Record, record_classes
 from .resolve import NameResolver
 from .ruleindex import RuleIndex
@@ -84,6 +84,7 @@ class DocumentResult:
 
 
 InputDocument = Union[str, Document, Mapping[str, Any], tuple[str, str]]
+T = TypeVar("T")
 
 
 class RuleSet:
@@ -135,6 +136,12 @@ class RuleSet:
             self.layer_types: frozenset[str] = frozenset(
                 t for t in LAYER_MENTION_TYPES if referenced & self.ancestors.get(t, frozenset({t}))
             )
+            # Whether documents ever need the layer (``pos``, ``tag`` ... or its mentions): then
+            # ``extract_many`` annotates ahead in batches that get the layer in one call.
+            self.uses_layer: bool = bool(self.layer_types) or any(
+                expr_fields(node.expr) & LAYER_FIELDS for rule in spec.rules for node in walk(rule.node)
+                if isinstance(node, TokenTest) and node.expr is not None
+            ) or any(field in LAYER_FIELDS for field, _ in self._phrases)
             self.index = RuleIndex([r.program for r in self.rules], self._lexicon_entries)
         self._core: Optional[tuple[Any, bytes, bytes]] = None  # _core_index: the index in the compiled core
 
@@ -162,6 +169,11 @@ class RuleSet:
         >>> [r.type for r in rules.extract("Russia launched 23 missiles at Kyiv.", doc_id="d1")]
         ['Strike']
         """
+        return self.extract_document(self.document(text, doc_id))[0]
+
+    def document(self, text: Union[str, Document], doc_id: str = "") -> Document:
+        """The Document ``extract`` works on: ``text`` annotated (a Document or spaCy Doc as
+        given), with the id ``doc_id`` when one is given."""
         if not isinstance(text, (str, Document)) and hasattr(text, "vocab"):  # a spaCy Doc
             from ..text.spacy_doc import from_spacy
 
@@ -169,14 +181,34 @@ class RuleSet:
         doc = text if isinstance(text, Document) else self.annotate(text, doc_id)
         if doc_id and doc.id != doc_id:
             doc = attrs.evolve(doc, id=doc_id)
-        return self.extract_document(doc)[0]
+        return doc
+
+    def documents(self, items: Iterable[T], document: Callable[[T], Optional[Document]]
+                  ) -> Iterator[tuple[T, Optional[Document], Optional[str]]]:
+        """Each item with its Document (``document(item)``; None for an item without one) or the
+        error that stopped it, in order. When the rule set uses the linguistic layer, documents
+        are made ahead, ~5,000 tokens at a time, and each such batch gets its layer in one call
+        (``linguistic.read_ahead``): the same Documents and results, one batch in memory."""
+
+        def made(item: T) -> tuple[T, Optional[Document], Optional[str]]:
+            try:
+                return item, document(item), None
+            except Exception as error:  # one bad document must not lose the others
+                return item, None, f"{type(error).__name__}: {error}"
+
+        found = map(made, items)
+        return read_ahead(found, _document_of) if self.uses_layer else found
 
     def extract_many(self, docs: Iterable[InputDocument]) -> Iterator[DocumentResult]:
         """Stream results: one ``DocumentResult`` per input, in input order; a bad
         document gives a result with ``error`` set and never stops the stream.
 
         Inputs may be texts, Documents, ``{"id", "text"}`` mappings or ``(id, text)`` pairs.
+        A rule set that uses the linguistic layer annotates ahead (see ``documents``).
         """
+        if self.uses_layer:
+            yield from self._extract_ahead(docs)
+            return
         for number, item in enumerate(docs):
             doc_id = f"doc{number}"
             try:
@@ -184,6 +216,26 @@ class RuleSet:
                 records = self.extract(payload, doc_id=doc_id)
             except Exception as error:  # one bad document must not lose the others
                 yield DocumentResult(doc_id, (), f"{type(error).__name__}: {error}")
+            else:
+                yield DocumentResult(doc_id, tuple(records))
+
+    def _extract_ahead(self, docs: Iterable[InputDocument]) -> Iterator[DocumentResult]:
+        """``extract_many`` on Documents made ahead in batches (the same results)."""
+
+        def document(entry: tuple[int, InputDocument]) -> Document:
+            doc_id, payload = _identify(entry[1], entry[0])
+            return self.document(payload, doc_id)
+
+        for (number, item), doc, error in self.documents(enumerate(docs), document):
+            doc_id = f"doc{number}"
+            try:
+                doc_id = _identify(item, number)[0]
+                if error is None:
+                    records = self.extract(doc, doc_id=doc_id)  # type: ignore[arg-type]
+            except Exception as failure:  # one bad document must not lose the others
+                error = error or f"{type(failure).__name__}: {failure}"
+            if error is not None:
+                yield DocumentResult(doc_id, (), error)
             else:
                 yield DocumentResult(doc_id, tuple(records))
 
@@ -734,6 +786,10 @@ def _best(items: list, span, rank) -> list:
             kept.append(x)
             insort(taken, (xs, xe))
     return kept
+
+
+def _document_of(entry: tuple[Any, Optional[Document], Optional[str]]) -> Optional[Document]:
+    return entry[1]
 
 
 def _identify(item: InputDocument, number: int) -> tuple[str, Union[str, Document]]:

@@ -297,8 +297,9 @@ def annotate_many(texts: Iterable[str | tuple[str, str]], batch_tokens: int = 5_
     """Annotate texts (or ``(text, doc_id)`` pairs) with the default annotator, in order.
 
     The same Documents as ``annotate``, but in batches of about ``batch_tokens`` tokens
-    that get the linguistic layer (tags, noun phrases, entities) together when one of them
-    first asks for it: much cheaper for a corpus of short texts (``linguistic.batched``).
+    (``linguistic.BATCH_TOKENS``) that get the linguistic layer (tags, noun phrases,
+    entities) together when one of them first asks for it: much cheaper for a corpus of
+    short texts (``linguistic.batched``).
     """
     from .linguistic import batched
 

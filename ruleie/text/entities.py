@@ -61,7 +61,6 @@ _NAME_TAGS = np.asarray([t in {"NNP", "NNPS", "NN", "NNS", "JJ", "CD", "<UNK>"} 
 _EDGE_TAGS = np.asarray([t in {"POS", ",", ".", ":", "``", "''", "-LRB-", "-RRB-", "IN", "CC", "TO", "HYPH", "NFP",
                                "RB", "VBZ", "VBD", "VBP", "MD", "PRP", "WDT", "WP", "UH", "ADD", "CD", "SYM"}
                          for t in XPOS_TAGS])
-_EDGE_TAGS_LIST: list[bool] = _EDGE_TAGS.tolist()
 _PROPER_TAGS_LIST: list[bool] = [t in {"NNP", "NNPS"} for t in XPOS_TAGS]
 _STRIP_FROM_PERSON = ("demonym", "title")
 _DIGITS = re.compile(r"\d")
@@ -136,10 +135,13 @@ class EntityRecognizer:
     def set_span_classifier(self, names: Sequence[str] | None, weights: np.ndarray | None = None,
                             bias: np.ndarray | None = None) -> None:
         """Use this span classifier (feature names, their weights for O, PER, ORG, LOC, the bias); None: none."""
+        self._word_ids: dict[str, tuple[list[int], list[int], list[int], list[int], list[int], str]] = {}
+        self._span_names: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}  # see ``_name_ids``
         if names is None or weights is None or bias is None:
             self.span_model = None
             return
         self.span_model = {str(f): i + 1 for i, f in enumerate(names)}
+        self._span_ids = _SpanIds(self.span_model)
         self._span_weights = np.vstack([np.zeros((1, 4)), weights]).astype(np.float32)
         self.span_bias = np.asarray(bias, dtype=np.float32)
 
@@ -202,12 +204,12 @@ class EntityRecognizer:
             run_ends = np.flatnonzero(possible[:-1] & ~(possible[1:] & ~np.append(scored.first[1:], True))) + 1
             starts_list = run_starts.tolist()
             lengths = (run_ends - run_starts).tolist()
-            rows = [r for a, n in zip(starts_list, lengths) for r in range(a, a + n)]
+            rows = ranges(run_starts, run_ends - run_starts)
             labels = viterbi_segments(scores[rows], lengths, self.transitions, self.transitions[0],
                                       self.transitions[:, 0])
-            run_flags = flags[rows].tolist()
-            edge = _EDGE_TAGS_LIST
-            cut = [bool(f & 8) or edge[t] for f, t in zip(run_flags, scored.tags[rows].tolist())]
+            picked_flags = flags[rows]
+            run_flags = picked_flags.tolist()
+            cut = (((picked_flags & 8) != 0) | _EDGE_TAGS[scored.tags[rows]]).tolist()
             k = 0
             candidates: list[tuple[int, int, int, int, int]] = []
             for first, seq in zip(starts_list, labels):
@@ -229,9 +231,10 @@ class EntityRecognizer:
                 else:
                     out.append((a, b, "ORG"))
         if special:
-            norp = [r for r in special if flags[r] & 1]
-            kind_words = [r for r in special if flags[r] & 48]
-            titles = [r for r in special if flags[r] & 128]
+            special_flags = flags[special].tolist()
+            norp = [r for r, f in zip(special, special_flags) if f & 1]
+            kind_words = [r for r, f in zip(special, special_flags) if f & 48]
+            titles = [r for r, f in zip(special, special_flags) if f & 128]
             if kind_words:
                 out = self._named_by_kind_word(words, scored, flags, kind_words, out)
             if titles:
@@ -243,10 +246,12 @@ class EntityRecognizer:
                     if a not in inside:
                         out.append((a, a + 1, "NORP"))
         if out:
+            # In text order (what ``_repeated`` tries first depends on it), so that glued
+            # documents each get what they would get alone.
+            out.sort()
             if len(documents) == 1:
                 out = self._in_document(words, scored, out, 0, len(words))
             else:  # glued documents: each on its own
-                out.sort()
                 firsts = [a for a, _, _ in out]
                 bounds = list(documents) + [len(words)]
                 parts = []
@@ -355,7 +360,6 @@ class EntityRecognizer:
         A linear model over the whole span (``span_features``) sees more than the
         sequence model's window of one word either side.
         """
-        tags = [XPOS_TAGS[t] for t in scored.tags.tolist()]
         starts = np.asarray([c[3] for c in candidates])
         lengths = np.asarray([c[1] - c[0] for c in candidates])
         rows = ranges(starts, lengths)
@@ -372,6 +376,18 @@ class EntityRecognizer:
         index = self.span_model or {}
         ids: list[int] = []
         counts: list[int] = []
+        if self.collect is None and self.span_model is not None:  # the same ids, without the strings
+            tag_ids = scored.tags.tolist()
+            for i, span in enumerate(candidates):
+                group = same[keys[i]]
+                others = {candidates[j][2] for j in group if j != i} if len(group) > 1 else set()
+                doc = keys[i][0]
+                found = self._span_feature_ids(words, tag_ids, span, bins[i], others, bounds[doc - 1], bounds[doc])
+                ids += found
+                ids.append(0)  # a zero row: no candidate is empty
+                counts.append(len(found) + 1)
+            return self._classify(candidates, ids, counts)
+        tags = [XPOS_TAGS[t] for t in scored.tags.tolist()]
         for i, span in enumerate(candidates):
             group = same[keys[i]]
             others = {candidates[j][2] for j in group if j != i} if len(group) > 1 else set()
@@ -386,9 +402,91 @@ class EntityRecognizer:
                 counts.append(len(found) + 1)
         if self.span_model is None:
             return candidates
+        return self._classify(candidates, ids, counts)
+
+    def _classify(self, candidates: list[tuple[int, int, int, int, int]], ids: list[int], counts: list[int]
+                  ) -> list[tuple[int, int, int, int, int]]:
+        """Each candidate's kind from the sum of its features' rows (``counts`` of ``ids`` each); kind 0 dropped."""
         sums = np.add.reduceat(self._span_weights[np.asarray(ids)], np.cumsum(counts) - counts, axis=0)
         kinds = (sums + self.span_bias).argmax(axis=1).tolist()
         return [(a, b, k, row, flag) for (a, b, _, row, flag), k in zip(candidates, kinds) if k]
+
+    def _word_feature_ids(self, word: str) -> tuple[list[int], list[int], list[int], list[int], list[int], str]:
+        """``_word_features`` as the span model's row ids (features it has no weights for left out)."""
+        info = self._word_ids.get(word)
+        if info is None:
+            if len(self._word_ids) > 200_000:
+                self._word_ids.clear()
+            get = self.span_model.get  # type: ignore[union-attr]
+            feats = self._word_features(word)
+            info = tuple([k for k in map(get, part) if k is not None] for part in feats[:5]) + (feats[5],)  # type: ignore[assignment]
+            self._word_ids[word] = info  # type: ignore[assignment]
+        return info  # type: ignore[return-value]
+
+    def _name_ids(self, name: tuple[str, ...]) -> tuple[list[int], list[int]]:
+        """Ids of the features of a span that depend on its words alone (cached): the whole
+        string; then first word, last word, every word and a multi-word gazetteer entry."""
+        if len(self._span_names) > 200_000:
+            self._span_names.clear()
+        get = self._span_ids.index.get
+        info = [self._word_feature_ids(w) for w in name]
+        lower = [x[5] for x in info]
+        whole = [k for k in (get("all=" + " ".join(lower)),) if k is not None]
+        body = info[0][1] + info[-1][2]
+        for x in info:
+            body += x[0]
+        if len(name) > 1:
+            category = self.gazetteer.multi.get(lower[0], {}).get(tuple(lower))
+            if category:
+                body += [k for k in (get("mg=" + category),) if k is not None]
+        found = self._span_names[name] = (whole, body)
+        return found
+
+    def _span_feature_ids(self, words: Sequence[str], tags: list[int], span: tuple[int, int, int, int, int],
+                          margins: list[int], others: set[int], lo: int, hi: int) -> list[int]:
+        """The span model's row ids of ``span_features`` (same features, same order), from
+        per-word and per-tag ids kept between calls: no feature strings for the words."""
+        a, b, kind, row, _ = span
+        n = b - a
+        fixed = self._span_ids
+        get = fixed.index.get
+        known = self._word_ids
+        key = tuple(words[a:b])
+        name = self._span_names.get(key)
+        if name is None:
+            name = self._name_ids(key)
+        ids = fixed.head(kind, min(n, 4)) + name[0]
+        ids += fixed.margins(margins)
+        ids += name[1]
+        tag_ids = fixed.tag_ids
+        ids += [k for k in map(tag_ids.__getitem__, tags[row:row + n]) if k]
+        if a > lo:
+            prev = known.get(words[a - 1]) or self._word_feature_ids(words[a - 1])
+            ids += prev[3]
+            before = prev[5]
+        else:
+            ids += fixed.no_prev
+            before = "<s>"
+        if b < hi:
+            nxt = known.get(words[b]) or self._word_feature_ids(words[b])
+            ids += nxt[4]
+            after = nxt[5]
+        else:
+            ids += fixed.no_next
+            after = "</s>"
+        before2 = words[a - 2].lower() if a > lo + 1 else "<s>"
+        after2 = words[b + 1].lower() if b + 1 < hi else "</s>"
+        around = ("p2=" + before2, "n2=" + after2, f"p12={before2}_{before}", f"n12={after}_{after2}")
+        ids += [k for k in map(get, around) if k is not None]
+        k = fixed.before_tag[tags[row - 1]] if a > lo and row > 0 else fixed.no_before_tag
+        if k:
+            ids.append(k)
+        k = fixed.after_tag[tags[row + n]] if b < hi and row + n < len(tags) else fixed.no_after_tag
+        if k:
+            ids.append(k)
+        if others:
+            ids += [k for k in map(get, [f"d={x}" for x in sorted(others)]) if k is not None]
+        return ids
 
     def _in_document(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
         """Evidence from the rest of the document (tokens lo..hi): surnames, then repeated names."""
@@ -411,19 +509,20 @@ class EntityRecognizer:
         best = {name: max(box, key=lambda k: (box[k], k == "PERSON", k)) for name, box in votes.items()}
         out = [(a, b, best.get(tuple(words[a:b]), label)) if label in ("PERSON", "ORG", "GPE", "LOC") else (a, b, label)
                for a, b, label in out]
-        index = self.engine.index
-        offset, types = (lo, scored.types[lo:hi]) if scored.identity else (0, scored.types)
         token = None if scored.identity else scored.token_index
         first = scored.first
         covered = {k for a, b, _ in out for k in range(a, b)}
         by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for name, label in best.items():
             by_first.setdefault(name[0], []).append((name, label))
-        ids = [index[w] for w in by_first if w in index]
-        if not ids:
-            return out
         # Rows whose word begins some name, found in one pass; the rest is per occurrence.
-        for row in (np.flatnonzero(np.isin(types, ids)) + offset).tolist():
+        if token is None:  # rows are tokens: a look-up per word costs less than an array call
+            rows = [i for i, w in enumerate(words[lo:hi], lo) if w in by_first]
+        else:
+            index = self.engine.index
+            ids = [index[w] for w in by_first if w in index]
+            rows = np.flatnonzero(np.isin(scored.types, ids)).tolist() if ids else []
+        for row in rows:
             a = row if token is None else int(token[row])
             if a < lo or a in covered:
                 continue
@@ -450,12 +549,13 @@ class EntityRecognizer:
             return out
         relabelled = [(a, b, "PERSON") if b - a == 1 and words[a] in surnames and label in ("ORG", "GPE", "LOC")
                       else (a, b, label) for a, b, label in out]
-        index = self.engine.index
-        ids = np.asarray([index[w] for w in surnames if w in index])
-        # Rows to search: the document's own when rows are tokens (the usual case).
-        offset, types = (lo, scored.types[lo:hi]) if scored.identity else (0, scored.types)
-        rows = (np.flatnonzero((types[:, None] == ids[None, :]).any(axis=1)) + offset).tolist()
         token = None if scored.identity else scored.token_index
+        if token is None:  # rows are tokens: search the document's own
+            rows = [i for i, w in enumerate(words[lo:hi], lo) if w in surnames]
+        else:
+            index = self.engine.index
+            ids = np.asarray([index[w] for w in surnames if w in index])
+            rows = np.flatnonzero((scored.types[:, None] == ids[None, :]).any(axis=1)).tolist()
         covered = {k for a, b, _ in relabelled for k in range(a, b)}
         for row in rows:
             a = row if token is None else int(token[row])
@@ -477,7 +577,7 @@ class EntityRecognizer:
         tags = scored.tags
         first = scored.first
         n = len(tags)
-        covering = {k: x for x in out for k in range(x[0], x[1])}
+        covering = {k: x for x in out for k in range(x[0], x[1])}  # the spans never overlap
         for t in titles:
             a = t + 1
             if a >= n or first[a] or flags[a] & 128 or not proper[tags[a]] or not flags[a] & 64:
@@ -490,8 +590,16 @@ class EntityRecognizer:
             hit = covering.get(ta)
             if hit is not None and (hit[2] in ("ORG", "PERSON") or hit[0] < ta):
                 continue
-            out = [x for x in out if not (x[0] < tb and ta < x[1])] + [(ta, tb, "PERSON")]
-            covering = {k: x for x in out for k in range(x[0], x[1])}
+            person = (ta, tb, "PERSON")
+            gone = {covering[k] for k in range(ta, tb) if k in covering}
+            if gone:
+                out = [x for x in out if x not in gone]
+                for x in gone:
+                    for k in range(x[0], x[1]):
+                        del covering[k]
+            out.append(person)
+            for k in range(ta, tb):
+                covering[k] = person
         return out
 
     def _named_by_kind_word(self, words: Sequence[str], scored: Scored, flags: np.ndarray,
@@ -535,6 +643,39 @@ class EntityRecognizer:
         taken = {k for s, e, _ in spans for k in range(s, e)}
         kept = [x for x in out if not any(k in taken for k in range(x[0], x[1]))]
         return kept + spans
+
+
+class _SpanIds:
+    """The span model's row ids of the features that do not depend on words (0: no weights)."""
+
+    def __init__(self, index: dict[str, int]) -> None:
+        self.index = index
+        get = index.get
+        self.tag_ids = [get("t=" + t, 0) for t in XPOS_TAGS]
+        self.before_tag = [get("pt=" + t, 0) for t in XPOS_TAGS]
+        self.after_tag = [get("nt=" + t, 0) for t in XPOS_TAGS]
+        self.no_before_tag = get("pt=<s>", 0)
+        self.no_after_tag = get("nt=</s>", 0)
+        self.no_prev = [k for k in (get("p1=<s>"),) if k is not None]
+        self.no_next = [k for k in (get("n1=</s>"),) if k is not None]
+        self._heads: dict[tuple[int, int], list[int]] = {}
+        self._margins: dict[tuple[int, int, int], list[int]] = {}
+
+    def head(self, kind: int, n: int) -> list[int]:
+        """Ids of "bias", the kind, the length and both."""
+        found = self._heads.get((kind, n))
+        if found is None:
+            feats = ("bias", f"k={kind}", f"n={n}", f"k={kind}|n={n}")
+            found = self._heads[(kind, n)] = [k for k in map(self.index.get, feats) if k is not None]
+        return found
+
+    def margins(self, bins: list[int]) -> list[int]:
+        key = (bins[0], bins[1], bins[2])
+        found = self._margins.get(key)
+        if found is None:
+            feats = (f"m1={bins[0]}", f"m2={bins[1]}", f"m3={bins[2]}")
+            found = self._margins[key] = [k for k in map(self.index.get, feats) if k is not None]
+        return found
 
 
 @lru_cache(maxsize=1)

@@ -34,9 +34,10 @@ Doc = tuple[Sequence[str], Sequence[str], Sequence[str], Sequence[tuple[int, int
 Phrases = tuple[tuple[int, int, int], ...]
 Entities = tuple[tuple[int, int, str], ...]
 # Whether a batch's entities come from one recogniser call over the glued documents
-# (``documents=``): only while that equals each document alone (context features must
-# stop at a document's edge); else one call per document on its share of the scores.
-GLUED_ENTITIES = False
+# (``documents=``: every feature and every document-wide rule stops at a document's edge,
+# so each gets what it gets alone; tests/test_layer_batch.py holds it to that), or one call
+# per document on its share of the scores (slower: the fixed cost of a call per document).
+GLUED_ENTITIES = True
 
 
 @lru_cache(maxsize=1)
@@ -206,8 +207,7 @@ class Glued:
         recognizer = default_recognizer()
         prime(self.words, self.xpos, self.sentences, self.tagged)
         if GLUED_ENTITIES:
-            found = recognizer(self.words, self.upos, self.xpos, self.sentences, self.all_phrases(),
-                               documents=self.offsets)
+            found = recognizer(self.words, self.upos, self.xpos, self.sentences, documents=self.offsets)
             starts = [e[0] for e in found]
             out = []
             for offset, end in zip(self.offsets, self._ends()):

@@ -124,16 +124,20 @@ def viterbi_segments(scores: np.ndarray, lengths: list[int], transitions: np.nda
         back.append(cand.argmax(axis=1))
         delta = cand.max(axis=1) + scores[firsts[:live] + j]
     final[:live_at[-1]] = delta
-    current = (final + end).argmax(axis=1).tolist()
-    paths = [[c] for c in current]
+    # Back from each segment's last position: at step j the segments longer than j (a prefix)
+    # hold their label at position j and follow their pointers to position j - 1.
+    current = (final + end).argmax(axis=1)
+    labels = np.empty((n, longest), dtype=np.int64)
+    rows = np.arange(n)
     for j in range(longest - 1, 0, -1):
-        pointers = back[j - 1].tolist()
-        for i in range(live_at[j]):
-            current[i] = pointers[i][current[i]]
-            paths[i].append(current[i])
+        live = live_at[j]
+        labels[:live, j] = current[:live]
+        current[:live] = back[j - 1][rows[:live], current[:live]]
+    labels[:, 0] = current
+    table = labels.tolist()
     out: list[list[int]] = [[] for _ in lengths]
     for i, segment in enumerate(order):
-        out[segment] = paths[i][::-1]
+        out[segment] = table[i][:by_size[i]]
     return out
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document, Mention
@@ -38,8 +38,14 @@ __all__ = [
     "entity_spans",
     "layer_mentions",
     "batched",
+    "read_ahead",
     "LayerBatch",
 ]
+
+T = TypeVar("T")
+# Tokens per batch that gets its layer in one call (documents read ahead: about a megabyte);
+# 20,000 measured no faster on the news corpus.
+BATCH_TOKENS = 5_000
 
 ENTITY_TYPES: tuple[str, ...] = ("PERSON", "ORG", "GPE", "LOC", "NORP")
 LAYER_MENTION_TYPES: tuple[str, ...] = ("NP",) + ENTITY_TYPES
@@ -190,29 +196,49 @@ class LayerBatch:
         self._stage("entities", _ENTITIES)
 
 
-def batched(docs: Iterable[Document], batch_tokens: int = 5_000) -> Iterator[Document]:
+def batched(docs: Iterable[Document], batch_tokens: int = BATCH_TOKENS) -> Iterator[Document]:
     """The documents, in order, in batches of about ``batch_tokens`` tokens that get their
     linguistic layer together (``LayerBatch``); a batch is read ahead before its first document
     is yielded. Documents whose annotator supplied columns of its own get theirs alone."""
-    group: list[Document] = []
+    return read_ahead(docs, _itself, batch_tokens)
+
+
+def _itself(doc: Document) -> Document:
+    return doc
+
+
+def read_ahead(items: Iterable[T], document: Callable[[T], Document | None],
+               batch_tokens: int = BATCH_TOKENS) -> Iterator[T]:
+    """The items, in order, read ahead in groups of about ``batch_tokens`` tokens whose documents
+    (``document(item)``; None: an item without one, e.g. one that failed) get their linguistic
+    layer together, as in ``batched``. An item counts at least one token, so a group of empty
+    documents or failures is bounded too; nothing is computed until a document asks for it."""
+    group: list[T] = []
+    docs: list[Document] = []
     size = 0
-    for doc in docs:
-        group.append(doc)
-        size += len(doc)
+    for item in items:
+        group.append(item)
+        doc = document(item)
+        if doc is not None:
+            docs.append(doc)
+            size += max(len(doc), 1)
+        else:
+            size += 1
         if size >= batch_tokens:
-            yield from _with_batch(group)
-            group, size = [], 0
+            _with_batch(docs)
+            yield from group
+            group, docs, size = [], [], 0
     if group:
-        yield from _with_batch(group)
+        _with_batch(docs)
+        yield from group
 
 
-def _with_batch(group: list[Document]) -> list[Document]:
+def _with_batch(group: list[Document]) -> None:
     plain = [d for d in group if not d.extra_fields and len(d)]
     if len(plain) > 1:
         batch = LayerBatch(plain)
         for d in plain:
             d._cache[_BATCH] = batch
-    return group
 
 
 def annotator_has_entities(doc: Document) -> bool:

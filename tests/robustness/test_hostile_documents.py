@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import ruleie
@@ -313,6 +313,7 @@ def test_every_quote_variant(rules, quotes: str):
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(documents=st.lists(st.binary(max_size=300), min_size=1, max_size=4), boms=st.lists(st.sampled_from(
     [b"", b"", b"", codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE]), min_size=4, max_size=4))
+@example(documents=[b"\xfe\xff"], boms=[b"", b"", b"", b""])
 def test_random_bytes_never_crash_the_run(tmp_path_factory, documents: list[bytes], boms: list[bytes]):
     """Random bytes as .txt files and as JSONL lines: every document is processed or listed as failed."""
     directory = tmp_path_factory.mktemp("bytes")
@@ -322,8 +323,12 @@ def test_random_bytes_never_crash_the_run(tmp_path_factory, documents: list[byte
             (directory / f"d{i}.txt").write_bytes(bom + data)
         else:
             (directory / f"d{i}.txt").write_bytes(data + b"\n" + STRIKE.encode())
-            plain.append(f"d{i}")
-    (directory / "lines.jsonl").write_bytes(b"\n".join(documents) + b"\n" + json.dumps({"id": "good", "text": STRIKE}).encode())
+            if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                plain.append(f"d{i}")  # (bytes that open with a byte-order mark make the file UTF-16)
+    # The file opens with a valid line: random bytes at its very start could be a byte-order
+    # mark, which (rightly) makes the whole file UTF-16 or UTF-32.
+    (directory / "lines.jsonl").write_bytes(json.dumps({"id": "first", "text": "Calm."}).encode() + b"\n"
+                                            + b"\n".join(documents) + b"\n" + json.dumps({"id": "good", "text": STRIKE}).encode())
     errors = directory / "errors.jsonl"
     for mode in ("strict", "replace"):
         code, out, err = run("run", "--rules", HOSTILE_RULES, "--errors", errors, "--decode-errors", mode, directory)
