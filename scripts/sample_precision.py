@@ -4,6 +4,8 @@
     python scripts/sample_precision.py                 # run the shipped pack on the corpus, print the sample
     python scripts/sample_precision.py --records R.jsonl   # sample from an earlier `ruleie run` output
     python scripts/sample_precision.py --score         # share judged right per type, from the judgement file
+    python scripts/sample_precision.py --records R.jsonl --seed 20261205 --types Strike Meeting
+    python scripts/sample_precision.py --score --judgements scripts/precision_judgements_2026.tsv
 
 The corpus is ../shared/corpus/gmb-voa-news.jsonl (VOA news via the Groningen Meaning
 Bank, public domain). The judgements live in scripts/precision_judgements.tsv, one line
@@ -14,7 +16,10 @@ visit or talks) and its key field names the right thing; other field errors are 
 the reason but do not make the record wrong.
 
 The sample depends only on the records (sorted by doc, start, end, type) and the seed, so
-re-running it on the same rules gives the same sample.
+re-running it on the same rules gives the same sample. The default seed (20240604) is the
+one of the first sample (scripts/precision_judgements.tsv); the sample of the rebuilt packs
+(scripts/precision_judgements_2026.tsv) used --seed 20261205, which draws each type with its
+own generator (see sample()). --types limits the printed types.
 """
 
 from __future__ import annotations
@@ -61,13 +66,26 @@ def _record_dict(r) -> dict:
     return {"doc": r.doc, "type": r.type, "rule": r.rule, "start": r.start, "end": r.end, "text": r.text, "fields": fields}
 
 
-def sample(records: list[dict]) -> dict[str, list[dict]]:
+def sample(records: list[dict], seed: int = SEED, types: tuple[str, ...] = TYPES) -> dict[str, list[dict]]:
+    """PER_TYPE records per type.
+
+    The first sample's seed (SEED) draws as that sample did: one generator over the three
+    types in turn, so it reproduces scripts/precision_judgements.tsv, but a type's sample then
+    depends on how many records the types before it have. Any other seed draws each type
+    from its own generator, random.Random(f"{seed}:{type}"), so a type's sample depends only
+    on that type's records and the seed (re-running the pack after a change to one pack does
+    not move the other types' samples). `types` only filters what is returned."""
     by_type: dict[str, list[dict]] = collections.defaultdict(list)
     for r in sorted(records, key=lambda r: (r["doc"], r["start"], r["end"], r["type"])):
         by_type[r["type"]].append(r)
-    rng = random.Random(SEED)
-    return {t: sorted(rng.sample(by_type[t], min(PER_TYPE, len(by_type[t]))), key=lambda r: (r["doc"], r["start"]))
-            for t in TYPES if by_type.get(t)}
+    shared = random.Random(seed)
+    drawn = {}
+    for t in TYPES:
+        if not by_type.get(t):
+            continue
+        rng = shared if seed == SEED else random.Random(f"{seed}:{t}")
+        drawn[t] = sorted(rng.sample(by_type[t], min(PER_TYPE, len(by_type[t]))), key=lambda r: (r["doc"], r["start"]))
+    return {t: rows for t, rows in drawn.items() if t in types}
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -87,7 +105,7 @@ def _show(value) -> str:
     return f"{text!r}" + (f" ({extra})" if extra and extra != text else "")
 
 
-def print_sample(records: list[dict], corpus: Path) -> None:
+def print_sample(records: list[dict], corpus: Path, seed: int = SEED, types: tuple[str, ...] = TYPES) -> None:
     texts = {}
     if corpus.exists():
         for line in corpus.open(encoding="utf-8"):
@@ -95,8 +113,8 @@ def print_sample(records: list[dict], corpus: Path) -> None:
             texts[d["id"]] = d["text"]
     counts = collections.Counter(r["type"] for r in records)
     print(f"# {len(records)} records: " + ", ".join(f"{t} {counts[t]}" for t in TYPES))
-    for t, rows in sample(records).items():
-        print(f"\n## {t}: {len(rows)} sampled (seed {SEED})")
+    for t, rows in sample(records, seed, types).items():
+        print(f"\n## {t}: {len(rows)} sampled (seed {seed})")
         for r in rows:
             fields = " ".join(f"{k}={_show(v)}" for k, v in r["fields"].items() if v not in (None, [], {}) and k != "direct")
             print(f"{r['doc']}\t{r['start']}\t{r['end']}\t{r['type']}\t{r['rule']}")
@@ -127,13 +145,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--score", action="store_true", help="print the share judged right per type")
     ap.add_argument("--judgements", type=Path, default=JUDGEMENTS)
+    ap.add_argument("--seed", type=int, default=SEED, help=f"random seed of the sample (default {SEED}, the first sample's)")
+    ap.add_argument("--types", nargs="+", choices=TYPES, default=list(TYPES), metavar="TYPE",
+                    help="print only these types' samples (default: all three)")
     args = ap.parse_args(argv)
     if args.score:
         return score(args.judgements)
     if args.records is None and not args.corpus.exists():
         print(f"sample_precision: corpus not found at {args.corpus}", file=sys.stderr)
         return 2
-    print_sample(_records(args.records, args.corpus), args.corpus)
+    print_sample(_records(args.records, args.corpus), args.corpus, args.seed, tuple(args.types))
     return 0
 
 
