@@ -14,6 +14,8 @@ None of them shares code with ``ruleie.language``.
 from __future__ import annotations
 
 import re
+import signal
+import threading
 from contextlib import contextmanager
 from itertools import islice
 from typing import Iterator, Optional, Sequence
@@ -414,14 +416,35 @@ def reference_found(
     ]
 
 
-def re_found(node: n.Node, letters: Sequence[str]) -> list[tuple]:
+def re_found(node: n.Node, letters: Sequence[str], seconds: Optional[float] = None) -> list[tuple]:
+    """Python's ``re`` on the one-character-per-token encoding. ``re`` backtracks: nested
+    loops that can match nothing take it exponential time on a few letters, inside C code
+    that a watchdog thread (pytest-timeout's thread method) cannot interrupt. With
+    ``seconds``, a SIGALRM timer (which ``re`` does heed) stops it: ``TooSlow``."""
     names = n.capture_names(node)
     k = len(letters)
+    regex, text = s.to_regex(node), "".join(letters)
+    if seconds is None or not _can_alarm():
+        matches = list(re.finditer(regex, text))
+    else:
+        def expire(signum, frame):
+            raise TooSlow(f"re took more than {seconds} s")
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            matches = list(re.finditer(regex, text))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     return [
         (char_span(m.span(), k), {g: char_span(m.span(g), k) for g in names})
-        for m in re.finditer(s.to_regex(node), "".join(letters))
+        for m in matches
         if m.end() > m.start()
     ]
+
+
+def _can_alarm() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
 def without_lists(found: list[tuple]) -> list[tuple]:
