@@ -344,23 +344,29 @@ class Collector:
                 continue
             decl.entries.add(entry)
 
-    def lexicon_file(self, src: Source, node: YamlNode, decl: LexiconDecl) -> None:
-        """Entries of a lexicon's ``file:``, one a line, ``#`` starting a comment."""
+    def data_file(self, src: Source, node: YamlNode, what: str) -> Optional[Source]:
+        """The file a ``file:`` value names (relative to its rule file), read once per run
+        however many declarations name it; None (with the error reported) when it cannot be."""
         text = self.check.text(src, node, "file")
-        if text is None:
-            return
-        resolved = self.resolve_path(src, text, node, "lexicon file")
+        resolved = self.resolve_path(src, text, node, what) if text is not None else None
         if resolved is None:
-            return
+            return None
         path, display = resolved
         real = os.path.realpath(path)
-        words = self.sources.get(real)
+        table = self.sources.get(real)
+        if table is None:
+            table = self.read(path, display, (src, node), what)
+            if table is None:
+                return None
+            self.sources[real] = table
+            self.file_order.append(table.display)
+        return table
+
+    def lexicon_file(self, src: Source, node: YamlNode, decl: LexiconDecl) -> None:
+        """Entries of a lexicon's ``file:``, one a line, ``#`` starting a comment."""
+        words = self.data_file(src, node, "lexicon file")
         if words is None:
-            words = self.read(path, display, (src, node), "lexicon file")
-            if words is None:
-                return
-            self.sources[real] = words
-            self.file_order.append(words.display)
+            return
         for line in words.lines:
             # `#` starts a comment at the start of a line or after a blank, so `C#` stays an entry.
             entry = " ".join(re.sub(r"(?:^|\s)#.*", "", line).split())
@@ -409,19 +415,9 @@ class Collector:
         if items is None:
             return
         if set(items) == {"file"}:
-            text = self.check.text(src, items["file"][1], "file")
-            resolved = self.resolve_path(src, text, items["file"][1], "demonym file") if text is not None else None
-            if resolved is None:
-                return
-            path, display = resolved
-            real = os.path.realpath(path)
-            table = self.sources.get(real)
+            table = self.data_file(src, items["file"][1], "demonym file")
             if table is None:
-                table = self.read(path, display, (src, items["file"][1]), "demonym file")
-                if table is None:
-                    return
-                self.sources[real] = table
-                self.file_order.append(table.display)
+                return
             for number, line in enumerate(table.lines, 1):
                 line = line.rstrip("\r\n")
                 if not line.strip() or line.lstrip().startswith("#"):
