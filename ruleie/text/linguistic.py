@@ -99,14 +99,21 @@ def _prime(doc: Document) -> None:
     prime(_words(doc), tags, doc.sentences, tagged)  # type: ignore[arg-type]
 
 
-def noun_phrase_spans(doc: Document) -> tuple[tuple[int, int, int], ...]:
-    """Base noun phrases: (start, end exclusive, head) token indices, in text order."""
-    cached = doc._cache.get(_PHRASES)
+def _cached_or_batched(doc: Document, key: object, stage: str) -> Any:
+    """A layer stage's result for doc: cached, or made for doc's whole batch (LayerBatch.<stage>)
+    when it has one; None when doc must make it alone."""
+    cached = doc._cache.get(key)
     if cached is None:
         batch = doc._cache.get(_BATCH)
         if batch is not None:
-            batch.phrases()
-            cached = doc._cache.get(_PHRASES)
+            getattr(batch, stage)()
+            cached = doc._cache.get(key)
+    return cached
+
+
+def noun_phrase_spans(doc: Document) -> tuple[tuple[int, int, int], ...]:
+    """Base noun phrases: (start, end exclusive, head) token indices, in text order."""
+    cached = _cached_or_batched(doc, _PHRASES, "phrases")
     if cached is None:
         from .chunker import noun_phrases
 
@@ -118,12 +125,7 @@ def noun_phrase_spans(doc: Document) -> tuple[tuple[int, int, int], ...]:
 
 def entity_spans(doc: Document) -> tuple[tuple[int, int, str], ...]:
     """Named entities: (start, end exclusive, label) token indices, not overlapping, in text order."""
-    cached = doc._cache.get(_ENTITIES)
-    if cached is None:
-        batch = doc._cache.get(_BATCH)
-        if batch is not None:
-            batch.entities()
-            cached = doc._cache.get(_ENTITIES)
+    cached = _cached_or_batched(doc, _ENTITIES, "entities")
     if cached is None:
         from .entities import entities
 
