@@ -44,8 +44,9 @@ _STARTS = np.asarray([False, True, True,  # after O: B and (repaired) I start
                       False, True, False])  # after I: the same
 
 
-def _shape(word: str) -> str:
-    """A coarse word shape: 'Xx', 'x', 'X', 'd', 'Xx-x', '.' and so on (runs collapsed)."""
+def word_shape(word: str) -> str:
+    """A coarse word shape: 'Xx', 'x', 'X', 'd', 'Xx-x', '.' and so on (runs collapsed; the
+    first 12 characters). A feature of the chunker's and the entity recogniser's models."""
     out = []
     for ch in word[:12]:
         c = "X" if ch.isupper() else "x" if ch.isalpha() else "d" if ch.isdigit() else ch
@@ -57,7 +58,7 @@ def _shape(word: str) -> str:
 def featurize(word: str) -> list[str]:
     """Features of a word type for the chunker (the model keeps those it learnt weights for)."""
     lower = word.lower()
-    return ["w=" + lower, "s=" + _shape(word), "x3=" + lower[-3:]]
+    return ["w=" + lower, "s=" + word_shape(word), "x3=" + lower[-3:]]
 
 
 def load_model(path: Path = MODEL_PATH) -> LinearModel:

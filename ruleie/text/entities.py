@@ -38,6 +38,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .chunker import word_shape
 from .gazetteer import GPE_CATEGORIES, Gazetteer, default_gazetteer
 from .linear import XPOS_TAGS, Engine, LinearModel, Scored, ranges, viterbi_segments
 
@@ -74,21 +75,12 @@ def _case(word: str) -> str:
     return "digit" if word[:1].isdigit() else "other"
 
 
-def _shape(word: str) -> str:
-    out = []
-    for ch in word[:12]:
-        c = "X" if ch.isupper() else "x" if ch.isalpha() else "d" if ch.isdigit() else ch
-        if not out or out[-1] != c:
-            out.append(c)
-    return "".join(out)
-
-
 def featurize(word: str, gazetteer: Gazetteer | None = None) -> list[str]:
     """Features of a word type (the model keeps those it learnt weights for)."""
     gazetteer = gazetteer or default_gazetteer()
     lower = word.lower()
     case = _case(word)
-    feats = ["w=" + lower, "s=" + _shape(word), "c=" + case, "p3=" + lower[:3], "x3=" + lower[-3:]]
+    feats = ["w=" + lower, "s=" + word_shape(word), "c=" + case, "p3=" + lower[:3], "x3=" + lower[-3:]]
     for category in gazetteer.categories(word):
         feats.append("g=" + category)
         feats.append(f"g={category}|{case}")
@@ -305,9 +297,9 @@ class EntityRecognizer:
             cats = self.gazetteer.categories(word)
             i = self.clusters.get(_DIGITS.sub("0", lower))
             cl = [] if i is None else [names[c] for names, c in zip(self._cluster_names, self._cluster_ids[i])]
-            info = (["w=" + lower, "s=" + _shape(word)] + ["g=" + c for c in cats] + ["c=" + c for c in cl],
-                    ["f=" + lower, "fs=" + _shape(word)] + ["fg=" + c for c in cats],
-                    ["l=" + lower, "ls=" + _shape(word)] + ["lg=" + c for c in cats],
+            info = (["w=" + lower, "s=" + word_shape(word)] + ["g=" + c for c in cats] + ["c=" + c for c in cl],
+                    ["f=" + lower, "fs=" + word_shape(word)] + ["fg=" + c for c in cats],
+                    ["l=" + lower, "ls=" + word_shape(word)] + ["lg=" + c for c in cats],
                     ["p1=" + lower] + ["pc=" + c for c in cl],
                     ["n1=" + lower] + ["nc=" + c for c in cl],
                     lower)
