@@ -14,7 +14,7 @@ import ruleie
 from ruleie.language import matcher
 from ruleie.text.document import Document, Mention
 
-from oracles import core_params, strategy
+from oracles import core_params, strategy, strategy_params
 
 
 @pytest.fixture(params=core_params())
@@ -60,6 +60,19 @@ def test_a_mention_across_a_sentence_end_is_matched_in_neither_sentence(core_nam
             compiled = ruleie.compile(pattern)
             assert compiled.all_token_spans(doc) == [], pattern
             assert list(compiled.finditer(doc)) == [], pattern
+
+
+@pytest.mark.parametrize("strategy_name", strategy_params())
+def test_lookaround_never_sees_a_mention_from_the_sentence_before(strategy_name: str) -> None:
+    """Under every strategy, the lookbehind sweep included: it starts at the sentence start,
+    so a mention that began in the sentence before does not end inside this one for it."""
+    text = "a b c d"
+    doc = Document("", text, [0, 2, 4, 6], [1, 3, 5, 7], [(0, 2), (2, 4)]).with_mentions([Mention("Person", 1, 3)])
+    every_token = [(0, 1), (1, 2), (2, 3), (3, 4)]
+    with strategy(strategy_name):
+        for pattern, expected in (("(?<= @Person) []", []), ("(?<! @Person) []", every_token),
+                                  ("[] (?= @Person)", []), ("[] (?! @Person)", every_token)):
+            assert ruleie.compile(pattern).all_token_spans(doc) == expected, pattern
 
 
 LEMMAS = st.lists(st.one_of(st.sampled_from(["Launch", "launch", "LAUNCH", "Fire", "fire", "go", "Go"]),
