@@ -164,6 +164,136 @@ def test_best_is_greedy_by_priority_then_length_then_rule_order(tmp_path, rule_l
 
 
 # ---------------------------------------------------------------------------
+# best with anchor fields
+
+
+def anchored(*rules: str, anchor: str = "[x]", policy: str = "best") -> str:
+    """A rule file with one record type Hit under ``policy`` with ``anchor`` and the given rule lines."""
+    return (
+        f"types:\n  Hit: {{kind: record, fields: {{x: str, y: str}}, conflict: {policy}, anchor: {anchor}}}\nrules:\n"
+        + "".join(f"  - {r}\n" for r in rules)
+    )
+
+
+@pytest.mark.parametrize(
+    "rule_lines, expected",
+    [
+        # Overlapping records whose anchors do not overlap are two claims: both stay
+        # (under plain best the first rule's record alone would stay).
+        (["{name: r1, type: Hit, pattern: '(?<x> alpha) beta gamma'}",
+          "{name: r2, type: Hit, pattern: 'beta (?<x> gamma) delta'}"],
+         [("r1", "alpha beta gamma"), ("r2", "beta gamma delta")]),
+        # One anchor, two readings: the longer wins ...
+        (["{name: short, type: Hit, pattern: '(?<x> beta) gamma'}",
+          "{name: long, type: Hit, pattern: 'alpha (?<x> beta) gamma'}"],
+         [("long", "alpha beta gamma")]),
+        # ... unless the shorter has the higher priority ...
+        (["{name: short, type: Hit, priority: 1, pattern: '(?<x> beta) gamma'}",
+          "{name: long, type: Hit, pattern: 'alpha (?<x> beta) gamma'}"],
+         [("short", "beta gamma")]),
+        # ... and on equal priority and length, the earlier rule wins.
+        (["{name: a, type: Hit, pattern: 'alpha (?<x> beta)'}",
+          "{name: b, type: Hit, pattern: 'alpha (?<x> beta) (?<y> gamma)'}",
+          "{name: c, type: Hit, pattern: '(?<y> alpha) (?<x> beta)'}"],
+         [("b", "alpha beta gamma")]),
+        (["{name: a, type: Hit, pattern: '(?<x> alpha beta)'}",
+          "{name: b, type: Hit, pattern: 'alpha (?<x> beta)'}"],
+         [("a", "alpha beta")]),
+        # Anchors that only touch do not overlap.
+        (["{name: r1, type: Hit, pattern: '(?<x> alpha beta) gamma'}",
+          "{name: r2, type: Hit, pattern: 'alpha beta (?<x> gamma)'}"],
+         [("r1", "alpha beta gamma"), ("r2", "alpha beta gamma")]),
+        # A record that fills no anchor field competes with every record it overlaps.
+        (["{name: r1, type: Hit, pattern: '(?<x> alpha) beta gamma'}",
+          "{name: r2, type: Hit, pattern: 'beta (?<x> gamma) delta'}",
+          "{name: bare, type: Hit, pattern: 'beta (?<y> gamma)'}"],
+         [("r1", "alpha beta gamma"), ("r2", "beta gamma delta")]),
+        (["{name: r1, type: Hit, pattern: '(?<x> alpha) beta gamma'}",
+          "{name: r2, type: Hit, pattern: 'beta (?<x> gamma) delta'}",
+          "{name: bare, type: Hit, priority: 1, pattern: 'beta (?<y> gamma)'}"],
+         [("bare", "beta gamma")]),
+        # Records whose spans do not overlap never compete, anchors or not.
+        (["{name: left, type: Hit, pattern: 'alpha (?<y> beta)'}",
+          "{name: right, type: Hit, pattern: 'gamma delta'}"],
+         [("left", "alpha beta"), ("right", "gamma delta")]),
+        # A third record is tested against every kept record it overlaps, also one kept
+        # before a shorter one that starts later: here it shares the long record's anchor.
+        (["{name: long, type: Hit, priority: 2, pattern: '(?<x> alpha) beta gamma delta'}",
+          "{name: mid, type: Hit, priority: 1, pattern: '(?<x> gamma) delta'}",
+          "{name: third, type: Hit, pattern: '(?<x> alpha) beta'}",
+          "{name: fourth, type: Hit, pattern: 'beta (?<x> delta)'}"],
+         [("long", "alpha beta gamma delta"), ("mid", "gamma delta")]),
+    ],
+)
+def test_best_with_an_anchor_keeps_records_whose_anchors_differ(tmp_path, rule_lines, expected):
+    rules = load(tmp_path, anchored(*rule_lines))
+    assert found(rules, TEXT) == expected
+
+
+def test_best_with_several_anchor_fields_compares_their_spans_together(tmp_path):
+    # A record claims the spans of all its anchor fields; two records compete when a span
+    # one claims overlaps a span the other claims, in the same field or not.
+    rules = load(tmp_path, anchored(
+        "{name: r1, type: Hit, pattern: '(?<x> alpha) (?<y> beta) gamma'}",
+        "{name: r2, type: Hit, pattern: 'beta (?<x> gamma) (?<y> delta)'}",   # claims gamma, delta: r1 claims neither
+        "{name: r3, type: Hit, pattern: '(?<x> beta) gamma'}",                 # beta: r1's y
+        "{name: r4, type: Hit, pattern: '(?<y> alpha) beta'}",                 # alpha: r1's x
+        anchor="[x, y]",
+    ))
+    assert found(rules, TEXT) == [("r1", "alpha beta gamma"), ("r2", "beta gamma delta")]
+
+
+def test_best_without_an_anchor_is_unchanged(tmp_path):
+    lines = ("{name: r1, type: Hit, pattern: '(?<x> alpha) beta gamma'}",
+             "{name: r2, type: Hit, pattern: 'beta (?<x> gamma) delta'}")
+    assert found(load(tmp_path, hit_rules("best", *lines)), TEXT) == [("r1", "alpha beta gamma")]
+
+
+def test_a_statement_type_with_a_verb_anchor_keeps_two_reports_of_one_speaker(tmp_path):
+    rules = load(tmp_path, """types:
+  Said:
+    kind: record
+    fields: {speaker: str, verb: str, content: str}
+    conflict: best
+    anchor: [verb, content]
+rules:
+  - name: said
+    type: Said
+    pattern: '^ (?<speaker> [tag=PRP]) (?<verb> said) (?<content> []+?) (?= and | [word=/[.]/] $)'
+  - name: and-told
+    type: Said
+    pattern: '^ (?<speaker> [tag=PRP]) []+? and (?<verb> told) reporters (?<content> []+?) (?= [word=/[.]/] $)'
+  - name: whole
+    type: Said
+    priority: -1
+    pattern: '^ (?<speaker> [tag=PRP]) (?<verb> said) (?<content> []+?) (?= [word=/[.]/] $)'
+""")
+    records = rules.extract("He said the talks failed and told reporters he would leave.")
+    assert [(r.rule, r.verb.text, r.content.text) for r in records] == [
+        ("said", "said", "the talks failed"),
+        ("and-told", "told", "he would leave"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "types, message",
+    [
+        ("Hit: {kind: record, fields: {x: str}, conflict: best, anchor: [z]}", "anchor field 'z' is not a field"),
+        ("Hit: {kind: record, fields: {x: str}, conflict: merge, anchor: [x]}", "under `conflict: best`"),
+        ("Hit: {kind: record, fields: {x: str}, anchor: x}", "under `conflict: best`"),
+        ("Hit: {kind: mention, anchor: [x]}", "record types"),
+    ],
+)
+def test_an_anchor_needs_fields_of_a_record_type_under_best(tmp_path, types, message):
+    path = tmp_path / "rules.yaml"
+    path.write_text(f"ruleie: 1\ntypes:\n  {types}\n", encoding="utf-8")
+    with pytest.raises(ruleie.RuleFileError) as err:
+        ruleie.load_rules(path)
+    assert message in str(err.value)
+
+
+
+# ---------------------------------------------------------------------------
 # merge
 
 
@@ -359,6 +489,51 @@ def test_drop_contained_matches_the_quadratic_rule(found_items: list[Item]) -> N
 @example([Item(0, 1, 0, 0, 0), Item(1, 2, 0, 0, 1), Item(0, 2, 0, 0, 2)])
 def test_best_matches_the_quadratic_rule(found_items: list[Item]) -> None:
     assert labels(engine._apply_policy(found_items, "best", span, rank)) == labels(brute_best(found_items))
+
+
+@attrs.frozen(eq=False)
+class Claim:
+    """A record-like item for anchored best: a span, a rank and an anchor field ``x``."""
+    start: int
+    end: int
+    priority: int
+    order: int
+    label: int
+    x: object  # a FieldValue or None
+
+
+@st.composite
+def claims(draw: st.DrawFn) -> list[Claim]:
+    out = []
+    for item in draw(items()):
+        if draw(st.booleans()):
+            a = draw(st.integers(item.start, item.end - 1))
+            b = draw(st.integers(a + 1, item.end))
+            x = ruleie.FieldValue("", a, b)
+        else:
+            x = None
+        out.append(Claim(item.start, item.end, item.priority, item.order, item.label, x))
+    return out
+
+
+def brute_best_anchored(found_claims: list[Claim]) -> list[Claim]:
+    """Greedy as brute_best; two records compete when their spans overlap and one has no
+    anchor or their anchors overlap."""
+    def overlap(a, b) -> bool:
+        return a.start < b.end and b.start < a.end
+
+    ordered = sorted(found_claims, key=lambda c: (-c.priority, -(c.end - c.start), c.order, c.start))
+    kept: list[Claim] = []
+    for c in ordered:
+        if not any(overlap(c, k) and (c.x is None or k.x is None or overlap(c.x, k.x)) for k in kept):
+            kept.append(c)
+    return kept
+
+
+@given(claims())
+def test_best_anchored_matches_the_quadratic_rule(found_claims: list[Claim]) -> None:
+    kept = engine._best_anchored(found_claims, ("x",), lambda c: (c.priority, c.order))
+    assert [c.label for c in kept] == [c.label for c in brute_best_anchored(found_claims)]
 
 
 @given(items(empty=True))

@@ -715,6 +715,8 @@ def _settle_records(
                 for merged in _merge_records(by_sentence[sentence], lambda r: rank[id(r)], text):
                     rank.setdefault(id(merged), rank[id(by_sentence[sentence][0])])
                     kept.append(merged)
+        elif policy == "best" and types[type_name].anchor:
+            kept.extend(_best_anchored(group, types[type_name].anchor, lambda r: rank[id(r)]))
         else:
             kept.extend(_apply_policy(group, policy, lambda r: (r.start, r.end), lambda r: rank[id(r)]))
     # A record that fills none of its type's key fields identifies nothing (a casualty
@@ -785,6 +787,57 @@ def _best(items: list, span, rank) -> list:
         if not overlaps:
             kept.append(x)
             insort(taken, (xs, xe))
+    return kept
+
+
+def _anchor_spans(record: Record, anchor: Sequence[str]) -> Optional[list[tuple[int, int]]]:
+    """The spans of a record's anchor fields (list fields item by item); None when it fills none."""
+    spans: list[tuple[int, int]] = []
+    for name in anchor:
+        value = getattr(record, name, None)
+        for v in value if isinstance(value, tuple) else (value,):
+            if isinstance(v, FieldValue) and not v.given:
+                spans.append((v.start, v.end))
+    return spans or None
+
+
+def _compete(a: tuple, b: tuple) -> bool:
+    """Do two (span, anchor spans) claims compete under anchored ``best``? Their spans must
+    overlap; then they compete unless both fill anchor fields and no anchor span of one
+    overlaps an anchor span of the other, whatever the fields (a record that fills no
+    anchor field competes with every record it overlaps)."""
+    (a_start, a_end), a_anchors = a
+    (b_start, b_end), b_anchors = b
+    if not (a_start < b_end and b_start < a_end):
+        return False
+    if a_anchors is None or b_anchors is None:
+        return True
+    return any(xs < ye and ys < xe for xs, xe in a_anchors for ys, ye in b_anchors)
+
+
+def _best_anchored(items: list[Record], anchor: Sequence[str], rank) -> list[Record]:
+    """best with anchor fields: greedy in the order of ``_best`` (priority, then length, then
+    rule order), keeping a record unless it competes with one already kept (``_compete``).
+    Two statements of one sentence with different verbs ("He said A and told reporters B")
+    both stay; two readings of one verb (different speakers for one "said") compete.
+
+    Kept spans may overlap here, so the kept claims are held by start and only those that
+    start before the candidate ends, no earlier than the longest kept span allows, are tested."""
+    ordered = sorted(items, key=lambda x: (-rank(x)[0], -(x.end - x.start), rank(x)[1], x.start))
+    kept: list[Record] = []
+    claims: list[tuple[int, int, int]] = []  # (start, end, index into kept_claims), sorted
+    kept_claims: list[tuple] = []
+    longest = 0
+    for x in ordered:
+        claim = ((x.start, x.end), _anchor_spans(x, anchor))
+        lo = bisect_left(claims, (x.start - longest, -1, -1))
+        hi = bisect_left(claims, (x.end, x.end + 1, -1))
+        if any(_compete(claim, kept_claims[i]) for _, _, i in claims[lo:hi]):
+            continue
+        kept.append(x)
+        kept_claims.append(claim)
+        insort(claims, (x.start, x.end, len(kept_claims) - 1))
+        longest = max(longest, x.end - x.start)
     return kept
 
 

@@ -52,7 +52,7 @@ MAX_INCLUDE_DEPTH = 64
 TOP_KEYS = ("ruleie", "include", "lexicons", "vars", "types", "names", "rules", "doc")
 NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "genders", "doc")
 LEXICON_KEYS = ("entries", "file", "field", "mention", "doc")
-TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "propagate", "doc")
+TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "anchor", "propagate", "doc")
 FIELD_KEYS = ("type", "doc")
 RULE_KEYS = ("name", "type", "pattern", "stage", "priority", "fields", "examples", "doc")
 MAPPING_KEYS = ("capture", "normalise", "default", "value")
@@ -83,6 +83,7 @@ class TypeDecl:
     fields: list[tuple[FieldSpec, YamlNode]] = attrs.Factory(list)
     key: list[tuple[str, YamlNode]] = attrs.Factory(list)
     conflict: Optional[str] = None
+    anchor: list[tuple[str, YamlNode]] = attrs.Factory(list)
     propagate: bool = False
     propagate_node: Optional[YamlNode] = None
     doc: str = ""
@@ -501,6 +502,8 @@ class Collector:
                     )
                 elif conflict is not None:
                     decl.conflict = conflict
+            if "anchor" in spec:
+                decl.anchor = self.check.text_list(src, spec["anchor"][1], "anchor")
             if "propagate" in spec:
                 node = spec["propagate"][1]
                 if isinstance(node, ScalarNode) and tag(node) == "bool":

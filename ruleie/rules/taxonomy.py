@@ -115,6 +115,16 @@ def resolve_types(check: Checker, decls: Mapping[str, TypeDecl]) -> dict[str, Ty
         for key, node in decl.key:
             if key not in fields:
                 check.error(decl.src, node, f"key field '{key}' is not a field of type '{name}'{did_you_mean(key, fields)}")
+        for anchor, node in decl.anchor:
+            if anchor not in fields:
+                check.error(decl.src, node, f"anchor field '{anchor}' is not a field of type '{name}'{did_you_mean(anchor, fields)}")
+        if decl.anchor and (kind != "record" or (decl.conflict or "drop-contained") != "best"):
+            check.error(
+                decl.src,
+                decl.anchor[0][1],
+                f"`anchor:` applies to record types under `conflict: best`, and '{name}' is "
+                + ("a mention type" if kind != "record" else f"under `conflict: {decl.conflict or 'drop-contained'}`"),
+            )
         spec = TypeSpec(
             name=name,
             kind=kind,
@@ -122,6 +132,7 @@ def resolve_types(check: Checker, decls: Mapping[str, TypeDecl]) -> dict[str, Ty
             parents=tuple(p for p, _ in decl.parents),
             key=tuple(k for k, _ in decl.key if k in fields),
             conflict=decl.conflict or "drop-contained",
+            anchor=tuple(a for a, _ in decl.anchor if a in fields),
             propagate=decl.propagate,
             doc=decl.doc,
             location=decl.src.location(decl.node.start_mark.index),
