@@ -154,3 +154,17 @@ def test_the_code_fingerprint_covers_every_module_of_rules_and_language(tmp_path
     edit(copy)
     assert cache._code_fingerprint() != before
 
+
+
+def test_a_symlinked_rule_file_finds_the_lexicons_beside_its_link(rule_dir, monkeypatch):
+    """Files named in a rule file are found beside the path it was given by: the same file
+    linked from another folder, with another lexicon beside it, is another rule set."""
+    other = rule_dir / "other"
+    other.mkdir()
+    (other / "rules.yaml").symlink_to(rule_dir / "rules.yaml")
+    (other / "weapons.txt").write_text("rocket\n", encoding="utf-8")
+    first = ruleie.load_rules(rule_dir / "rules.yaml")
+    linked = ruleie.load_rules(other / "rules.yaml")
+    text = "A missile hit, then a rocket."
+    assert [r.weapon.text for r in first.extract(text)] == ["missile"]
+    assert [r.weapon.text for r in linked.extract(text)] == ["rocket"]

@@ -69,8 +69,11 @@ def _key(paths: Sequence[str]) -> str:
     # The working directory is part of the key: the spec names files relative to it.
     h = hashlib.sha256(f"{FORMAT}\0{__version__}\0{os.getcwd()}\0".encode("utf-8", "surrogatepass"))
     h.update(_code_fingerprint())
+    # The path as given, made absolute, not resolved: a file's includes and lexicon files
+    # are found beside the path it was named by, so a symlink to it elsewhere is another
+    # rule set.
     for p in paths:
-        h.update(os.path.realpath(p).encode("utf-8", "surrogatepass") + b"\0")
+        h.update(os.path.abspath(p).encode("utf-8", "surrogatepass") + b"\0")
     return h.hexdigest()[:32]
 
 
