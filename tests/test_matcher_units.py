@@ -136,7 +136,8 @@ def test_a_later_stage_reads_the_token_caches_its_context_shares_on_every_core(t
     compiled core's predicate rows and value ids among them). Run on each core inside the test:
     the mutation run (scripts/mutation_test.py) leaves out the tests parametrized by core, but
     these caches are only read by the compiled core (mutants of with_mentions: ``_rows`` or
-    ``_field_ids`` not shared)."""
+    ``_field_ids`` not shared). A test of two fields has a row (a bitset over the document);
+    a test of one field's value is answered at the tokens reached, without one."""
     path = tmp_path / "rules.yaml"
     path.write_text("""ruleie: 1
 types:
@@ -144,7 +145,7 @@ types:
   Hit: {kind: record, fields: {who: mention, what: str}}
 rules:
   - {name: who, type: Who, stage: 0, pattern: '[lower="alpha"]'}
-  - {name: hit, type: Hit, stage: 1, pattern: '(?<who> @Who) (?<what> [lower in L])'}
+  - {name: hit, type: Hit, stage: 1, pattern: '(?<who> @Who) (?<what> [lower in L | word="GAMMA"])'}
 lexicons:
   L: [beta]
 """, encoding="utf-8")
