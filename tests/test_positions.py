@@ -100,6 +100,16 @@ PINNED = [
     "pattern: '  lead and trail  '\n",
     'pattern: "a\\"b\\u00e9c\\td \\\\ e\\x41"\n',
     'pattern: "x\\\n    y"\n',  # an escaped line break: it and the indentation vanish
+    # ... with no indentation, an odd one, a tab, and a first letter that is no blank
+    'pattern: "a\\\nb"\n',
+    'pattern: "a\\\n   b"\n',
+    'pattern: "a\\\n\tb"\n',
+    'pattern: "a\\\n Xb"\n',
+    # A tag comes before the value: the scalar's start is the tag's, which is no part of it.
+    "pattern: !!str 'ab'\n",
+    "pattern: !!str 'a(b a'\n",
+    'pattern: !!str "a\\tb"\n',
+    "pattern: !!str ab\n",
     "pattern: |-  # a comment on the header\n  first line\n    indented\n  last\n",
     "pattern: >\n  folded\n  lines\n\n  paragraph\n",
     # The header's comment holds the value's first letters: they are not the value.

@@ -247,8 +247,9 @@ def scalar_offsets(text: str, node: ScalarNode) -> list[int]:
                         decoded = "\ufffd"
                     entries.append((decoded, j, False))
                     j += 2 + length
-                else:  # an escaped line break: it and the next line's leading blanks vanish
-                    j += 3 if text.startswith("\r\n", j + 1) else 2
+                else:  # an escaped line break (one character: decode_source makes line ends
+                    # "\n"): it and the next line's leading blanks vanish
+                    j += 2
                     while j < stop and text[j] in " \t":
                         j += 1
             else:
