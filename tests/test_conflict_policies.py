@@ -531,6 +531,9 @@ def brute_best_anchored(found_claims: list[Claim]) -> list[Claim]:
 
 
 @given(claims())
+# Spans that only touch do not overlap, also when the records have no anchor (here an
+# empty record kept first, at the end of the next one).
+@example([Claim(2, 2, 1, 0, 0, None), Claim(0, 2, 0, 1, 1, None)])
 def test_best_anchored_matches_the_quadratic_rule(found_claims: list[Claim]) -> None:
     kept = engine._best_anchored(found_claims, ("x",), lambda c: (c.priority, c.order))
     assert [c.label for c in kept] == [c.label for c in brute_best_anchored(found_claims)]
@@ -777,3 +780,13 @@ def test_a_stated_field_value_agrees_by_value_not_by_span() -> None:
     # Neither stated: spans decide, whatever the text.
     assert not engine._compatible(FieldValue("delta", 0, 5), FieldValue("delta", 17, 22))
     assert engine._compatible(FieldValue("alpha", 0, 5), FieldValue("pha b", 2, 7))
+
+
+def test_best_anchored_reads_every_item_of_a_list_anchor() -> None:
+    """A list field's claim is all its items' spans."""
+    fv = ruleie.FieldValue
+    a = Claim(0, 6, 1, 0, 0, (fv("", 0, 1), fv("", 4, 5)))
+    b = Claim(3, 8, 0, 1, 1, (fv("", 4, 5),))  # claims a's second item: competes with a
+    c = Claim(2, 9, 0, 2, 2, (fv("", 7, 8),))  # overlaps a, claims nothing a claims: stays
+    kept = engine._best_anchored([a, b, c], ("x",), lambda c: (c.priority, c.order))
+    assert [k.label for k in kept] == [0, 2]
