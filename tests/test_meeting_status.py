@@ -50,7 +50,7 @@ def test_future_meetings_are_planned(rules, text):
     [
         "The Kenyan president, who will retire next year, met the Ugandan leader in Kampala.",
         "The Chilean president arrived in the port city of Valparaiso Monday to meet with Peru's president.",
-        "The envoy is the most senior U.S. official to visit Kosovo since the war.",
+        "The envoy is the most senior Swedish official to visit Kosovo since the war.",
         "Police say the men were planning to kidnap the envoy during his visit to Lagos last month.",
         "Mr. Talabani was in Iran last week.",
     ],
