@@ -66,7 +66,7 @@ POSITION_FUNCTIONS = [
 ]
 
 POLICY_FUNCTIONS = [
-    "_apply_policy", "_drop_contained", "_best", "_merge_records", "_compatible", "_settle_records",
+    "_apply_policy", "_drop_contained", "_best", "_best_order", "_merge_records", "_compatible", "_settle_records",
     "_settle_mentions", "_in_stage", "_best_anchored", "_compete", "_anchor_spans",
 ]
 

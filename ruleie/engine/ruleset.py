@@ -765,11 +765,17 @@ def _drop_contained(items: list, span, better) -> list:
     return [x for x in sorted(items, key=lambda x: (span(x)[0], -span(x)[1])) if span(x) in free and x in winners[span(x)]]
 
 
+def _best_order(items: list, span, rank) -> list:
+    """The order in which ``best`` (anchored or not) tries items: priority high, then
+    length, then rule order, then start."""
+    return sorted(items, key=lambda x: (-rank(x)[0], -(span(x)[1] - span(x)[0]), rank(x)[1], span(x)[0]))
+
+
 def _best(items: list, span, rank) -> list:
     """Greedy by priority, then length, then rule order, skipping anything that overlaps an
     item already kept. The kept spans never overlap, so in start order their ends rise too,
     and an overlap test looks at a few neighbours found by bisection, not at every item."""
-    ordered = sorted(items, key=lambda x: (-rank(x)[0], -(span(x)[1] - span(x)[0]), rank(x)[1], span(x)[0]))
+    ordered = _best_order(items, span, rank)
     kept = []
     taken: list[tuple[int, int]] = []  # kept spans, sorted
     for x in ordered:
@@ -823,7 +829,7 @@ def _best_anchored(items: list[Record], anchor: Sequence[str], rank) -> list[Rec
 
     Kept spans may overlap here, so the kept claims are held by start and only those that
     start before the candidate ends, no earlier than the longest kept span allows, are tested."""
-    ordered = sorted(items, key=lambda x: (-rank(x)[0], -(x.end - x.start), rank(x)[1], x.start))
+    ordered = _best_order(items, lambda x: (x.start, x.end), rank)
     kept: list[Record] = []
     claims: list[tuple[int, int, int]] = []  # (start, end, index into kept_claims), sorted
     kept_claims: list[tuple] = []
