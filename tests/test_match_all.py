@@ -120,6 +120,40 @@ def test_match_all_sees_the_mentions_of_earlier_stages(
     assert rule_set.match_all(document(letters, mentions)) == [("mr"[i], b, e) for b, e, i in expected]
 
 
+@given(
+    st.lists(rule_patterns, min_size=1, max_size=4),
+    st.lists(s.letter_tokens(min_size=1, max_size=5), min_size=1, max_size=4),
+    st.sampled_from(available_strategies()),
+)
+@example([n.seq(n.Look(n.seq(n.Repeat(n.TokenTest(), 0, None), n.Word("b"))), n.Word("a"))], [["a"], ["b", "a"]], "python")
+@example([n.seq(n.Look(n.seq(n.Word("b"), n.Repeat(n.TokenTest(), 0, None)), behind=True), n.Word("a"))],
+         [["a", "b"], ["b", "a"]], "python")
+@example([n.seq(n.Word("a"), n.Look(n.alt(n.Word("b"), n.Anchor("$"))))], [["a", "c", "a"], ["a", "b"]], "python")
+@example([n.seq(n.Look(n.Word("b"), negate=True), n.Word("a"))], [["a"], ["c", "a", "b"]], "python")
+def test_match_all_finds_each_rules_spans_sentence_by_sentence(
+    rules: list, sentences: list[list[str]], strategy_name: str
+) -> None:
+    """Several sentences: a rule runs only in the sentences that hold what its matches need
+    (its tokens, and those of its positive lookarounds), and its spans there are the
+    oracle's over that sentence alone."""
+    rule_set = small_rule_set([(f"r{i}", "Hit", node, 1) for i, node in enumerate(rules)])
+    letters = [letter for sentence in sentences for letter in sentence]
+    bounds, at = [], 0
+    for sentence in sentences:
+        bounds.append((at, at + len(sentence)))
+        at += len(sentence)
+    starts = [2 * i for i in range(len(letters))]
+    doc = ruleie.Document("d", " ".join(letters), starts, [b + 1 for b in starts], bounds)
+    expected = sorted(
+        (b + lo, e + lo, i)
+        for i, node in enumerate(rules)
+        for (lo, hi) in bounds
+        for b, e in SpanOracle(letters[lo:hi]).all_spans(node)
+    )
+    with strategy(strategy_name):
+        assert rule_set.match_all(doc) == [(f"r{i}", b, e) for b, e, i in expected]
+
+
 def test_match_all_with_many_rules_of_which_few_can_match() -> None:
     """60 one-word rules in three interleaved stages, a document with three of the words:
     the engine looks the few candidate rules up instead of walking each stage."""

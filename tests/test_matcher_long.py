@@ -65,7 +65,9 @@ def _cap(name: str, body: n.Node) -> n.Capture:
 
 
 MANY_OPTIONAL = n.seq(_cap("g1", A), n.Repeat(n.Repeat(B, 0, 1), 65, 65))
-AHEAD_AT_END = n.seq(_cap("g1", ANY), n.Look(n.Anchor("$")))
+AHEAD_AT_END = n.seq(_cap("g1", ANY), n.Look(n.Anchor("$")))  # probed at the sentence end only
+# probed wherever an "a" begins its body: on LONG, often enough to be swept
+AHEAD_OF_AS_AT_END = n.seq(_cap("g1", ANY), n.Look(n.seq(n.Repeat(A, 0, None), n.Anchor("$"))))
 BEHIND_AND_AHEAD = n.seq(n.Look(A, behind=True), _cap("g1", ANY), n.Look(n.seq(ANY, n.Look(ANY, negate=True))))
 LONG = (["b", "a", "A", "c"] * 40, [])
 
@@ -79,6 +81,7 @@ def _found_under(node: n.Node, letters: list[str], mentions: list, name: str) ->
 @settings(max_examples=25)
 @given(long_patterns, long_sentences())
 @example(AHEAD_AT_END, LONG)
+@example(AHEAD_OF_AS_AT_END, LONG)
 @example(BEHIND_AND_AHEAD, LONG)
 @example(MANY_OPTIONAL, (["a", "b", "b"] * 50, []))
 @example(n.seq(n.MentionRef("Actor"), n.Look(ANY, negate=True)), (["a"] * 100, [("Person", 90, 100), ("Org", 90, 95)]))
@@ -103,6 +106,7 @@ def test_long_sentences_agree_with_the_span_oracle(core_name: str, node: n.Node,
 @settings(max_examples=25)
 @given(long_patterns, long_sentences())
 @example(AHEAD_AT_END, LONG)
+@example(AHEAD_OF_AS_AT_END, LONG)
 @example(BEHIND_AND_AHEAD, LONG)
 @example(MANY_OPTIONAL, (["a", "b", "b"] * 50, []))
 @example(_cap("g1", n.MentionRef("Actor")), (["a"] * 100, [("Person", 3, 4), ("Person", 3, 6), ("Org", 50, 52)]))
@@ -138,6 +142,8 @@ def test_the_shipped_thresholds_reach_the_sweep_and_the_walk_on_long_inputs(monk
     letters, mentions = LONG
     with core("python"):
         ruleie_found(AHEAD_AT_END, letters, mentions)
+        assert not swept, "a lookahead whose body can begin only at the sentence end was swept"
+        ruleie_found(AHEAD_OF_AS_AT_END, letters, mentions)
         assert swept, "the lookahead was never swept"
         ruleie_found(MANY_OPTIONAL, ["a", "b"], [])
         assert walked, "no closure was too large for the table"

@@ -189,7 +189,9 @@ cdef int* int_array(Py_ssize_t n) except NULL:
     return p
 
 
-cdef Prog convert(Tree tree, object program, dict memo, list looks):
+cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_probe=False):
+    """``program`` as a Prog of ``tree``; a lookaround's probe (``as_probe``) keeps as its first
+    units ``Program.edge_first`` (``Runner.may_probe``), every other program ``Program.first``."""
     cdef Prog p = Prog()
     cdef int i, k, n
     cdef int n_first, n_first_types, n_req_preds, n_req_types
@@ -197,10 +199,13 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks):
     code = program.code
     n = len(code)
     p.n = n
-    first = program.first
+    if as_probe:
+        first, first_mentions = program.edge_first if program.edge_first is not None else (None, ())
+    else:
+        first, first_mentions = program.first, program.first_mentions
     required = program.required
     n_first = 0 if first is None else len(first)
-    n_first_types = 0 if first is None else len(program.first_mentions)
+    n_first_types = 0 if first is None else len(first_mentions)
     n_req_preds = sum(len(r[0]) for r in required)
     n_req_types = sum(len(r[1]) for r in required)
     p.block = int_array(4 * n + n_first + n_first_types + 2 * (len(required) + 1) + n_req_preds + n_req_types
@@ -251,9 +256,9 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks):
         p.n_first = len(first)
         for k in range(p.n_first):
             p.first_preds[k] = first[k]
-        p.n_first_types = len(program.first_mentions)
+        p.n_first_types = len(first_mentions)
         for k in range(p.n_first_types):
-            p.first_types[k] = type_id(program.first_mentions[k])
+            p.first_types[k] = type_id(first_mentions[k])
     p.n_req = len(required)
     i = k = 0
     for r, (preds, types) in enumerate(required):
@@ -274,7 +279,7 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks):
             looks.append(None)
             memo[id(look)] = gi
             body = convert(tree, look.program, memo, looks)
-            probe = -1 if look.probe is None else convert(tree, look.probe, memo, looks).index
+            probe = -1 if look.probe is None else convert(tree, look.probe, memo, looks, True).index
             looks[gi] = (bool(look.behind), bool(look.negate), body.index, probe)
         p.look_gi[k] = gi
     return p
@@ -804,6 +809,10 @@ cdef class Runner:
             self.look_state[gi] = 1
         answer = self.probe[gi][pos - self.lo]
         if answer < 0:
+            if t.look_probe[gi] >= 0 and not self.may_probe(<Prog>PyList_GET_ITEM(t.progs, t.look_probe[gi]), pos):
+                # No first unit of the body here: no match, known at once, and not counted
+                # towards the sweep (as DocumentContext.look_holds).
+                return t.look_negate[gi]
             if t.look_probe[gi] < 0 or self.n_probes[gi] >= self.probes_before_sweep:
                 # Asked about many positions of this sentence: answer them all in one sweep.
                 if self.span > self.sweep_cap[gi]:
@@ -823,6 +832,39 @@ cdef class Runner:
             self.probe[gi][pos - self.lo] = answer
             self.n_probes[gi] += 1
         return answer != t.look_negate[gi]
+
+    cdef int may_probe(self, Prog p, int pos) except -1:
+        """Whether probe p from pos can take a first unit (DocumentContext.probe_starts): at
+        the sentence edge it runs towards, or where a first token or mention lies; always
+        when its first units are not known."""
+        cdef Doc d = self.doc
+        cdef int k, j, token
+        if not p.has_first:
+            return 1
+        if p.backward:
+            if pos == self.lo:
+                return 1
+            token = pos - 1
+        else:
+            if pos == self.hi:
+                return 1
+            token = pos
+        if self.lo <= token < self.hi:
+            for k in range(p.n_first):
+                if self.holds_at(p.pred_base + p.first_preds[k], token):
+                    return 1
+        if p.n_first_types:
+            if p.backward:
+                for j in range(d.me_off[pos], d.me_off[pos + 1]):
+                    for k in range(p.n_first_types):
+                        if doc_isa(d, d.me_type[j], p.first_types[k]):
+                            return 1
+            else:
+                for j in range(d.ms_off[pos], d.ms_off[pos + 1]):
+                    for k in range(p.n_first_types):
+                        if doc_isa(d, d.ms_type[j], p.first_types[k]):
+                            return 1
+        return 0
 
     # -- set simulation (matcher._accepting) -------------------------------------
 

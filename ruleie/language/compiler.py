@@ -8,7 +8,7 @@ regex guard in ``regex_guard.py``; their names are importable from here too.
 
 from __future__ import annotations
 
-from typing import Callable, Collection, Mapping, MutableMapping, Optional
+from typing import Callable, Collection, Mapping, MutableMapping, Optional, Union
 
 import attrs
 
@@ -50,7 +50,8 @@ from .regex_guard import MAX_REGEX_VALUE_LENGTH, regex_hazard, regex_hazard_mess
 # Counted repetitions are unrolled; this bounds the size of one program.
 MAX_PROGRAM_SIZE = 200_000
 
-PredicateCache = MutableMapping[tuple[object, ...], Predicate]
+# What patterns compiled together share: predicates, and lookaround programs (keys begin "look").
+PredicateCache = MutableMapping[tuple[object, ...], Union[Predicate, LookProgram]]
 
 
 def compile_program(
@@ -62,7 +63,7 @@ def compile_program(
 ) -> Program:
     """Compile a pattern AST to a program.
 
-    ``cache`` lets many patterns share predicates (a rule set passes one dict).
+    ``cache`` lets many patterns share predicates and lookarounds (a rule set passes one dict).
     Raises ``PatternError`` when a lexicon is missing or the program grows too large.
     """
     for rewrite in PASSES:
@@ -134,8 +135,11 @@ class _Compiler:
         self.lexicons = lexicons
         self.cache = cache
         self.source = source
-        self.looks: dict[int, LookProgram] = {}  # by id of the Look node: each compiled once
-        self.keep: list[n.Node] = []  # the nodes whose ids are keys above stay alive meanwhile
+        # Lookarounds by what they are (the node, positions aside, and the lexicons it reads), kept
+        # in the shared cache: one spelled out twice, in a rule or across the rule set (a variable
+        # such as "not denied" in many rules), is one LookProgram, whose answers for a sentence
+        # the matchers then compute once.
+        self.looks = cache
 
     def program(self, node: n.Node, *, backward: bool) -> Program:
         emitter = _Emitter(self, backward)
@@ -147,6 +151,7 @@ class _Compiler:
         emitter.emit((MATCH, None, None))
         code = tuple((op, a, b) for op, a, b in emitter.code)
         start_set = _start_set(code)
+        edge_start = _start_set(code, edge=BOL if backward else EOL)
         required = tuple(
             (tuple(sorted(emitter.predicate_number(e, -1) for e in exprs)), tuple(sorted(types)))
             for exprs, types in _requirements(node)
@@ -159,6 +164,7 @@ class _Compiler:
             backward=backward,
             first=start_set[0] if start_set else None,
             first_mentions=start_set[1] if start_set else (),
+            edge_first=edge_start,
             empty_loops=any(op == RSPLIT for op, _, _ in code),
             required=required,
         )
@@ -167,10 +173,7 @@ class _Compiler:
         if isinstance(expr, n.Compare):  # most constraints: no lexicon
             key: tuple[object, ...] = (expr, ())
         else:
-            lexicon_key = tuple(
-                (name, id(self.lexicons.get(name))) for name in sorted(_lexicon_names(expr))
-            )
-            key = (expr, lexicon_key)
+            key = (expr, self.lexicon_key(_lexicon_names(expr)))
         found = self.cache.get(key)
         if found is None:
             found = Predicate(
@@ -179,8 +182,17 @@ class _Compiler:
             self.cache[key] = found
         return found
 
+    def lexicon_key(self, names: Collection[str]) -> tuple[tuple[str, int], ...]:
+        """Which lexicons ``names`` are here: part of a cache key (rule files may differ)."""
+        return tuple((name, id(self.lexicons.get(name))) for name in sorted(names))
+
     def positions_function(self, expr: n.Expr, pos: int) -> Callable[[FieldIndex], frozenset[int]]:
         return positions_function(expr, pos, self.lexicons, self.source)
+
+
+def _node_lexicon_names(node: n.Node) -> set[str]:
+    """The lexicons the token constraints anywhere under ``node`` read."""
+    return set().union(*(_lexicon_names(x.expr) for x in n.walk(node) if isinstance(x, n.TokenTest) and x.expr is not None))
 
 
 def _lexicon_names(expr: n.Expr) -> set[str]:
@@ -241,13 +253,13 @@ class _Emitter:
             # each then knows, for every position at once, whether the lookaround holds there.
             # A lookaround nested in another is met again in the outer one's probe: compile it
             # once (``reverse`` keeps Look nodes as they are), or nesting would cost 2^depth.
-            look = self.compiler.looks.get(id(node))
+            key = ("look", node, self.compiler.lexicon_key(_node_lexicon_names(node)))
+            look = self.compiler.looks.get(key)
             if look is None:
                 body = node.body if node.behind else reverse(node.body)
                 program = self.compiler.program(body, backward=not node.behind)
                 probe = self.compiler.program(reverse(node.body) if node.behind else node.body, backward=node.behind)
-                look = self.compiler.looks[id(node)] = LookProgram(node.behind, node.negate, program, probe)
-                self.compiler.keep.append(node)
+                look = self.compiler.looks[key] = LookProgram(node.behind, node.negate, program, probe)
             self.looks.append(look)
             self.emit((LOOK, len(self.looks) - 1, None))
         elif isinstance(node, n.Capture):
@@ -370,8 +382,14 @@ def _requirements(node: n.Node) -> list[Requirement]:
     return []  # anchors and lookaround take no token
 
 
-def _start_set(code: tuple[Instruction, ...]) -> Optional[tuple[tuple[int, ...], tuple[str, ...]]]:
-    """The predicates and mention types one of which begins every match, when the program says so."""
+def _start_set(
+    code: tuple[Instruction, ...], edge: Optional[int] = None
+) -> Optional[tuple[tuple[int, ...], tuple[str, ...]]]:
+    """The predicates and mention types one of which begins every match, when the program says so.
+
+    With ``edge`` (EOL or BOL): one of which begins every match that does not meet that
+    anchor before its first unit (matches that do can only begin at the sentence's edge).
+    """
     seen: set[int] = set()
     stack = [0]
     first: set[int] = set()
@@ -396,6 +414,8 @@ def _start_set(code: tuple[Instruction, ...]) -> Optional[tuple[tuple[int, ...],
             stack.append(a)  # type: ignore[arg-type]
         elif op == NEXT:
             stack.extend((pc + 1, b))  # type: ignore[list-item]
+        elif op == edge:
+            continue  # this path begins at the edge, or nowhere
         elif op in (SAVE_START, SAVE_END, BOL, EOL, LOOK):
             # Captures and assertions take no token: the first unit lies beyond them.
             stack.append(pc + 1)

@@ -112,6 +112,7 @@ class DocumentContext(FieldIndex):
         self._program_truths: dict[int, _LazyTruths] = {}
         self._mention_starts: dict[str, frozenset[int]] = {}
         self._look_probes: dict[tuple[int, int, int], dict[int, bool]] = {}
+        self._probe_starts: dict[int, frozenset[int]] = {}
         self._sentence_table: Optional[list[int]] = None
         self._all: Optional[frozenset[int]] = None
         self._rows: dict[Predicate, bytes] = {}  # the compiled core's predicate bitsets (corevm.row)
@@ -237,6 +238,32 @@ class DocumentContext(FieldIndex):
             self._keep.append(program)
         return found
 
+    def probe_starts(self, probe: Program) -> frozenset[int]:
+        """Positions away from the sentence edge from which a lookaround's probe can take
+        its first unit (``Program.edge_first``: a token or a mention from there, forward;
+        one ending there, backward); every position when that is not known. May hold
+        positions where the probe still fails at once."""
+        key = id(probe)
+        found = self._probe_starts.get(key)
+        if found is None:
+            if probe.edge_first is None:
+                found = frozenset(range(self.n_tokens + 1))
+            else:
+                predicates, mention_types = probe.edge_first
+                shift = 1 if probe.backward else 0  # backward, the first token is the one before
+                by_edge = self.mentions_by_end if probe.backward else self.mentions_by_start
+                found = frozenset(
+                    {t + shift for k in predicates for t in self.truth(probe.predicates[k])}
+                    | {
+                        edge
+                        for edge, here in by_edge.items()
+                        if any(self.is_a(t, w) for _other, t in here for w in mention_types)
+                    }
+                )
+            self._probe_starts[key] = found
+            self._keep.append(probe)
+        return found
+
     def is_a(self, mention_type: str, wanted: str) -> bool:
         if mention_type == wanted:
             return True
@@ -248,6 +275,17 @@ class DocumentContext(FieldIndex):
         if positions is None:
             asked = self._look_probes.setdefault(key, {})
             answer = asked.get(pos)
+            probe = look.probe
+            if (
+                answer is None
+                and probe is not None
+                and pos != (lo if probe.backward else hi)
+                and pos not in self.probe_starts(probe)
+            ):
+                # The body cannot take its first unit here: no match, known at once. Such
+                # answers do not count towards the sweep (the lazy content of a rule asks
+                # "(?= "," | and | $ …)" at every word, and most words begin none of it).
+                return look.negate
             if answer is None:
                 if look.probe is None or len(asked) >= PROBES_BEFORE_SWEEP:
                     # Asked about many positions of this sentence: answer them all in one sweep.

@@ -62,6 +62,11 @@ class Program:
     # with any token or be empty. Anchors and lookaround only filter, so they are looked through.
     first: Optional[tuple[int, ...]] = None
     first_mentions: tuple[str, ...] = ()
+    # The same, for every match that does not begin at the sentence edge the program runs
+    # towards (its end forward, its start backward: where "$" or "^" can hold before a unit
+    # is taken). A lookaround's probe from any other position that cannot take one of these
+    # first fails at once ("(?= "," | and | $)" asked at every word of a content).
+    edge_first: Optional[tuple[tuple[int, ...], tuple[str, ...]]] = None
     # What every match contains somewhere: each entry is a choice of predicates and mention
     # types, one of which some unit of the match satisfies. A sentence that lacks one of
     # them cannot hold a match, so the engine never runs the program there.
