@@ -197,6 +197,16 @@ def test_fixed_patterns_on_a_news_text(pattern: str) -> None:
 
 
 @needs_extension
+@pytest.mark.parametrize("pattern", ["[word=/\\w.*/]", "[word!=/[a-z]+/]", "[lower=/x+|launch.*/ & !word=/X+/]", "[tag=/NN.*/]"])
+def test_regex_tests_run_in_the_core_as_in_python(pattern: str) -> None:
+    """The compiled core runs a regex test itself (TEST_REGEX): values longer than the regex guard's
+    limit never match (a negated test then holds), values that are not strings neither."""
+    text = f"Russia launched {'x' * 1001} and {'X' * 1001} missiles at Kyiv, {'x' * 999} said."
+    p = ruleie.compile(pattern)
+    both_cores(p, p._document(text), 8)
+
+
+@needs_extension
 def test_shipped_rules_give_the_same_records() -> None:
     """The engine end to end on both cores: the shipped packs over the engine fixtures."""
     rules = ruleie.load_rules()

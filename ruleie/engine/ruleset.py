@@ -391,21 +391,23 @@ class RuleSet:
                 continue
             fold = field in ("lower", "lemma")
             values = [v.lower() if fold and isinstance(v, str) else v for v in column]
-            for lo, hi in doc.sentences:
-                i = lo
-                while i < hi:
-                    lengths = table.get(values[i])
-                    matched = 0
-                    if lengths:
-                        for length in lengths:  # longest first
-                            if i + length <= hi and tuple(values[i : i + length]) in longest:
-                                matched = length
-                                break
-                    if matched:
-                        found.append(Mention(mention_type, i, i + matched, rule=f"lexicon:{mention_type}"))
-                        i += matched
-                    else:
-                        i += 1
+            # Left to right, longest entry first, a match skipping what it covers: only positions
+            # whose value begins some entry can match, so only those are tried.
+            starts = [i for i, v in enumerate(values) if v in table]
+            if not starts or not doc.sentences:
+                continue
+            free = 0  # the first position no earlier match covers
+            for i in starts:
+                if i < free:
+                    continue
+                lo, hi = doc.sentence_of(i)
+                if not lo <= i < hi:
+                    continue  # a token outside every sentence (a document built by hand)
+                for length in table[values[i]]:  # longest first
+                    if i + length <= hi and tuple(values[i : i + length]) in longest:
+                        found.append(Mention(mention_type, i, i + length, rule=f"lexicon:{mention_type}"))
+                        free = i + length
+                        break
         return found
 
     def _mention(self, rule: CompiledRule, raw: matcher.RawMatch, doc: Document, sentence: tuple[int, int]) -> Mention:

@@ -1507,6 +1507,7 @@ cdef enum:
     TEST_CALL = 0  # ("test", field, f)
     TEST_EQUAL = 1  # ("equal", field, wanted, negate)
     TEST_MEMBER = 2  # ("member", field, values, fold, negate)
+    TEST_REGEX = 3  # a TEST_CALL whose function is a regex test (its ``regex_parts``), run without Python code
 
 
 cdef class ValueTest:
@@ -1515,13 +1516,18 @@ cdef class ValueTest:
 
     cdef int kind
     cdef object field
-    cdef object fn  # TEST_CALL: the test; TEST_EQUAL: the value; TEST_MEMBER: the set
+    cdef object fn  # TEST_CALL: the test; TEST_EQUAL: the value; TEST_MEMBER: the set; TEST_REGEX: fullmatch
     cdef bint fold
     cdef bint negate
+    cdef Py_ssize_t max_len  # TEST_REGEX: longer values never match
     cdef AnswerTable table  # the table the slot is in
     cdef int slot
 
     cdef bint answer(self, v) except -1:
+        if self.kind == TEST_REGEX:  # as predicates._compare_test's regex_test
+            if not isinstance(v, str) or len(<str>v) > self.max_len:
+                return self.negate
+            return (self.fn(v) is not None) != self.negate
         if self.kind == TEST_CALL:
             return bool(self.fn(v))
         if self.fold and isinstance(v, str):
@@ -1603,6 +1609,10 @@ def make_plan(steps):
             test.fn = step[2]
             if step[0] == "test":
                 test.kind = TEST_CALL
+                parts = getattr(step[2], "regex_parts", None)
+                if parts is not None:
+                    test.kind = TEST_REGEX
+                    test.fn, test.negate, test.max_len = parts
             elif step[0] == "equal":
                 test.kind = TEST_EQUAL
                 test.negate = step[3]
