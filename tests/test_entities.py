@@ -55,6 +55,13 @@ def test_more_news():
             ("Iraq", "GPE"), ("German", "NORP"), ("Shiite", "NORP"), ("Muslims", "NORP")} <= result
 
 
+def test_a_country_that_is_also_a_nationality_word_is_a_place():
+    # "U.S." is in the nationality list too; UNER (and OntoNotes) call it a country.
+    words, tags, ranges = document(("We evacuated U.S. citizens from Lebanon .", "PRP VBD NNP NNS IN NNP ."))
+    result = named(words, found(words, tags, ranges))
+    assert ("U.S.", "GPE") in result and ("U.S.", "NORP") not in result
+
+
 def test_spans_are_ordered_disjoint_labelled_and_inside_sentences():
     words, tags, ranges = document(ASSAD, ("Hamas said Israeli troops entered Gaza on Monday .",
                                            "NNP VBD JJ NNS VBD NNP IN NNP ."))

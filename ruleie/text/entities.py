@@ -152,7 +152,9 @@ class EntityRecognizer:
                 cats = self.gazetteer.categories(w) if w[:1].isupper() else ()
                 not_name = (w.lower() in _NOT_NAMES or "@" in w or "://" in w or w.startswith("www.")
                             or not any(ch.isalpha() for ch in w))
-                flags.append((1 if any(c in _NORP_CATEGORIES for c in cats) else 0)
+                # "U.S." is a nationality word too, but a country first (UNER: LOC).
+                norp = any(c in _NORP_CATEGORIES for c in cats) and "country" not in cats
+                flags.append((1 if norp else 0)
                              | (2 if any(c in _STRIP_FROM_PERSON for c in cats) else 0)
                              | (4 if any(c in GPE_CATEGORIES for c in cats) else 0)
                              | (8 if not_name else 0)
