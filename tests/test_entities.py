@@ -62,6 +62,17 @@ def test_a_country_that_is_also_a_nationality_word_is_a_place():
     assert ("U.S.", "GPE") in result and ("U.S.", "NORP") not in result
 
 
+def test_a_name_ends_in_its_lotus_notes_address():
+    # E-mail headers write "John Griffith@ENRON"; the tokenizer keeps the address whole, and
+    # UNER's span runs to its end. A plain e-mail address is no part of a name.
+    words, tags, ranges = document(("Thanks , John Griffith@ENRON 08/15/2000 06:23 PM", "NNS , NNP NNP CD CD NN"),
+                                   ("Write to jg@enron.com or John Griffith .", "VB IN NN CC NNP NNP ."))
+    result = named(words, found(words, tags, ranges))
+    assert ("John Griffith@ENRON", "PERSON") in result and ("John", "PERSON") not in result
+    assert ("John Griffith", "PERSON") in result
+    assert not any("@enron.com" in name for name, _ in result)
+
+
 def test_spans_are_ordered_disjoint_labelled_and_inside_sentences():
     words, tags, ranges = document(ASSAD, ("Hamas said Israeli troops entered Gaza on Monday .",
                                            "NNP VBD JJ NNS VBD NNP IN NNP ."))

@@ -65,6 +65,8 @@ _EDGE_TAGS = np.asarray([t in {"POS", ",", ".", ":", "``", "''", "-LRB-", "-RRB-
 _PROPER_TAGS_LIST: list[bool] = [t in {"NNP", "NNPS"} for t in XPOS_TAGS]
 _STRIP_FROM_PERSON = ("demonym", "title")
 _DIGITS = re.compile(r"\d")
+# The surname and server of a Lotus Notes address ("Griffith@ENRON", not "jg@enron.com").
+_NOTES_NAME = re.compile(r"[A-Z][A-Za-z'-]*@[A-Za-z]+$")
 
 
 def _case(word: str) -> str:
@@ -255,9 +257,19 @@ class EntityRecognizer:
                         mine = self._in_document(words, scored, mine, lo, hi)
                     parts += mine
                 out = parts
+        if out:
+            out = self._notes_addresses(words, out)
         if len(out) > 1:
             out.sort()
         return tuple(out)
+
+    def _notes_addresses(self, words: Sequence[str], out: list[Entity]) -> list[Entity]:
+        """A person's name ends in the Lotus Notes address that follows it in e-mail headers:
+        "John Griffith@ENRON" (the tokenizer keeps "Griffith@ENRON" whole, so the model, which
+        never starts or ends a name on an "@" word, stopped at "John")."""
+        n = len(words)
+        return [(a, b + 1, label) if label == "PERSON" and b < n and _NOTES_NAME.match(words[b]) else (a, b, label)
+                for a, b, label in out]
 
     def _spans(self, first: int, seq: list[int], cut: list[bool], flags: list[int],
                token: list[int] | None, out: list[tuple[int, int, int, int, int]]) -> None:
