@@ -143,7 +143,8 @@ class EntityRecognizer:
         """Flags per type id: 1 NORP word, 2 cut from the front of a person's name, 4 a GPE name,
         8 never part of a name (a date word, an address, digits), 16 capitalised organisation
         word ("Ministry", "Party"), 32 capitalised place word ("River"), 64 capitalised,
-        128 capitalised title ("President", "Mr.")."""
+        128 capitalised title ("President", "Mr."), 256 a country that is also a nationality
+        word ("U.S."): a GPE where a NORP word would be NORP."""
         words = self.engine.words
         have = len(self._flags)
         if have > len(words):  # the engine's cache of new types started over
@@ -154,9 +155,10 @@ class EntityRecognizer:
                 cats = self.gazetteer.categories(w) if w[:1].isupper() else ()
                 not_name = (w.lower() in _NOT_NAMES or "@" in w or "://" in w or w.startswith("www.")
                             or not any(ch.isalpha() for ch in w))
-                # "U.S." is a nationality word too, but a country first (UNER: LOC).
-                norp = any(c in _NORP_CATEGORIES for c in cats) and "country" not in cats
+                norp = any(c in _NORP_CATEGORIES for c in cats)
                 flags.append((1 if norp else 0)
+                             # "U.S." is a nationality word too, but a country first (UNER: LOC).
+                             | (256 if norp and "country" in cats else 0)
                              | (2 if any(c in _STRIP_FROM_PERSON for c in cats) else 0)
                              | (4 if any(c in GPE_CATEGORIES for c in cats) else 0)
                              | (8 if not_name else 0)
@@ -217,7 +219,7 @@ class EntityRecognizer:
             for a, b, kind, row, flag in candidates:
                 if not kind:
                     continue
-                if b - a == 1 and flag & 1:
+                if b - a == 1 and flag & 1 and not flag & 256:
                     out.append((a, b, "NORP"))
                 elif kind == 1:
                     out.append((a, b, "PERSON"))
@@ -240,7 +242,7 @@ class EntityRecognizer:
                 for row in norp:
                     a = row if token is None else token[row]
                     if a not in inside:
-                        out.append((a, a + 1, "NORP"))
+                        out.append((a, a + 1, "GPE" if flags[row] & 256 else "NORP"))
         if out:
             # In text order (what ``_repeated`` tries first depends on it), so that glued
             # documents each get what they would get alone.
