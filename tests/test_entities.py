@@ -74,6 +74,9 @@ def test_a_name_ends_in_its_lotus_notes_address():
     assert ("John Griffith@ENRON", "PERSON") in result and ("John", "PERSON") not in result
     assert ("John Griffith", "PERSON") in result
     assert not any("@enron.com" in name for name, _ in result)
+    # Never across a sentence (or a glued document's) boundary.
+    words, tags, ranges = document(("Thanks , John Griffith", "NNS , NNP NNP"), ("Warner@ENRON wrote this .", "NNP VBD DT ."))
+    assert all(e <= 4 for s, e, _ in found(words, tags, ranges) if s < 4)
 
 
 def test_spans_are_ordered_disjoint_labelled_and_inside_sentences():

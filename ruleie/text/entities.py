@@ -260,18 +260,32 @@ class EntityRecognizer:
                     parts += mine
                 out = parts
         if out:
-            out = self._notes_addresses(words, out)
+            out = self._notes_addresses(words, scored, out)
         if len(out) > 1:
             out.sort()
         return tuple(out)
 
-    def _notes_addresses(self, words: Sequence[str], out: list[Entity]) -> list[Entity]:
+    def _notes_addresses(self, words: Sequence[str], scored: Scored, out: list[Entity]) -> list[Entity]:
         """A person's name ends in the Lotus Notes address that follows it in e-mail headers:
         "John Griffith@ENRON" (the tokenizer keeps "Griffith@ENRON" whole, so the model, which
-        never starts or ends a name on an "@" word, stopped at "John")."""
+        never starts or ends a name on an "@" word, stopped at "John"), in the same sentence."""
         n = len(words)
-        return [(a, b + 1, label) if label == "PERSON" and b < n and _NOTES_NAME.match(words[b]) else (a, b, label)
-                for a, b, label in out]
+        hits = [k for k, (_, b, label) in enumerate(out)
+                if label == "PERSON" and b < n and _NOTES_NAME.match(words[b])]
+        if not hits:
+            return out
+        first = scored.first
+        if scored.identity:
+            row_of = None
+        else:
+            row_of = {t: r for r, t in enumerate(scored.token_index.tolist())}
+        out = list(out)
+        for k in hits:
+            a, b, label = out[k]
+            row = b if row_of is None else row_of.get(b)
+            if row is not None and row < len(first) and not first[row]:
+                out[k] = (a, b + 1, label)
+        return out
 
     def _spans(self, first: int, seq: list[int], cut: list[bool], flags: list[int],
                token: list[int] | None, out: list[tuple[int, int, int, int, int]]) -> None:
