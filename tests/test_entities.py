@@ -79,6 +79,15 @@ def test_a_name_ends_in_its_lotus_notes_address():
     assert all(e <= 4 for s, e, _ in found(words, tags, ranges) if s < 4)
 
 
+def test_countries_and_states_in_lower_case():
+    # Web text writes "mexico"; tagged a proper noun, a country or US state is a GPE in any case.
+    words, tags, ranges = document(("i am from mexico and we ate turkey with us in california .",
+                                    "PRP VBP IN NNP CC PRP VBD NN IN PRP IN NNP ."))
+    result = named(words, found(words, tags, ranges))
+    assert {("mexico", "GPE"), ("california", "GPE")} <= result
+    assert not {name for name, _ in result} & {"turkey", "us"}
+
+
 def test_spans_are_ordered_disjoint_labelled_and_inside_sentences():
     words, tags, ranges = document(ASSAD, ("Hamas said Israeli troops entered Gaza on Monday .",
                                            "NNP VBD JJ NNS VBD NNP IN NNP ."))

@@ -144,7 +144,8 @@ class EntityRecognizer:
         8 never part of a name (a date word, an address, digits), 16 capitalised organisation
         word ("Ministry", "Party"), 32 capitalised place word ("River"), 64 capitalised,
         128 capitalised title ("President", "Mr."), 256 a country that is also a nationality
-        word ("U.S."): a GPE where a NORP word would be NORP."""
+        word ("U.S."): a GPE where a NORP word would be NORP, 512 a country or US state in
+        lower case ("mexico")."""
         words = self.engine.words
         have = len(self._flags)
         if have > len(words):  # the engine's cache of new types started over
@@ -153,6 +154,9 @@ class EntityRecognizer:
             flags = []
             for w in words[have:]:
                 cats = self.gazetteer.categories(w) if w[:1].isupper() else ()
+                # "mexico", "california" in web text: a country or a US state written in lower case.
+                lower_gpe = (w[:1].islower() and len(w) > 2 and w.isalpha()
+                             and any(c in ("country", "state") for c in self.gazetteer.categories(w)))
                 not_name = (w.lower() in _NOT_NAMES or "@" in w or "://" in w or w.startswith("www.")
                             or not any(ch.isalpha() for ch in w))
                 norp = any(c in _NORP_CATEGORIES for c in cats)
@@ -165,7 +169,8 @@ class EntityRecognizer:
                              | (16 if "orgword" in cats else 0)
                              | (32 if "locword" in cats else 0)
                              | (64 if w[:1].isupper() else 0)
-                             | (128 if "title" in cats else 0))
+                             | (128 if "title" in cats else 0)
+                             | (512 if lower_gpe else 0))
             self._flags = np.concatenate([self._flags, np.asarray(flags, dtype=np.int16)])
         return self._flags
 
@@ -192,7 +197,7 @@ class EntityRecognizer:
         before = np.concatenate(([False], possible[:-2]))
         run_starts = np.flatnonzero(possible[:-1] & (~before | scored.first))
         flags = self._type_flags()[scored.types]
-        special = np.flatnonzero(flags & 177).tolist()  # NORP, organisation, place and title words
+        special = np.flatnonzero(flags & 689).tolist()  # NORP, organisation, place, title and lower-case GPE words
         if not len(run_starts) and not special:
             return ()
         token = None if scored.identity else scored.token_index.tolist()
@@ -224,13 +229,15 @@ class EntityRecognizer:
                 elif kind == 1:
                     out.append((a, b, "PERSON"))
                 elif kind == 3:
-                    gpe = flag & 4 if b - a == 1 else self.gazetteer.is_gpe(words[a:b])
+                    gpe = flag & 516 if b - a == 1 else self.gazetteer.is_gpe(words[a:b])  # 4 | 512: any case
                     out.append((a, b, "GPE" if gpe else "LOC"))
                 else:
                     out.append((a, b, "ORG"))
         if special:
             special_flags = flags[special].tolist()
             norp = [r for r, f in zip(special, special_flags) if f & 1]
+            tags = scored.tags
+            lower_gpe = [r for r, f in zip(special, special_flags) if f & 512 and _PROPER_TAGS_LIST[tags[r]]]
             kind_words = [r for r, f in zip(special, special_flags) if f & 48]
             titles = [r for r, f in zip(special, special_flags) if f & 128]
             if kind_words:
@@ -243,6 +250,12 @@ class EntityRecognizer:
                     a = row if token is None else token[row]
                     if a not in inside:
                         out.append((a, a + 1, "GPE" if flags[row] & 256 else "NORP"))
+            if lower_gpe:  # tagged a proper noun, outside the entities found
+                inside = {i for a, b, _ in out for i in range(a, b)}
+                for row in lower_gpe:
+                    a = row if token is None else token[row]
+                    if a not in inside:
+                        out.append((a, a + 1, "GPE"))
         if out:
             # In text order (what ``_repeated`` tries first depends on it), so that glued
             # documents each get what they would get alone.
