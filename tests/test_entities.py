@@ -55,6 +55,39 @@ def test_more_news():
             ("Iraq", "GPE"), ("German", "NORP"), ("Shiite", "NORP"), ("Muslims", "NORP")} <= result
 
 
+def test_a_country_that_is_also_a_nationality_word_is_a_place():
+    # "U.S." is in the nationality list too; UNER (and OntoNotes) call it a country.
+    words, tags, ranges = document(("We evacuated U.S. citizens from Lebanon .", "PRP VBD NNP NNS IN NNP ."),
+                                   ("The Iraqi and U.S. forces left .", "DT JJ CC NNP NNS VBD ."))
+    spans = found(words, tags, ranges)
+    us = [label for s, e, label in spans if words[s:e] == ("U.S.",)]
+    assert us == ["GPE", "GPE"]  # whether or not the model proposed it, as a nationality word would be NORP
+    assert ("Iraqi", "NORP") in named(words, spans)
+
+
+def test_a_name_ends_in_its_lotus_notes_address():
+    # E-mail headers write "John Griffith@ENRON"; the tokenizer keeps the address whole, and
+    # UNER's span runs to its end. A plain e-mail address is no part of a name.
+    words, tags, ranges = document(("Thanks , John Griffith@ENRON 08/15/2000 06:23 PM", "NNS , NNP NNP CD CD NN"),
+                                   ("Write to jg@enron.com or John Griffith .", "VB IN NN CC NNP NNP ."))
+    result = named(words, found(words, tags, ranges))
+    assert ("John Griffith@ENRON", "PERSON") in result and ("John", "PERSON") not in result
+    assert ("John Griffith", "PERSON") in result
+    assert not any("@enron.com" in name for name, _ in result)
+    # Never across a sentence (or a glued document's) boundary.
+    words, tags, ranges = document(("Thanks , John Griffith", "NNS , NNP NNP"), ("Warner@ENRON wrote this .", "NNP VBD DT ."))
+    assert all(e <= 4 for s, e, _ in found(words, tags, ranges) if s < 4)
+
+
+def test_countries_and_states_in_lower_case():
+    # Web text writes "mexico"; tagged a proper noun, a country or US state is a GPE in any case.
+    words, tags, ranges = document(("i am from mexico and we ate turkey with us in california .",
+                                    "PRP VBP IN NNP CC PRP VBD NN IN PRP IN NNP ."))
+    result = named(words, found(words, tags, ranges))
+    assert {("mexico", "GPE"), ("california", "GPE")} <= result
+    assert not {name for name, _ in result} & {"turkey", "us"}
+
+
 def test_spans_are_ordered_disjoint_labelled_and_inside_sentences():
     words, tags, ranges = document(ASSAD, ("Hamas said Israeli troops entered Gaza on Monday .",
                                            "NNP VBD JJ NNS VBD NNP IN NNP ."))

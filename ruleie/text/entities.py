@@ -65,6 +65,8 @@ _EDGE_TAGS = np.asarray([t in {"POS", ",", ".", ":", "``", "''", "-LRB-", "-RRB-
 _PROPER_TAGS_LIST: list[bool] = [t in {"NNP", "NNPS"} for t in XPOS_TAGS]
 _STRIP_FROM_PERSON = ("demonym", "title")
 _DIGITS = re.compile(r"\d")
+# The surname and server of a Lotus Notes address ("Griffith@ENRON", not "jg@enron.com").
+_NOTES_NAME = re.compile(r"[A-Z][A-Za-z'-]*@[A-Za-z]+$")
 
 
 def _case(word: str) -> str:
@@ -141,7 +143,9 @@ class EntityRecognizer:
         """Flags per type id: 1 NORP word, 2 cut from the front of a person's name, 4 a GPE name,
         8 never part of a name (a date word, an address, digits), 16 capitalised organisation
         word ("Ministry", "Party"), 32 capitalised place word ("River"), 64 capitalised,
-        128 capitalised title ("President", "Mr.")."""
+        128 capitalised title ("President", "Mr."), 256 a country that is also a nationality
+        word ("U.S."): a GPE where a NORP word would be NORP, 512 a country or US state in
+        lower case ("mexico")."""
         words = self.engine.words
         have = len(self._flags)
         if have > len(words):  # the engine's cache of new types started over
@@ -150,16 +154,23 @@ class EntityRecognizer:
             flags = []
             for w in words[have:]:
                 cats = self.gazetteer.categories(w) if w[:1].isupper() else ()
+                # "mexico", "california" in web text: a country or a US state written in lower case.
+                lower_gpe = (w[:1].islower() and len(w) > 2 and w.isalpha()
+                             and any(c in ("country", "state") for c in self.gazetteer.categories(w)))
                 not_name = (w.lower() in _NOT_NAMES or "@" in w or "://" in w or w.startswith("www.")
                             or not any(ch.isalpha() for ch in w))
-                flags.append((1 if any(c in _NORP_CATEGORIES for c in cats) else 0)
+                norp = any(c in _NORP_CATEGORIES for c in cats)
+                flags.append((1 if norp else 0)
+                             # "U.S." is a nationality word too, but a country first (UNER: LOC).
+                             | (256 if norp and "country" in cats else 0)
                              | (2 if any(c in _STRIP_FROM_PERSON for c in cats) else 0)
                              | (4 if any(c in GPE_CATEGORIES for c in cats) else 0)
                              | (8 if not_name else 0)
                              | (16 if "orgword" in cats else 0)
                              | (32 if "locword" in cats else 0)
                              | (64 if w[:1].isupper() else 0)
-                             | (128 if "title" in cats else 0))
+                             | (128 if "title" in cats else 0)
+                             | (512 if lower_gpe else 0))
             self._flags = np.concatenate([self._flags, np.asarray(flags, dtype=np.int16)])
         return self._flags
 
@@ -186,7 +197,7 @@ class EntityRecognizer:
         before = np.concatenate(([False], possible[:-2]))
         run_starts = np.flatnonzero(possible[:-1] & (~before | scored.first))
         flags = self._type_flags()[scored.types]
-        special = np.flatnonzero(flags & 177).tolist()  # NORP, organisation, place and title words
+        special = np.flatnonzero(flags & 689).tolist()  # NORP, organisation, place, title and lower-case GPE words
         if not len(run_starts) and not special:
             return ()
         token = None if scored.identity else scored.token_index.tolist()
@@ -213,18 +224,20 @@ class EntityRecognizer:
             for a, b, kind, row, flag in candidates:
                 if not kind:
                     continue
-                if b - a == 1 and flag & 1:
+                if b - a == 1 and flag & 1 and not flag & 256:
                     out.append((a, b, "NORP"))
                 elif kind == 1:
                     out.append((a, b, "PERSON"))
                 elif kind == 3:
-                    gpe = flag & 4 if b - a == 1 else self.gazetteer.is_gpe(words[a:b])
+                    gpe = flag & 516 if b - a == 1 else self.gazetteer.is_gpe(words[a:b])  # 4 | 512: any case
                     out.append((a, b, "GPE" if gpe else "LOC"))
                 else:
                     out.append((a, b, "ORG"))
         if special:
             special_flags = flags[special].tolist()
             norp = [r for r, f in zip(special, special_flags) if f & 1]
+            tags = scored.tags
+            lower_gpe = [r for r, f in zip(special, special_flags) if f & 512 and _PROPER_TAGS_LIST[tags[r]]]
             kind_words = [r for r, f in zip(special, special_flags) if f & 48]
             titles = [r for r, f in zip(special, special_flags) if f & 128]
             if kind_words:
@@ -236,7 +249,13 @@ class EntityRecognizer:
                 for row in norp:
                     a = row if token is None else token[row]
                     if a not in inside:
-                        out.append((a, a + 1, "NORP"))
+                        out.append((a, a + 1, "GPE" if flags[row] & 256 else "NORP"))
+            if lower_gpe:  # tagged a proper noun, outside the entities found
+                inside = {i for a, b, _ in out for i in range(a, b)}
+                for row in lower_gpe:
+                    a = row if token is None else token[row]
+                    if a not in inside:
+                        out.append((a, a + 1, "GPE"))
         if out:
             # In text order (what ``_repeated`` tries first depends on it), so that glued
             # documents each get what they would get alone.
@@ -253,9 +272,33 @@ class EntityRecognizer:
                         mine = self._in_document(words, scored, mine, lo, hi)
                     parts += mine
                 out = parts
+        if out:
+            out = self._notes_addresses(words, scored, out)
         if len(out) > 1:
             out.sort()
         return tuple(out)
+
+    def _notes_addresses(self, words: Sequence[str], scored: Scored, out: list[Entity]) -> list[Entity]:
+        """A person's name ends in the Lotus Notes address that follows it in e-mail headers:
+        "John Griffith@ENRON" (the tokenizer keeps "Griffith@ENRON" whole, so the model, which
+        never starts or ends a name on an "@" word, stopped at "John"), in the same sentence."""
+        n = len(words)
+        hits = [k for k, (_, b, label) in enumerate(out)
+                if label == "PERSON" and b < n and _NOTES_NAME.match(words[b])]
+        if not hits:
+            return out
+        first = scored.first
+        if scored.identity:
+            row_of = None
+        else:
+            row_of = {t: r for r, t in enumerate(scored.token_index.tolist())}
+        out = list(out)
+        for k in hits:
+            a, b, label = out[k]
+            row = b if row_of is None else row_of.get(b)
+            if row is not None and row < len(first) and not first[row]:
+                out[k] = (a, b + 1, label)
+        return out
 
     def _spans(self, first: int, seq: list[int], cut: list[bool], flags: list[int],
                token: list[int] | None, out: list[tuple[int, int, int, int, int]]) -> None:
