@@ -207,6 +207,30 @@ def test_regex_tests_run_in_the_core_as_in_python(pattern: str) -> None:
 
 
 @needs_extension
+def test_the_core_counts_each_rules_work_when_asked(tmp_path: Path) -> None:
+    """Index.profile (benchmarks/profile_rules.py): instructions visited, per rule, from then on."""
+    rules_file = tmp_path / "r.yaml"
+    rules_file.write_text(
+        "ruleie: 1\ntypes:\n  Hit: {kind: record}\n"
+        "rules:\n"
+        "  - {name: busy, type: Hit, pattern: '[]+ (?= missiles )'}\n"
+        "  - {name: idle, type: Hit, pattern: 'zeppelins [num>0]'}\n",
+        encoding="utf-8",
+    )
+    rules = ruleie.load_rules(rules_file)
+    text = "Russia launched 23 missiles at Kyiv on Monday, officials said."
+    rules.extract(text)
+    index = rules._core_index()
+    assert index.profiled_steps() is None
+    index.profile()
+    rules.extract(text)
+    busy, idle = index.profiled_steps()
+    assert busy > 0 and idle == 0
+    index.profile(False)
+    assert index.profiled_steps() is None
+
+
+@needs_extension
 def test_shipped_rules_give_the_same_records() -> None:
     """The engine end to end on both cores: the shipped packs over the engine fixtures."""
     rules = ruleie.load_rules()

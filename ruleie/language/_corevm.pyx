@@ -487,6 +487,11 @@ cdef void* grow(void* old, int n_old, int n_new, size_t size) except NULL:
     return p
 
 
+# Instructions the automata have visited (Pike closures and set simulations), for
+# ``Index.profile``: a count of work that does not depend on the machine's load.
+cdef unsigned long long STEPS = 0
+
+
 cdef class Runner:
     """The automata of one Tree over one sentence of one document.
 
@@ -876,6 +881,7 @@ cdef class Runner:
         Accepted positions go to mask[pos - lo] and/or out (in the order found);
         returns how many times MATCH was reached.
         """
+        global STEPS
         cdef Doc d = self.doc
         cdef int lo = self.lo, hi = self.hi
         cdef int step = -1 if p.backward else 1
@@ -921,6 +927,7 @@ cdef class Runner:
                     if vis[pc] == stamp:
                         continue
                     vis[pc] = stamp
+                    STEPS += 1
                     op = p.op[pc]
                     a = p.a[pc]
                     if op == JMP or op == LOOP:
@@ -1072,6 +1079,7 @@ cdef class Runner:
         Besides pc, a thread within one position carries e (see matcher._closure_with_empty_loops);
         programs without RSPLIT keep e = 0. Threads reaching CONSUME, MENTION or MATCH go to out.
         """
+        global STEPS
         cdef int nslots = out.nslots
         cdef uint32_t* vis = self.vis[p.index]
         cdef uint32_t stamp = self.stamp[p.index]
@@ -1096,6 +1104,7 @@ cdef class Runner:
             if vis[key] == stamp:
                 continue
             vis[key] = stamp
+            STEPS += 1
             memcpy(tmp, &self.st_slots.d[self.st_slots.n], nslots * sizeof(int))
             a = p.a[pc]
             if op == JMP:
@@ -2033,6 +2042,7 @@ cdef class Index:
     cdef Runner spare  # a Runner to reuse (taken while in use, so threads never share one)
     cdef void** tree_ptrs  # rule k's Tree and its rule Prog (borrowed: self.trees holds them)
     cdef void** prog_ptrs
+    cdef list steps  # per rule, the instructions its runs visited (None: not profiling)
 
     def __dealloc__(self):
         free(self.stage_of)
@@ -2216,6 +2226,14 @@ cdef class Index:
             iv_free(&found)
         return hits
 
+    def profile(self, bint on=True):
+        """Count, per rule, the automaton instructions its runs visit (``steps``), from now on."""
+        self.steps = [0] * self.n_rules if on else None
+
+    def profiled_steps(self):
+        """Per rule, the instructions visited since ``profile()`` (None when not profiling)."""
+        return None if self.steps is None else list(self.steps)
+
     def match_stage(self, int stage, Hits hits, Doc doc, row_of, sentences, int probes_before_sweep, modes,
                     bint skip_empty, double deadline, clock):
         """``match_rules`` for the candidates of one stage: the token candidates (hits) of
@@ -2223,6 +2241,7 @@ cdef class Index:
         Matches and spans name rules by their number in the rule set."""
         cdef IntVec run
         cdef int i, k, t, g
+        cdef unsigned long long before
         cdef bint has
         cdef Runner r
         cdef Sentences ss
@@ -2264,9 +2283,12 @@ cdef class Index:
             try:
                 for i in range(run.n):
                     k = run.d[i]
+                    before = STEPS
                     if run_rule(r, self.tree(k), k, mode[k], doc, row_of, probes_before_sweep, ss, skip_empty,
                                 deadline, clock, matches, spans):
                         return matches, spans, k
+                    if self.steps is not None:
+                        self.steps[k] += STEPS - before
             finally:
                 r.release()
                 self.spare = r
