@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from typing import Sequence
+from typing import Any, Iterable, Sequence
 
 __all__ = ["tokenize", "split_sentences", "segment", "TITLES", "ABBREVIATIONS", "SENTENCE_STARTERS"]
 
@@ -57,10 +57,36 @@ SENTENCE_STARTERS: frozenset[str] = frozenset(
     "It's That's There's He's She's They're We're I'm It’s That’s There’s He’s She’s They’re We’re I’m".split()
 )
 
+
+def _trie(words: Iterable[str]) -> str:
+    """A regex for any one of ``words``, longest first, factored on common prefixes.
+
+    It matches what the alternation of the words sorted longest first matches, but the
+    engine tests a word's first letter once instead of once per word: with some ninety
+    abbreviations that alternation was tried at the start of every token.
+
+    >>> _trie(["Gen", "Gens", "Gov", "Jr"])
+    '(?:G(?:en(?:s)?|ov)|Jr)'
+    """
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def alternatives(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + alternatives(node[char]) for char in sorted(node) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body  # greedy: the longer word first
+
+    return alternatives(tree)
+
+
 # "No." is a title only before a number ("No. 10 Downing Street"); "said no." is a word.
-_ABBREV_ALTERNATIVES = "|".join(
-    sorted((re.escape(a) for a in (TITLES | ABBREVIATIONS) - {"No"}), key=len, reverse=True)
-)
+_ABBREV_ALTERNATIVES = _trie((TITLES | ABBREVIATIONS) - {"No"})
 
 # One piece of a word. Order matters: the first alternative that fits wins. The
 # lookbehinds keep the pass linear: a dotted or comma-grouped piece is only tried
