@@ -574,6 +574,23 @@ def test_tokens_cover_text(text: str) -> None:
     check_spans(text, tokenize(text))
 
 
+# segment's faster form of the tokenizer (whitespace skipped in the expression, a
+# shortcut for plain words, offsets from findall's texts) against tokenize, its reference.
+@given(ANY_TEXT | st.lists(NEWS_BITS | st.sampled_from([" ", ",", ";", ")", "”", "http", "www", "No", "Jr"]),
+                           max_size=20).map("".join))
+@example("trailing   \n ")
+@example("http://x.org https:x www,x ftp; etc, etc. Jr) No. 5   ")
+@example("word, word; word! word? (word) [word] “word” \"word\" word’s word's word-word")
+def test_segment_finds_the_tokens_of_tokenize(text: str) -> None:
+    spans = tokenize(text)
+    starts, ends, words, sentences = ruleie.text.tokenizer._segment(text)
+    assert list(zip(starts, ends)) == spans
+    assert words == tuple(text[s:e] for s, e in spans)
+    assert sentences == split_sentences(text, spans)
+    doc = annotate(text)
+    assert doc.column("word") == words and (doc.starts, doc.ends) == (starts, ends)
+
+
 @given(ANY_TEXT)
 @example("A. B.\n\nC")
 @example("“x.” “Y.”")

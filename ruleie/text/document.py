@@ -24,7 +24,7 @@ import attrs
 
 from .lemmatizer import lemmatize
 from .tokenfields import number_value, shape
-from .tokenizer import segment
+from .tokenizer import _segment
 
 __all__ = [
     "Token",
@@ -278,8 +278,10 @@ class EnglishAnnotator:
         """Tokenize and sentence-split ``text``; token fields are computed when first asked for."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
-        starts, ends, sentences = segment(text)
-        return Document(doc_id, text, starts, ends, sentences)
+        starts, ends, words, sentences = _segment(text)
+        doc = Document(doc_id, text, starts, ends, sentences)
+        doc._cache["word"] = words  # the tokenizer has sliced them already
+        return doc
 
     def __repr__(self) -> str:
         return "EnglishAnnotator()"
