@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import pickle
+import re
 from pathlib import Path
 
 import attrs
@@ -589,6 +590,20 @@ def test_segment_finds_the_tokens_of_tokenize(text: str) -> None:
     assert sentences == split_sentences(text, spans)
     doc = annotate(text)
     assert doc.column("word") == words and (doc.starts, doc.ends) == (starts, ends)
+
+
+# The sentence splitter's candidates, found from a class of marks for speed, against the
+# plain expression they stand for: every maximal run of marks, then closers and space.
+PLAIN_SENTENCE_END = re.compile(
+    r"""(?<![.!?…])(?P<end>[.!?…]+)(?P<close>['"”’»)\]}]*)(?P<space>\s+)(?=(?P<open>['"“‘«(\[{]*)(?P<next>\S))"""
+)
+
+
+@given(ANY_TEXT | st.lists(st.sampled_from([".", "!", "?", "…", "”", ")", "“", "(", " ", "\n", "a", "A", "1"])).map("".join))
+@example("a.. B?! “C… (D.) ”E")
+def test_sentence_end_candidates(text: str) -> None:
+    found = [(m.span(), m.groupdict()) for m in ruleie.text.tokenizer._SENTENCE_END.finditer(text)]
+    assert found == [(m.span(), m.groupdict()) for m in PLAIN_SENTENCE_END.finditer(text)]
 
 
 @given(ANY_TEXT)
