@@ -518,6 +518,16 @@ def test_annotator_protocol() -> None:
         annotate(b"bytes")  # type: ignore[arg-type]
 
 
+def test_with_mentions_is_the_document_with_other_mentions(doc: Document) -> None:
+    doc.column("lower")
+    mentions = [Mention("X", 0, 1), Mention("Y", 1, 3)]
+    new = doc.with_mentions(iter(mentions))
+    assert new == attrs.evolve(doc, mentions=mentions) and type(new) is Document
+    assert new.mentions == tuple(mentions) and doc.mentions == ()
+    assert new._cache is doc._cache  # the same tokens share their columns
+    assert hash(new) == hash(attrs.evolve(doc, mentions=mentions))
+
+
 def test_document_pickles(doc: Document) -> None:
     doc.column("lemma")
     copy = pickle.loads(pickle.dumps(doc.with_mentions([Mention("X", 0, 1, fields={"a": 1})])))
