@@ -113,6 +113,7 @@ def test_token_offsets_are_exact() -> None:
 PATHOLOGICAL = [
     "a." * 20000 + "x", "A." * 20000 + "x", "1" + ",000" * 20000 + "0", "." * 20000, "!" * 20000 + " x",
     "a@" + "b-" * 20000, "http://" + "a." * 20000 + " ", "U.S. The " * 5000, ". \n" * 10000,
+    "x" + " " * 200000, "a" * 200000 + ".", "a " * 100000,
 ]
 
 
@@ -122,6 +123,8 @@ def test_long_runs(text: str) -> None:
     check_spans(text, spans)
     ranges = split_sentences(text, spans)
     assert sum(e - s for s, e in ranges) == len(spans)
+    starts, ends, _, sentences = ruleie.text.tokenizer._segment(text)
+    assert list(zip(starts, ends)) == spans and sentences == ranges
 
 
 def test_empty_and_blank_texts() -> None:
