@@ -36,12 +36,16 @@ def iter_corpus() -> Iterator[dict]:
 
 
 class Timer:
+    """Wall-clock ``seconds`` and this process's CPU time ``cpu`` of a block."""
+
     def __enter__(self) -> "Timer":
         self.start = time.perf_counter()
+        self.start_cpu = time.process_time()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self.start
+        self.cpu = time.process_time() - self.start_cpu
 
 
 def peak_rss_mb() -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import pickle
+import re
 from pathlib import Path
 
 import attrs
@@ -112,6 +113,7 @@ def test_token_offsets_are_exact() -> None:
 PATHOLOGICAL = [
     "a." * 20000 + "x", "A." * 20000 + "x", "1" + ",000" * 20000 + "0", "." * 20000, "!" * 20000 + " x",
     "a@" + "b-" * 20000, "http://" + "a." * 20000 + " ", "U.S. The " * 5000, ". \n" * 10000,
+    "x" + " " * 200000, "a" * 200000 + ".", "a " * 100000,
 ]
 
 
@@ -121,6 +123,8 @@ def test_long_runs(text: str) -> None:
     check_spans(text, spans)
     ranges = split_sentences(text, spans)
     assert sum(e - s for s, e in ranges) == len(spans)
+    starts, ends, _, sentences = ruleie.text.tokenizer._segment(text)
+    assert list(zip(starts, ends)) == spans and sentences == ranges
 
 
 def test_empty_and_blank_texts() -> None:
@@ -517,6 +521,16 @@ def test_annotator_protocol() -> None:
         annotate(b"bytes")  # type: ignore[arg-type]
 
 
+def test_with_mentions_is_the_document_with_other_mentions(doc: Document) -> None:
+    doc.column("lower")
+    mentions = [Mention("X", 0, 1), Mention("Y", 1, 3)]
+    new = doc.with_mentions(iter(mentions))
+    assert new == attrs.evolve(doc, mentions=mentions) and type(new) is Document
+    assert new.mentions == tuple(mentions) and doc.mentions == ()
+    assert new._cache is doc._cache  # the same tokens share their columns
+    assert hash(new) == hash(attrs.evolve(doc, mentions=mentions))
+
+
 def test_document_pickles(doc: Document) -> None:
     doc.column("lemma")
     copy = pickle.loads(pickle.dumps(doc.with_mentions([Mention("X", 0, 1, fields={"a": 1})])))
@@ -572,6 +586,37 @@ def check_spans(text: str, spans: list[tuple[int, int]]) -> None:
 @example("Mr.\nSmith. J. K. A.-B.")
 def test_tokens_cover_text(text: str) -> None:
     check_spans(text, tokenize(text))
+
+
+# segment's faster form of the tokenizer (whitespace skipped in the expression, a
+# shortcut for plain words, offsets from findall's texts) against tokenize, its reference.
+@given(ANY_TEXT | st.lists(NEWS_BITS | st.sampled_from([" ", ",", ";", ")", "”", "http", "www", "No", "Jr"]),
+                           max_size=20).map("".join))
+@example("trailing   \n ")
+@example("http://x.org https:x www,x ftp; etc, etc. Jr) No. 5   ")
+@example("word, word; word! word? (word) [word] “word” \"word\" word’s word's word-word")
+def test_segment_finds_the_tokens_of_tokenize(text: str) -> None:
+    spans = tokenize(text)
+    starts, ends, words, sentences = ruleie.text.tokenizer._segment(text)
+    assert list(zip(starts, ends)) == spans
+    assert words == tuple(text[s:e] for s, e in spans)
+    assert sentences == split_sentences(text, spans)
+    doc = annotate(text)
+    assert doc.column("word") == words and (doc.starts, doc.ends) == (starts, ends)
+
+
+# The sentence splitter's candidates, found from a class of marks for speed, against the
+# plain expression they stand for: every maximal run of marks, then closers and space.
+PLAIN_SENTENCE_END = re.compile(
+    r"""(?<![.!?…])(?P<end>[.!?…]+)(?P<close>['"”’»)\]}]*)(?P<space>\s+)(?=(?P<open>['"“‘«(\[{]*)(?P<next>\S))"""
+)
+
+
+@given(ANY_TEXT | st.lists(st.sampled_from([".", "!", "?", "…", "”", ")", "“", "(", " ", "\n", "a", "A", "1"])).map("".join))
+@example("a.. B?! “C… (D.) ”E")
+def test_sentence_end_candidates(text: str) -> None:
+    found = [(m.span(), m.groupdict()) for m in ruleie.text.tokenizer._SENTENCE_END.finditer(text)]
+    assert found == [(m.span(), m.groupdict()) for m in PLAIN_SENTENCE_END.finditer(text)]
 
 
 @given(ANY_TEXT)

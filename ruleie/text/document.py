@@ -24,7 +24,7 @@ import attrs
 
 from .lemmatizer import lemmatize
 from .tokenfields import number_value, shape
-from .tokenizer import segment
+from .tokenizer import _segment
 
 __all__ = [
     "Token",
@@ -211,10 +211,20 @@ class Document:
         return self.starts[tok_start], self.starts[tok_start]
 
     def with_mentions(self, mentions: Iterable[Mention]) -> Document:
-        """The same document (text, tokens, fields, cached columns) with other mentions."""
-        new = attrs.evolve(self, mentions=tuple(mentions))
-        object.__setattr__(new, "_cache", self._cache)  # same tokens, so the same columns
+        """The same document (text, tokens, fields, cached columns) with other mentions.
+
+        A copy of the fields, not a new build: nothing that ``__init__`` converts or checks
+        changes (mentions are checked when they are made), and each stage of a rule set
+        asks for one, which re-checked every token span of the document.
+        """
+        new = object.__new__(type(self))
+        for name in _FIELD_NAMES:
+            object.__setattr__(new, name, getattr(self, name))  # _cache too: same tokens, same columns
+        object.__setattr__(new, "mentions", tuple(mentions))
         return new
+
+
+_FIELD_NAMES = tuple(field.name for field in attrs.fields(Document))
 
 
 _SENTENCE_STARTS = ("sentence starts",)  # a cache key that no field name can clash with
@@ -278,8 +288,10 @@ class EnglishAnnotator:
         """Tokenize and sentence-split ``text``; token fields are computed when first asked for."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
-        starts, ends, sentences = segment(text)
-        return Document(doc_id, text, starts, ends, sentences)
+        starts, ends, words, sentences = _segment(text)
+        doc = Document(doc_id, text, starts, ends, sentences)
+        doc._cache["word"] = words  # the tokenizer has sliced them already
+        return doc
 
     def __repr__(self) -> str:
         return "EnglishAnnotator()"
