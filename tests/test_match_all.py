@@ -344,3 +344,41 @@ rules:
     # inside the other Foo is gone before any rule sees it.
     doc = doc.with_mentions([Mention("Foo", 4, 6), Mention("Foo", 4, 5)])
     assert rules.match_all(doc) == [("country", 1, 3), ("country.and", 1, 6), ("country", 4, 5)]
+
+
+@given(st.lists(st.sampled_from(["united", "states", "kingdom", "of", "x"]), max_size=12),
+       st.lists(st.integers(min_value=1, max_value=4), max_size=5))
+@example(["united", "states", "united", "kingdom"], [1, 3])
+@example(["united", "united", "states", "of", "x"], [])
+def test_lexicon_mentions_are_the_longest_entries_left_to_right_within_sentences(words: list, cuts: list) -> None:
+    """Lexicon mentions against a brute-force reading: in each sentence, from the left, the
+    longest entry that starts at a position and ends inside the sentence, then on after it."""
+    entries = [("united", "states"), ("united", "kingdom"), ("united", "states", "of", "x"), ("x",), ("of", "x")]
+    types = {"Country": TypeSpec("Country", "mention"), "Hit": TypeSpec("Hit", "record", conflict="keep-all")}
+    lexicons = {"c": LexiconSpec("c", frozenset(" ".join(e) for e in entries), mention="Country")}
+    rule_set = ruleie.RuleSet(RuleSetSpec(types=types, lexicons=lexicons, vars={}, rules=(
+        RuleSpec("country", "Hit", "@Country", ruleie.parse_pattern("@Country")),)))
+    bounds, at = [], 0
+    for cut in cuts:
+        if at + cut >= len(words):
+            break
+        bounds.append((at, at + cut))
+        at += cut
+    if at < len(words):
+        bounds.append((at, len(words)))
+    starts, at = [], 0
+    for w in words:
+        starts.append(at)
+        at += len(w) + 1
+    doc = Document("d", " ".join(words), starts, [s + len(w) for s, w in zip(starts, words)], tuple(bounds))
+    expected = []
+    for lo, hi in bounds:
+        i = lo
+        while i < hi:
+            fits = [len(e) for e in entries if i + len(e) <= hi and tuple(words[i : i + len(e)]) == e]
+            if fits:
+                expected.append(("country", i, i + max(fits)))
+                i += max(fits)
+            else:
+                i += 1
+    assert rule_set.match_all(doc) == expected
