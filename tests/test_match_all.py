@@ -350,10 +350,11 @@ rules:
        st.lists(st.integers(min_value=1, max_value=4), max_size=5))
 @example(["united", "states", "united", "kingdom"], [1, 3])
 @example(["united", "united", "states", "of", "x"], [])
+@example(["united", "states", "of", "united", "kingdom"], [])
 def test_lexicon_mentions_are_the_longest_entries_left_to_right_within_sentences(words: list, cuts: list) -> None:
     """Lexicon mentions against a brute-force reading: in each sentence, from the left, the
     longest entry that starts at a position and ends inside the sentence, then on after it."""
-    entries = [("united", "states"), ("united", "kingdom"), ("united", "states", "of", "x"), ("x",), ("of", "x")]
+    entries = [("united", "states"), ("united", "kingdom"), ("united", "states", "of", "x"), ("x",), ("of", "x"), ("states", "of")]
     types = {"Country": TypeSpec("Country", "mention"), "Hit": TypeSpec("Hit", "record", conflict="keep-all")}
     lexicons = {"c": LexiconSpec("c", frozenset(" ".join(e) for e in entries), mention="Country")}
     rule_set = ruleie.RuleSet(RuleSetSpec(types=types, lexicons=lexicons, vars={}, rules=(
