@@ -39,6 +39,7 @@ from typing import Sequence
 import numpy as np
 
 from .chunker import word_shape
+from . import layercore
 from .gazetteer import GPE_CATEGORIES, Gazetteer, default_gazetteer
 from .linear import XPOS_TAGS, Engine, LinearModel, Scored, ranges, viterbi_segments
 
@@ -62,6 +63,7 @@ _NAME_TAGS = np.asarray([t in {"NNP", "NNPS", "NN", "NNS", "JJ", "CD", "<UNK>"} 
 _EDGE_TAGS = np.asarray([t in {"POS", ",", ".", ":", "``", "''", "-LRB-", "-RRB-", "IN", "CC", "TO", "HYPH", "NFP",
                                "RB", "VBZ", "VBD", "VBP", "MD", "PRP", "WDT", "WP", "UH", "ADD", "CD", "SYM"}
                          for t in XPOS_TAGS])
+_EDGE_TAGS_U8 = _EDGE_TAGS.view(np.uint8)
 _PROPER_TAGS_LIST: list[bool] = [t in {"NNP", "NNPS"} for t in XPOS_TAGS]
 _STRIP_FROM_PERSON = ("demonym", "title")
 _DIGITS = re.compile(r"\d")
@@ -177,38 +179,23 @@ class EntityRecognizer:
         scores = scored.scores[:, self.engine.columns[self.slot]]
         if self.o_bias[0]:
             scores = scores - self.o_bias
-        # Viterbi over the label transitions, but only where it can matter: runs of tokens
-        # with some B-/I- label within ``margin`` of O (the rest is O for sure; a run is
-        # decoded as if O stood on either side, and never crosses a sentence start). Runs
-        # are short and few, so the rest is plain Python over their tokens.
-        possible = np.zeros(len(scored.tags) + 1, dtype=bool)
-        possible[:-1] = scores[:, 1:].max(axis=1) > scores[:, 0] - self.margin
-        before = np.concatenate(([False], possible[:-2]))
-        run_starts = np.flatnonzero(possible[:-1] & (~before | scored.first))
         flags = self._type_flags()[scored.types]
         special = np.flatnonzero(flags & 177).tolist()  # NORP, organisation, place and title words
-        if not len(run_starts) and not special:
+        compiled = layercore.kernels()
+        if compiled is not None:  # the same candidates, in C
+            token = None if scored.identity else scored.token_index
+            scores = np.ascontiguousarray(scores, dtype=np.float32)
+            candidates = compiled.entity_candidates(scores, scored.first.view(np.uint8), flags, scored.tags,
+                                                    _EDGE_TAGS_U8, self.transitions, self.margin, token)
+            token = None if token is None else token.tolist()
+        else:
+            token = None if scored.identity else scored.token_index.tolist()
+            candidates = self._candidates(scores, scored, flags, token)
+        if not candidates and not special:
             return ()
-        token = None if scored.identity else scored.token_index.tolist()
         out: list[Entity] = []
-        if len(run_starts):
-            # A run goes on while tokens are possible and no sentence starts.
-            run_ends = np.flatnonzero(possible[:-1] & ~(possible[1:] & ~np.append(scored.first[1:], True))) + 1
-            starts_list = run_starts.tolist()
-            lengths = (run_ends - run_starts).tolist()
-            rows = ranges(run_starts, run_ends - run_starts)
-            labels = viterbi_segments(scores[rows], lengths, self.transitions, self.transitions[0],
-                                      self.transitions[:, 0])
-            picked_flags = flags[rows]
-            run_flags = picked_flags.tolist()
-            cut = (((picked_flags & 8) != 0) | _EDGE_TAGS[scored.tags[rows]]).tolist()
-            k = 0
-            candidates: list[tuple[int, int, int, int, int]] = []
-            for first, seq in zip(starts_list, labels):
-                if any(seq):
-                    self._spans(first, seq, cut[k:k + len(seq)], run_flags[k:k + len(seq)], token, candidates)
-                k += len(seq)
-            if candidates and (self.span_model is not None or self.collect is not None):
+        if candidates:
+            if self.span_model is not None or self.collect is not None:
                 candidates = self._retype(words, scored, scores, candidates, documents)
             for a, b, kind, row, flag in candidates:
                 if not kind:
@@ -256,6 +243,38 @@ class EntityRecognizer:
         if len(out) > 1:
             out.sort()
         return tuple(out)
+
+    def _candidates(self, scores: np.ndarray, scored: Scored, flags: np.ndarray, token: list[int] | None
+                    ) -> list[tuple[int, int, int, int, int]]:
+        """Candidate spans (see ``_spans``) of the runs of tokens where a name is possible (the
+        numpy reference of ``_layercore.entity_candidates``).
+
+        Viterbi over the label transitions, but only where it can matter: runs of tokens
+        with some B-/I- label within ``margin`` of O (the rest is O for sure; a run is
+        decoded as if O stood on either side, and never crosses a sentence start). Runs
+        are short and few, so the rest is plain Python over their tokens."""
+        possible = np.zeros(len(scored.tags) + 1, dtype=bool)
+        possible[:-1] = scores[:, 1:].max(axis=1) > scores[:, 0] - self.margin
+        before = np.concatenate(([False], possible[:-2]))
+        run_starts = np.flatnonzero(possible[:-1] & (~before | scored.first))
+        candidates: list[tuple[int, int, int, int, int]] = []
+        if not len(run_starts):
+            return candidates
+        # A run goes on while tokens are possible and no sentence starts.
+        run_ends = np.flatnonzero(possible[:-1] & ~(possible[1:] & ~np.append(scored.first[1:], True))) + 1
+        starts_list = run_starts.tolist()
+        lengths = (run_ends - run_starts).tolist()
+        rows = ranges(run_starts, run_ends - run_starts)
+        labels = viterbi_segments(scores[rows], lengths, self.transitions, self.transitions[0], self.transitions[:, 0])
+        picked_flags = flags[rows]
+        run_flags = picked_flags.tolist()
+        cut = (((picked_flags & 8) != 0) | _EDGE_TAGS[scored.tags[rows]]).tolist()
+        k = 0
+        for first, seq in zip(starts_list, labels):
+            if any(seq):
+                self._spans(first, seq, cut[k:k + len(seq)], run_flags[k:k + len(seq)], token, candidates)
+            k += len(seq)
+        return candidates
 
     def _spans(self, first: int, seq: list[int], cut: list[bool], flags: list[int],
                token: list[int] | None, out: list[tuple[int, int, int, int, int]]) -> None:
@@ -352,14 +371,11 @@ class EntityRecognizer:
         A linear model over the whole span (``span_features``) sees more than the
         sequence model's window of one word either side.
         """
-        starts = np.asarray([c[3] for c in candidates])
-        lengths = np.asarray([c[1] - c[0] for c in candidates])
-        rows = ranges(starts, lengths)
-        picked = scores[rows]
-        o = picked[:, 0:1]
-        margin = np.maximum(picked[:, 1::2], picked[:, 2::2]) - o  # (rows, PER ORG LOC)
-        means = np.add.reduceat(margin, np.cumsum(lengths) - lengths, axis=0) / lengths[:, None]
-        bins = np.clip(np.floor(means / 2), -4, 4).astype(int).tolist()
+        compiled = layercore.kernels()
+        if compiled is not None and scores.flags.c_contiguous and scores.dtype == np.float32:
+            bins = compiled.span_bins(scores, candidates)
+        else:
+            bins = margin_bins(scores, candidates)
         bounds = list(documents) + [len(words)]
         keys = [(bisect_left(bounds, a + 1), " ".join(words[a:b]).lower()) for a, b, _, _, _ in candidates]
         same: dict[tuple[int, str], list[int]] = {}
@@ -635,6 +651,19 @@ class EntityRecognizer:
         taken = {k for s, e, _ in spans for k in range(s, e)}
         kept = [x for x in out if not any(k in taken for k in range(x[0], x[1]))]
         return kept + spans
+
+
+def margin_bins(scores: np.ndarray, candidates: list[tuple[int, int, int, int, int]]) -> list[list[int]]:
+    """Per candidate span, the mean margin of PER, ORG and LOC over O on its rows, halved,
+    floored and clipped to -4..4 (the numpy reference of ``_layercore.span_bins``)."""
+    starts = np.asarray([c[3] for c in candidates])
+    lengths = np.asarray([c[1] - c[0] for c in candidates])
+    rows = ranges(starts, lengths)
+    picked = scores[rows]
+    o = picked[:, 0:1]
+    margin = np.maximum(picked[:, 1::2], picked[:, 2::2]) - o  # (rows, PER ORG LOC)
+    means = np.add.reduceat(margin, np.cumsum(lengths) - lengths, axis=0) / lengths[:, None]
+    return np.clip(np.floor(means / 2), -4, 4).astype(int).tolist()  # type: ignore[no-any-return]
 
 
 class _SpanIds:

@@ -45,6 +45,8 @@ from typing import Sequence
 
 import numpy as np
 
+from . import layercore
+
 __all__ = ["Tagger", "Tagged", "default_tagger", "word_features", "normalize", "ROLES", "MODEL_DIR"]
 
 MODEL_DIR = Path(__file__).parent / "models" / "tagger"
@@ -274,6 +276,11 @@ class Tagger:
         with self._lock:  # the cache may be reset or replaced by a bigger array meanwhile
             padded = np.array(self._type_ids(words, [(s, e) for s, e in sentences if e > s]), np.intp)
             generation, role_rows, amb = self.generation, self._role_rows, self._amb
+        compiled = layercore.kernels()
+        if compiled is not None:  # the same passes, each token's rows added where they lie
+            out = compiled.tag_classes(padded, role_rows, self._window_roles, amb, self._context,
+                                       self._context_offsets.ravel())
+            return Tagged(padded, out, padded[2:-2] != 0, generation)
         # Pass 1: each position's score is the sum of five rows: the type there as the
         # current word, its neighbours in their roles. One gather, then four adds of
         # contiguous blocks (rows of padding positions are computed too, and ignored;
