@@ -162,3 +162,31 @@ def test_switching_kernels() -> None:
         assert layercore.kernels() is not None
     with pytest.raises(ValueError):
         layercore.use("fortran")
+
+
+def test_span_classifier_on_random_candidates() -> None:
+    recognizer = default_recognizer()
+    rng = np.random.default_rng(5)
+    shuffle = random.Random(5)
+    # A small vocabulary, so that the same strings recur in a document ("what the same string got").
+    vocabulary = "Assad Bashar Damascus Iraqi the of Ministry Interior Party said Mr. President , . Kyiv Xqzv".split()
+    for _ in range(30):
+        n = shuffle.randint(3, 200)
+        words = tuple(shuffle.choice(vocabulary) for _ in range(n))
+        documents = sorted({0} | set(shuffle.sample(range(1, n), min(n - 1, shuffle.randint(0, 4)))))
+        bounds = documents + [n]
+        candidates = []
+        for lo, hi in zip(bounds, bounds[1:]):
+            for _ in range(shuffle.randint(0, 12)):
+                a = shuffle.randrange(lo, hi)
+                b = shuffle.randint(a + 1, min(hi, a + 4))
+                candidates.append((a, b, shuffle.randint(1, 3), a, shuffle.choice([0, 1, 4, 64])))
+        if not candidates:
+            continue
+        scored = Scored(np.zeros((n, 10), np.float32), np.zeros(n, np.int64), rng.integers(0, N_TAGS, n), n, [(0, n)])
+        scores = (rng.standard_normal((n, 7)) * 8).astype(np.float32)
+        kinds = {}
+        for core in (layercore.NUMPY, layercore.COMPILED):
+            with layercore.using(core):
+                kinds[core] = recognizer._retype(words, scored, scores, candidates, documents)
+        assert kinds[layercore.COMPILED] == kinds[layercore.NUMPY]

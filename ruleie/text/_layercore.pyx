@@ -13,8 +13,27 @@ the reference's order, ties go to the first class. Import through ``layercore.py
 
 import numpy as np
 
+from cpython.dict cimport PyDict_GetItem
+from cpython.long cimport PyLong_AsSsize_t
+from cpython.object cimport PyObject
 from libc.math cimport floor
 from libc.stdint cimport int16_t, int32_t
+
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define RULEIE_PREFETCH(p) __builtin_prefetch(p)
+    #else
+    #define RULEIE_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void RULEIE_PREFETCH(const void* p) noexcept nogil
+
+# How many slots ahead the tagger asks for a type's rows: they are scattered over a table
+# of tens of megabytes, so most rare words' rows miss the cache.
+cdef enum:
+    PREFETCH_AHEAD = 6
 
 
 cdef inline Py_ssize_t _argmax16(const int32_t* acc, Py_ssize_t c) noexcept nogil:
@@ -40,38 +59,45 @@ def tag_classes(const Py_ssize_t[::1] padded, const int16_t[:, ::1] role_rows,
     cdef Py_ssize_t k = c + 1  # tag ids in the context tables: the classes and the boundary
     out = np.full(m, c, dtype=np.intp)
     first = np.full(m, c, dtype=np.intp)
-    sums = np.zeros((max(m, 1), c), dtype=np.int32)
+    # Pass 2 at a slot needs the pass-1 tags two slots on: it runs two slots behind pass 1,
+    # and the pass-1 sums wait in a ring of three.
+    ring = np.zeros((3, c), dtype=np.int32)
     cdef Py_ssize_t[::1] o = out
     cdef Py_ssize_t[::1] t = first
-    cdef int32_t[:, ::1] s = sums
+    cdef int32_t[:, ::1] sums = ring
     cdef Py_ssize_t i, j, q, a
     cdef const int16_t* rows[5]
+    cdef const char* ahead
     cdef int32_t* acc
     with nogil:
-        # Pass 1: the five words of the window, each in its role.
-        for i in range(2, m - 2):
-            if padded[i] == 0:
+        for i in range(2, m):
+            if i < m - 2:
+                if i + 2 + PREFETCH_AHEAD < m:
+                    ahead = <const char*>&role_rows[padded[i + 2 + PREFETCH_AHEAD] * 5, 0]
+                    for q in range(0, 10 * c, 64):  # the type's five role rows, a cache line at a time
+                        RULEIE_PREFETCH(ahead + q)
+                if padded[i] != 0:
+                    # Pass 1: the five words of the window, each in its role.
+                    for q in range(5):
+                        rows[q] = &role_rows[padded[i - 2 + q] * 5 + window_roles[q], 0]
+                    acc = &sums[i % 3, 0]
+                    for j in range(c):
+                        acc[j] = <int32_t>rows[0][j] + rows[1][j] + rows[2][j] + rows[3][j] + rows[4][j]
+                    t[i] = _argmax16(acc, c)
+            j = i - 2
+            if j < 2 or padded[j] == 0:
                 continue
-            for q in range(5):
-                rows[q] = &role_rows[padded[i - 2 + q] * 5 + window_roles[q], 0]
-            acc = &s[i, 0]
-            for j in range(c):
-                acc[j] = <int32_t>rows[0][j] + rows[1][j] + rows[2][j] + rows[3][j] + rows[4][j]
-            t[i] = _argmax16(acc, c)
-        # Pass 2: the neighbours' pass-1 tags, alone and with an ambiguous word.
-        for i in range(2, m - 2):
-            if padded[i] == 0:
-                continue
-            a = amb[padded[i]]
-            rows[0] = &context[t[i - 1] * k + t[i + 1] + context_offsets[0], 0]
-            rows[1] = &context[t[i - 2] * k + t[i - 1] + context_offsets[1], 0]
-            rows[2] = &context[t[i + 1] * k + t[i + 2] + context_offsets[2], 0]
-            rows[3] = &context[a + t[i - 1] + context_offsets[3], 0]
-            rows[4] = &context[a + t[i + 1] + context_offsets[4], 0]
-            acc = &s[i, 0]
-            for j in range(c):
-                acc[j] += <int32_t>rows[0][j] + rows[1][j] + rows[2][j] + rows[3][j] + rows[4][j]
-            o[i] = _argmax16(acc, c)
+            # Pass 2: the neighbours' pass-1 tags, alone and with an ambiguous word.
+            a = amb[padded[j]]
+            rows[0] = &context[t[j - 1] * k + t[j + 1] + context_offsets[0], 0]
+            rows[1] = &context[t[j - 2] * k + t[j - 1] + context_offsets[1], 0]
+            rows[2] = &context[t[j + 1] * k + t[j + 2] + context_offsets[2], 0]
+            rows[3] = &context[a + t[j - 1] + context_offsets[3], 0]
+            rows[4] = &context[a + t[j + 1] + context_offsets[4], 0]
+            acc = &sums[j % 3, 0]
+            for q in range(c):
+                acc[q] += <int32_t>rows[0][q] + rows[1][q] + rows[2][q] + rows[3][q] + rows[4][q]
+            o[j] = _argmax16(acc, c)
     return out
 
 
@@ -246,4 +272,203 @@ def span_bins(const float[:, ::1] scores, list candidates):
             mean = floor(<double>sums[q] / <double>length / 2.0)
             bins.append(<long>(-4 if mean < -4 else 4 if mean > 4 else mean))
         out.append(bins)
+    return out
+
+
+cdef struct _Sum:
+    float v[4]
+    bint started
+
+
+cdef inline void _add_row(_Sum* s, const float[:, ::1] weights, Py_ssize_t k) noexcept:
+    cdef Py_ssize_t q
+    if not s.started:
+        for q in range(4):
+            s.v[q] = weights[k, q]
+        s.started = True
+    else:
+        for q in range(4):
+            s.v[q] = s.v[q] + weights[k, q]
+
+
+cdef inline void _add_list(_Sum* s, const float[:, ::1] weights, list ids):
+    for k in ids:
+        _add_row(s, weights, <Py_ssize_t>k)
+
+
+cdef inline void _add_found(_Sum* s, const float[:, ::1] weights, object k):
+    if k is not None:
+        _add_row(s, weights, <Py_ssize_t>k)
+
+
+def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list candidates, list bins,
+               list bounds, const float[:, ::1] weights, const float[::1] bias):
+    """The span classifier's kind of each candidate (0: dropped), as
+    ``EntityRecognizer._span_feature_ids`` and ``_classify`` give it: the same feature rows,
+    added in the same order, without the list of ids. ``bounds``: the first token of each
+    document and the end of the last."""
+    fixed = recognizer._span_ids
+    cdef dict index = fixed.index
+    cdef dict span_names = recognizer._span_names
+    cdef dict around = recognizer._around
+    if len(around) > 200_000:
+        around.clear()
+    cdef dict word_ids = recognizer._word_ids
+    cdef dict heads = fixed._heads
+    cdef dict margins = fixed._margins
+    name_ids = recognizer._name_ids
+    word_feature_ids = recognizer._word_feature_ids
+    cdef list tag_id = fixed.tag_ids
+    cdef list before_tag = fixed.before_tag
+    cdef list after_tag = fixed.after_tag
+    cdef list no_prev = fixed.no_prev
+    cdef list no_next = fixed.no_next
+    cdef Py_ssize_t no_before_tag = fixed.no_before_tag
+    cdef Py_ssize_t no_after_tag = fixed.no_after_tag
+    others_ids = [index.get(f"d={x}") for x in range(4)]
+    cdef Py_ssize_t n_tags = tags.shape[0]
+    cdef Py_ssize_t n_candidates = len(candidates)
+    cdef Py_ssize_t i, j, a, b, kind, row, n, lo, hi, lo_doc, hi_doc, doc, x, mask, best
+    cdef float top, v
+    cdef _Sum s
+    # Which candidates share a document and a string ("the same string got" features).
+    docs = []
+    names = []
+    keys = []
+    same = {}
+    cdef Py_ssize_t n_bounds = len(bounds)
+    for i in range(n_candidates):
+        candidate = candidates[i]
+        a = candidate[0]
+        b = candidate[1]
+        lo_doc, hi_doc = 0, n_bounds  # bisect_left(bounds, a + 1)
+        while lo_doc < hi_doc:
+            x = (lo_doc + hi_doc) // 2
+            if <Py_ssize_t>bounds[x] < a + 1:
+                lo_doc = x + 1
+            else:
+                hi_doc = x
+        docs.append(lo_doc)
+        name = span_names.get(tuple(words[a:b]))
+        if name is None:
+            name = name_ids(tuple(words[a:b]))
+        names.append(name)
+        key = (lo_doc, name[2])
+        keys.append(key)
+        same.setdefault(key, []).append(i)
+    kinds = []
+    for i in range(n_candidates):
+        candidate = candidates[i]
+        a = candidate[0]
+        b = candidate[1]
+        kind = candidate[2]
+        row = candidate[3]
+        n = b - a
+        doc = docs[i]
+        lo = <Py_ssize_t>bounds[doc - 1]
+        hi = <Py_ssize_t>bounds[doc]
+        s.started = False
+        name = names[i]
+        found = heads.get((kind, min(n, 4)))
+        if found is None:
+            found = fixed.head(kind, min(n, 4))
+        _add_list(&s, weights, found)
+        _add_list(&s, weights, name[0])
+        margin = bins[i]
+        found = margins.get((margin[0], margin[1], margin[2]))
+        if found is None:
+            found = fixed.margins(margin)
+        _add_list(&s, weights, found)
+        _add_list(&s, weights, name[1])
+        for j in range(row, row + n):
+            x = tag_id[tags[j]]
+            if x:
+                _add_row(&s, weights, x)
+        if a > lo:
+            word = words[a - 1]
+            info = word_ids.get(word)
+            if info is None:
+                info = word_feature_ids(word)
+            _add_list(&s, weights, info[3])
+            before = info[5]
+        else:
+            _add_list(&s, weights, no_prev)
+            before = "<s>"
+        if b < hi:
+            word = words[b]
+            info = word_ids.get(word)
+            if info is None:
+                info = word_feature_ids(word)
+            _add_list(&s, weights, info[4])
+            after = info[5]
+        else:
+            _add_list(&s, weights, no_next)
+            after = "</s>"
+        key = (words[a - 2] if a > lo + 1 else None, words[a - 1] if a > lo else None)
+        ahead = around.get(key)
+        if ahead is None:
+            before2 = words[a - 2].lower() if a > lo + 1 else "<s>"
+            ahead = around[key] = (index.get("p2=" + before2), index.get("p12=" + before2 + "_" + before))
+        key = (words[b] if b < hi else None, words[b + 1] if b + 1 < hi else None, None)  # 3: not a before-key
+        behind = around.get(key)
+        if behind is None:
+            after2 = words[b + 1].lower() if b + 1 < hi else "</s>"
+            behind = around[key] = (index.get("n2=" + after2), index.get("n12=" + after + "_" + after2))
+        _add_found(&s, weights, ahead[0])
+        _add_found(&s, weights, behind[0])
+        _add_found(&s, weights, ahead[1])
+        _add_found(&s, weights, behind[1])
+        x = <Py_ssize_t>before_tag[tags[row - 1]] if a > lo and row > 0 else no_before_tag
+        if x:
+            _add_row(&s, weights, x)
+        x = <Py_ssize_t>after_tag[tags[row + n]] if b < hi and row + n < n_tags else no_after_tag
+        if x:
+            _add_row(&s, weights, x)
+        group = same[keys[i]]
+        if len(group) > 1:  # the kinds the same string got elsewhere, in order
+            mask = 0
+            for j in group:
+                if j != i:
+                    mask |= 1 << <Py_ssize_t>candidates[j][2]
+            for x in range(4):
+                if mask & (1 << x):
+                    _add_found(&s, weights, others_ids[x])
+        _add_row(&s, weights, 0)  # the zero row every candidate has
+        best = 0
+        top = s.v[0] + bias[0]
+        for x in range(1, 4):
+            v = s.v[x] + bias[x]
+            if v > top:
+                top = v
+                best = x
+        kinds.append(best)
+    return kinds
+
+
+def padded_type_ids(dict ids, dict first_ids, object words, list sentences):
+    """The tagger's type ids of ``words`` laid out sentence by sentence with two padding
+    slots (0) around each (``Tagger._type_ids``), a sentence's first word looked up in
+    ``first_ids``; None when a word has no type yet (the caller adds the new types)."""
+    cdef tuple seq = tuple(words)
+    cdef Py_ssize_t total = 2, s, e, i, at = 2
+    cdef PyObject* found
+    for span in sentences:
+        s, e = span
+        total += e - s + 2
+    out = np.zeros(total, dtype=np.intp)
+    cdef Py_ssize_t[::1] o = out
+    for span in sentences:
+        s, e = span
+        found = PyDict_GetItem(first_ids, seq[s])
+        if found is NULL:
+            return None
+        o[at] = PyLong_AsSsize_t(<object>found)
+        at += 1
+        for i in range(s + 1, e):
+            found = PyDict_GetItem(ids, seq[i])
+            if found is NULL:
+                return None
+            o[at] = PyLong_AsSsize_t(<object>found)
+            at += 1
+        at += 2
     return out

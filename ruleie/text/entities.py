@@ -130,7 +130,10 @@ class EntityRecognizer:
                             bias: np.ndarray | None = None) -> None:
         """Use this span classifier (feature names, their weights for O, PER, ORG, LOC, the bias); None: none."""
         self._word_ids: dict[str, tuple[list[int], list[int], list[int], list[int], list[int], str]] = {}
-        self._span_names: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}  # see ``_name_ids``
+        self._span_names: dict[tuple[str, ...], tuple[list[int], list[int], str]] = {}  # see ``_name_ids``
+        # The compiled classifier's: the ids of the features of the two words before a span
+        # (p2, p12) and after it (n2, n12), by those words (None: the document's edge).
+        self._around: dict[tuple[str | None, ...], tuple[int | None, int | None]] = {}
         if names is None or weights is None or bias is None:
             self.span_model = None
             return
@@ -228,8 +231,10 @@ class EntityRecognizer:
             # In text order (what ``_repeated`` tries first depends on it), so that glued
             # documents each get what they would get alone.
             out.sort()
+            # The rows of capitalised words: the only ones a repeated name or a surname can be at.
+            capitalised = np.flatnonzero(flags & 64).tolist() if scored.identity else None
             if len(documents) == 1:
-                out = self._in_document(words, scored, out, 0, len(words))
+                out = self._in_document(words, scored, out, 0, len(words), capitalised)
             else:  # glued documents: each on its own
                 firsts = [a for a, _, _ in out]
                 bounds = list(documents) + [len(words)]
@@ -237,7 +242,7 @@ class EntityRecognizer:
                 for lo, hi in zip(bounds, bounds[1:]):
                     mine = out[bisect_left(firsts, lo):bisect_left(firsts, hi)]
                     if mine:
-                        mine = self._in_document(words, scored, mine, lo, hi)
+                        mine = self._in_document(words, scored, mine, lo, hi, capitalised)
                     parts += mine
                 out = parts
         if len(out) > 1:
@@ -377,6 +382,10 @@ class EntityRecognizer:
         else:
             bins = margin_bins(scores, candidates)
         bounds = list(documents) + [len(words)]
+        if compiled is not None and self.collect is None and self.span_model is not None:  # the same kinds, in C
+            kinds = compiled.span_kinds(self, words, np.ascontiguousarray(scored.tags, dtype=np.intp), candidates,
+                                        bins, bounds, self._span_weights, self.span_bias)
+            return [(a, b, k, row, flag) for (a, b, _, row, flag), k in zip(candidates, kinds) if k]
         keys = [(bisect_left(bounds, a + 1), " ".join(words[a:b]).lower()) for a, b, _, _, _ in candidates]
         same: dict[tuple[int, str], list[int]] = {}
         for i, key in enumerate(keys):
@@ -431,9 +440,10 @@ class EntityRecognizer:
             self._word_ids[word] = info  # type: ignore[assignment]
         return info  # type: ignore[return-value]
 
-    def _name_ids(self, name: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    def _name_ids(self, name: tuple[str, ...]) -> tuple[list[int], list[int], str]:
         """Ids of the features of a span that depend on its words alone (cached): the whole
-        string; then first word, last word, every word and a multi-word gazetteer entry."""
+        string; then first word, last word, every word and a multi-word gazetteer entry; and
+        the string in lower case (what tells the same name elsewhere in the document)."""
         if len(self._span_names) > 200_000:
             self._span_names.clear()
         get = self._span_ids.index.get
@@ -447,7 +457,7 @@ class EntityRecognizer:
             category = self.gazetteer.multi.get(lower[0], {}).get(tuple(lower))
             if category:
                 body += [k for k in (get("mg=" + category),) if k is not None]
-        found = self._span_names[name] = (whole, body)
+        found = self._span_names[name] = (whole, body, " ".join(name).lower())
         return found
 
     def _span_feature_ids(self, words: Sequence[str], tags: list[int], span: tuple[int, int, int, int, int],
@@ -496,15 +506,18 @@ class EntityRecognizer:
             ids += [k for k in map(get, [f"d={x}" for x in sorted(others)]) if k is not None]
         return ids
 
-    def _in_document(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
-        """Evidence from the rest of the document (tokens lo..hi): surnames, then repeated names."""
+    def _in_document(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int,
+                     capitalised: list[int] | None = None) -> list[Entity]:
+        """Evidence from the rest of the document (tokens lo..hi): surnames, then repeated names.
+        ``capitalised``: the tokens of capitalised words, when rows are tokens (else None)."""
         if any(label == "PERSON" for _, _, label in out):
-            out = self._surnames(words, scored, out, lo, hi)
+            out = self._surnames(words, scored, out, lo, hi, capitalised)
         if self.propagate:
-            out = self._repeated(words, scored, out, lo, hi)
+            out = self._repeated(words, scored, out, lo, hi, capitalised)
         return out
 
-    def _repeated(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
+    def _repeated(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int,
+                  capitalised: list[int] | None = None) -> list[Entity]:
         """A capitalised name found once is the same name wherever it recurs in the document:
         every occurrence gets the label most of its occurrences got ("the CPA" five times)."""
         votes: dict[tuple[str, ...], dict[str, int]] = {}
@@ -525,7 +538,7 @@ class EntityRecognizer:
             by_first.setdefault(name[0], []).append((name, label))
         # Rows whose word begins some name, found in one pass; the rest is per occurrence.
         if token is None:  # rows are tokens: a look-up per word costs less than an array call
-            rows = [i for i, w in enumerate(words[lo:hi], lo) if w in by_first]
+            rows = _tokens_of(words, lo, hi, by_first, capitalised)
         else:
             index = self.engine.index
             ids = [index[w] for w in by_first if w in index]
@@ -544,7 +557,8 @@ class EntityRecognizer:
                 break
         return out
 
-    def _surnames(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
+    def _surnames(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int,
+                  capitalised: list[int] | None = None) -> list[Entity]:
         """Once "Bashar Assad" (or "Mr. Assad") is a person, so is "Assad" elsewhere in the document.
 
         A later "Assad" the model took for an organisation or a place becomes a person,
@@ -559,7 +573,7 @@ class EntityRecognizer:
                       else (a, b, label) for a, b, label in out]
         token = None if scored.identity else scored.token_index
         if token is None:  # rows are tokens: search the document's own
-            rows = [i for i, w in enumerate(words[lo:hi], lo) if w in surnames]
+            rows = _tokens_of(words, lo, hi, surnames, capitalised)
         else:
             index = self.engine.index
             ids = np.asarray([index[w] for w in surnames if w in index])
@@ -649,8 +663,17 @@ class EntityRecognizer:
         spans = [(s if token is None else int(token[s]), (e if token is None else int(token[e - 1]) + 1), label)
                  for s, e, label in found]
         taken = {k for s, e, _ in spans for k in range(s, e)}
-        kept = [x for x in out if not any(k in taken for k in range(x[0], x[1]))]
+        kept = [x for x in out if taken.isdisjoint(range(x[0], x[1]))]
         return kept + spans
+
+
+def _tokens_of(words: Sequence[str], lo: int, hi: int, wanted: set[str] | dict[str, object],
+               capitalised: list[int] | None) -> list[int]:
+    """Tokens lo..hi whose word is in ``wanted``, capitalised words all: only the tokens of
+    ``capitalised`` (ascending) need a look-up when it is given."""
+    if capitalised is None:
+        return [i for i, w in enumerate(words[lo:hi], lo) if w in wanted]
+    return [i for i in capitalised[bisect_left(capitalised, lo):bisect_left(capitalised, hi)] if words[i] in wanted]
 
 
 def margin_bins(scores: np.ndarray, candidates: list[tuple[int, int, int, int, int]]) -> list[list[int]]:
