@@ -246,33 +246,34 @@ def entity_candidates(const float[:, ::1] scores, const unsigned char[::1] first
     return out
 
 
-def span_bins(const float[:, ::1] scores, list candidates):
-    """Per candidate (``entity_candidates``), the mean margin of PER, ORG and LOC over O on its
-    rows, halved, floored and clipped to -4..4 (``EntityRecognizer._retype``)."""
-    cdef Py_ssize_t row, length, j, q, r
-    cdef float o
+cdef inline void _bins(const float[:, ::1] scores, Py_ssize_t row, Py_ssize_t length, long* out) noexcept:
+    """The mean margin of PER, ORG and LOC over O on rows row.. row + length, halved, floored,
+    clipped to -4..4 (numpy's: a float32 sum over the rows in order, a float64 mean)."""
+    cdef Py_ssize_t j, q, r
+    cdef float o, top
     cdef float sums[3]
     cdef double mean
-    out = []
+    sums[0] = sums[1] = sums[2] = 0  # each set from the first row
+    for j in range(row, row + length):
+        o = scores[j, 0]
+        for q in range(3):
+            r = 1 + 2 * q
+            top = scores[j, r] if scores[j, r] >= scores[j, r + 1] else scores[j, r + 1]
+            sums[q] = top - o if j == row else sums[q] + (top - o)
+    for q in range(3):
+        mean = floor(<double>sums[q] / <double>length / 2.0)
+        out[q] = <long>(-4 if mean < -4 else 4 if mean > 4 else mean)
+
+
+def span_bins(const float[:, ::1] scores, list candidates):
+    """Per candidate (``entity_candidates``), the mean margin of PER, ORG and LOC over O on its
+    rows, halved, floored and clipped to -4..4 (``entities.margin_bins``)."""
+    cdef long out[3]
+    found = []
     for candidate in candidates:
-        row = candidate[3]
-        length = candidate[1] - candidate[0]
-        for q in range(3):
-            sums[q] = 0
-        for j in range(row, row + length):
-            o = scores[j, 0]
-            for q in range(3):
-                r = 1 + 2 * q
-                if j == row:
-                    sums[q] = (scores[j, r] if scores[j, r] >= scores[j, r + 1] else scores[j, r + 1]) - o
-                else:
-                    sums[q] = sums[q] + ((scores[j, r] if scores[j, r] >= scores[j, r + 1] else scores[j, r + 1]) - o)
-        bins = []
-        for q in range(3):
-            mean = floor(<double>sums[q] / <double>length / 2.0)
-            bins.append(<long>(-4 if mean < -4 else 4 if mean > 4 else mean))
-        out.append(bins)
-    return out
+        _bins(scores, candidate[3], candidate[1] - candidate[0], out)
+        found.append([out[0], out[1], out[2]])
+    return found
 
 
 cdef struct _Sum:
@@ -280,33 +281,35 @@ cdef struct _Sum:
     bint started
 
 
-cdef inline void _add_row(_Sum* s, const float[:, ::1] weights, Py_ssize_t k) noexcept:
+cdef inline void _add_row(_Sum* s, const float* weights, Py_ssize_t k) noexcept:
+    """Add row ``k`` of the (rows, 4) weights (the first row added is copied, as numpy's reduceat does)."""
     cdef Py_ssize_t q
+    cdef const float* row = weights + 4 * k
     if not s.started:
         for q in range(4):
-            s.v[q] = weights[k, q]
+            s.v[q] = row[q]
         s.started = True
     else:
         for q in range(4):
-            s.v[q] = s.v[q] + weights[k, q]
+            s.v[q] = s.v[q] + row[q]
 
 
-cdef inline void _add_list(_Sum* s, const float[:, ::1] weights, list ids):
+cdef inline void _add_list(_Sum* s, const float* weights, list ids):
     for k in ids:
         _add_row(s, weights, <Py_ssize_t>k)
 
 
-cdef inline void _add_found(_Sum* s, const float[:, ::1] weights, object k):
+cdef inline void _add_found(_Sum* s, const float* weights, object k):
     if k is not None:
         _add_row(s, weights, <Py_ssize_t>k)
 
 
-def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list candidates, list bins,
-               list bounds, const float[:, ::1] weights, const float[::1] bias):
+def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list candidates,
+               const float[:, ::1] scores, list bounds, const float[:, ::1] weight_rows, const float[::1] bias):
     """The span classifier's kind of each candidate (0: dropped), as
     ``EntityRecognizer._span_feature_ids`` and ``_classify`` give it: the same feature rows,
-    added in the same order, without the list of ids. ``bounds``: the first token of each
-    document and the end of the last."""
+    added in the same order, without the list of ids. ``scores``: the recogniser's (for the
+    margins, ``span_bins``); ``bounds``: the first token of each document and the end of the last."""
     fixed = recognizer._span_ids
     cdef dict index = fixed.index
     cdef dict span_names = recognizer._span_names
@@ -314,8 +317,9 @@ def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list
     if len(around) > 200_000:
         around.clear()
     cdef dict word_ids = recognizer._word_ids
-    cdef dict heads = fixed._heads
-    cdef dict margins = fixed._margins
+    cdef list heads = [fixed.head(k, n) for k in range(4) for n in range(5)]  # kind * 5 + length (at most 4)
+    cdef list margins = fixed.margin_table  # (bins + 4) in base 9
+    cdef long margin[3]
     name_ids = recognizer._name_ids
     word_feature_ids = recognizer._word_feature_ids
     cdef list tag_id = fixed.tag_ids
@@ -328,19 +332,32 @@ def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list
     others_ids = [index.get(f"d={x}") for x in range(4)]
     cdef Py_ssize_t n_tags = tags.shape[0]
     cdef Py_ssize_t n_candidates = len(candidates)
-    cdef Py_ssize_t i, j, a, b, kind, row, n, lo, hi, lo_doc, hi_doc, doc, x, mask, best
+    cdef Py_ssize_t i, j, a, b, kind, row, n, lo, hi, lo_doc, hi_doc, doc, x, best
     cdef float top, v
     cdef _Sum s
+    if weight_rows.shape[1] != 4:
+        raise ValueError("the span classifier has four classes")
+    cdef const float* weights = &weight_rows[0, 0]
     # Which candidates share a document and a string ("the same string got" features).
-    docs = []
+    docs_array = np.zeros(n_candidates, dtype=np.intp)
+    cdef Py_ssize_t[::1] docs = docs_array
     names = []
-    keys = []
-    same = {}
+    # Per document, lower-case string -> group; per group, how many candidates of each kind.
+    tables = {}
+    table = None
+    group_array = np.zeros(n_candidates, dtype=np.intp)
+    count_array = np.zeros((max(n_candidates, 1), 4), dtype=np.intp)
+    cdef Py_ssize_t[::1] group_of = group_array
+    cdef Py_ssize_t[:, ::1] counts = count_array
+    cdef Py_ssize_t n_groups = 0, current_doc = -1, g
     cdef Py_ssize_t n_bounds = len(bounds)
     for i in range(n_candidates):
         candidate = candidates[i]
         a = candidate[0]
         b = candidate[1]
+        kind = candidate[2]
+        if not 0 <= kind <= 3:
+            raise ValueError(f"a candidate of kind {kind}")
         lo_doc, hi_doc = 0, n_bounds  # bisect_left(bounds, a + 1)
         while lo_doc < hi_doc:
             x = (lo_doc + hi_doc) // 2
@@ -348,14 +365,23 @@ def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list
                 lo_doc = x + 1
             else:
                 hi_doc = x
-        docs.append(lo_doc)
+        docs[i] = lo_doc
         name = span_names.get(tuple(words[a:b]))
         if name is None:
             name = name_ids(tuple(words[a:b]))
         names.append(name)
-        key = (lo_doc, name[2])
-        keys.append(key)
-        same.setdefault(key, []).append(i)
+        if lo_doc != current_doc:
+            table = tables.setdefault(lo_doc, {})
+            current_doc = lo_doc
+        found = table.get(name[2])
+        if found is None:
+            g = n_groups
+            table[name[2]] = g
+            n_groups += 1
+        else:
+            g = found
+        group_of[i] = g
+        counts[g, kind] += 1
     kinds = []
     for i in range(n_candidates):
         candidate = candidates[i]
@@ -369,15 +395,13 @@ def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list
         hi = <Py_ssize_t>bounds[doc]
         s.started = False
         name = names[i]
-        found = heads.get((kind, min(n, 4)))
-        if found is None:
-            found = fixed.head(kind, min(n, 4))
-        _add_list(&s, weights, found)
+        _add_list(&s, weights, heads[kind * 5 + min(n, 4)])
         _add_list(&s, weights, name[0])
-        margin = bins[i]
-        found = margins.get((margin[0], margin[1], margin[2]))
+        _bins(scores, row, n, margin)
+        x = (margin[0] + 4) * 81 + (margin[1] + 4) * 9 + margin[2] + 4
+        found = margins[x]
         if found is None:
-            found = fixed.margins(margin)
+            found = margins[x] = fixed.margins([margin[0], margin[1], margin[2]])
         _add_list(&s, weights, found)
         _add_list(&s, weights, name[1])
         for j in range(row, row + n):
@@ -424,14 +448,10 @@ def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list
         x = <Py_ssize_t>after_tag[tags[row + n]] if b < hi and row + n < n_tags else no_after_tag
         if x:
             _add_row(&s, weights, x)
-        group = same[keys[i]]
-        if len(group) > 1:  # the kinds the same string got elsewhere, in order
-            mask = 0
-            for j in group:
-                if j != i:
-                    mask |= 1 << <Py_ssize_t>candidates[j][2]
-            for x in range(4):
-                if mask & (1 << x):
+        g = group_of[i]
+        if counts[g, 0] + counts[g, 1] + counts[g, 2] + counts[g, 3] > 1:
+            for x in range(4):  # the kinds the same string got elsewhere, in order
+                if counts[g, x] - (x == kind) > 0:
                     _add_found(&s, weights, others_ids[x])
         _add_row(&s, weights, 0)  # the zero row every candidate has
         best = 0

@@ -376,16 +376,14 @@ class EntityRecognizer:
         A linear model over the whole span (``span_features``) sees more than the
         sequence model's window of one word either side.
         """
-        compiled = layercore.kernels()
-        if compiled is not None and scores.flags.c_contiguous and scores.dtype == np.float32:
-            bins = compiled.span_bins(scores, candidates)
-        else:
-            bins = margin_bins(scores, candidates)
         bounds = list(documents) + [len(words)]
+        compiled = layercore.kernels()
         if compiled is not None and self.collect is None and self.span_model is not None:  # the same kinds, in C
             kinds = compiled.span_kinds(self, words, np.ascontiguousarray(scored.tags, dtype=np.intp), candidates,
-                                        bins, bounds, self._span_weights, self.span_bias)
+                                        np.ascontiguousarray(scores, dtype=np.float32), bounds, self._span_weights,
+                                        self.span_bias)
             return [(a, b, k, row, flag) for (a, b, _, row, flag), k in zip(candidates, kinds) if k]
+        bins = margin_bins(scores, candidates)
         keys = [(bisect_left(bounds, a + 1), " ".join(words[a:b]).lower()) for a, b, _, _, _ in candidates]
         same: dict[tuple[int, str], list[int]] = {}
         for i, key in enumerate(keys):
@@ -527,9 +525,13 @@ class EntityRecognizer:
                 box[label] = box.get(label, 0) + 1
         if not votes:
             return out
-        best = {name: max(box, key=lambda k: (box[k], k == "PERSON", k)) for name, box in votes.items()}
-        out = [(a, b, best.get(tuple(words[a:b]), label)) if label in ("PERSON", "ORG", "GPE", "LOC") else (a, b, label)
-               for a, b, label in out]
+        best = {name: next(iter(box)) if len(box) == 1 else max(box, key=lambda k: (box[k], k == "PERSON", k))
+                for name, box in votes.items()}
+        if any(len(box) > 1 for box in votes.values()):  # else every name keeps its one label
+            out = [(a, b, best.get(tuple(words[a:b]), label)) if label in ("PERSON", "ORG", "GPE", "LOC")
+                   else (a, b, label) for a, b, label in out]
+        else:
+            out = list(out)  # extended below: never the caller's list
         token = None if scored.identity else scored.token_index
         first = scored.first
         covered = {k for a, b, _ in out for k in range(a, b)}
@@ -549,7 +551,7 @@ class EntityRecognizer:
                 continue
             for name, label in by_first.get(words[a], ()):
                 n = len(name)
-                if (a + n > hi or any(k in covered for k in range(a, a + n))
+                if (a + n > hi or not covered.isdisjoint(range(a, a + n))
                         or tuple(words[a:a + n]) != name or (n > 1 and first[row + 1:row + n].any())):
                     continue
                 out.append((a, a + n, label))
@@ -704,6 +706,8 @@ class _SpanIds:
         self.no_next = [k for k in (get("n1=</s>"),) if k is not None]
         self._heads: dict[tuple[int, int], list[int]] = {}
         self._margins: dict[tuple[int, int, int], list[int]] = {}
+        # The compiled classifier's: ``margins`` by the three bins (-4..4) as a number in base 9.
+        self.margin_table: list[list[int] | None] = [None] * 9 ** 3
 
     def head(self, kind: int, n: int) -> list[int]:
         """Ids of "bias", the kind, the length and both."""
