@@ -57,7 +57,7 @@ def main() -> int:
     for problem in problems:
         print(f"{args.wheel.name}: {problem}", file=sys.stderr)
     if not problems:
-        print(f"{args.wheel.name}: {len(names)} files, the package, its data" + ("" if args.pure else f" and {extension[0]}"))
+        print(f"{args.wheel.name}: {len(names)} files, the package, its data" + ("" if args.pure else " and " + ", ".join(extension)))
     return 1 if problems else 0
 
 
