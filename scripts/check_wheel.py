@@ -4,7 +4,8 @@
 
 Every file of the package (``ruleie/``, models and schemas included), the grammar and
 the shipped rule packs under ``ruleie/_data/``, and, unless ``--pure``, the compiled
-matcher core (``ruleie/language/_corevm.*``) with a platform tag on the wheel.
+matcher core (``ruleie/language/_corevm.*``) and layer kernels (``ruleie/text/_layercore.*``)
+with a platform tag on the wheel.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+EXTENSIONS = ("ruleie/language/_corevm.", "ruleie/text/_layercore.")  # hatch_build.MODULES
 
 
 def expected_files() -> set[str]:
@@ -45,16 +47,17 @@ def main() -> int:
         wheel_info = next(n for n in names if n.endswith(".dist-info/WHEEL"))
         tags = archive.read(wheel_info).decode()
     problems = sorted(f"missing: {name}" for name in expected_files() - names)
-    extension = [n for n in names if n.startswith("ruleie/language/_corevm.") and n.endswith((".so", ".pyd"))]
+    extension = [n for n in sorted(names) if n.startswith(EXTENSIONS) and n.endswith((".so", ".pyd"))]
     if not args.pure:
-        if not extension:
-            problems.append("missing: the compiled matcher core ruleie/language/_corevm.*.so")
+        for prefix in EXTENSIONS:
+            if not any(n.startswith(prefix) for n in extension):
+                problems.append(f"missing: the compiled extension {prefix}*.so")
         if "Root-Is-Purelib: false" not in tags or "-none-any" in tags:
             problems.append("the wheel is not tagged for a platform:\n" + tags)
     for problem in problems:
         print(f"{args.wheel.name}: {problem}", file=sys.stderr)
     if not problems:
-        print(f"{args.wheel.name}: {len(names)} files, the package, its data" + ("" if args.pure else f" and {extension[0]}"))
+        print(f"{args.wheel.name}: {len(names)} files, the package, its data" + ("" if args.pure else " and " + ", ".join(extension)))
     return 1 if problems else 0
 
 

@@ -39,6 +39,7 @@ from typing import Sequence
 import numpy as np
 
 from .chunker import word_shape
+from . import layercore
 from .gazetteer import GPE_CATEGORIES, Gazetteer, default_gazetteer
 from .linear import XPOS_TAGS, Engine, LinearModel, Scored, ranges, viterbi_segments
 
@@ -62,6 +63,7 @@ _NAME_TAGS = np.asarray([t in {"NNP", "NNPS", "NN", "NNS", "JJ", "CD", "<UNK>"} 
 _EDGE_TAGS = np.asarray([t in {"POS", ",", ".", ":", "``", "''", "-LRB-", "-RRB-", "IN", "CC", "TO", "HYPH", "NFP",
                                "RB", "VBZ", "VBD", "VBP", "MD", "PRP", "WDT", "WP", "UH", "ADD", "CD", "SYM"}
                          for t in XPOS_TAGS])
+_EDGE_TAGS_U8 = _EDGE_TAGS.view(np.uint8)
 _PROPER_TAGS_LIST: list[bool] = [t in {"NNP", "NNPS"} for t in XPOS_TAGS]
 _STRIP_FROM_PERSON = ("demonym", "title")
 _DIGITS = re.compile(r"\d")
@@ -130,7 +132,10 @@ class EntityRecognizer:
                             bias: np.ndarray | None = None) -> None:
         """Use this span classifier (feature names, their weights for O, PER, ORG, LOC, the bias); None: none."""
         self._word_ids: dict[str, tuple[list[int], list[int], list[int], list[int], list[int], str]] = {}
-        self._span_names: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}  # see ``_name_ids``
+        self._span_names: dict[tuple[str, ...], tuple[list[int], list[int], str]] = {}  # see ``_name_ids``
+        # The compiled classifier's: the ids of the features of the two words before a span
+        # (p2, p12) and after it (n2, n12), by those words (None: the document's edge).
+        self._around: dict[tuple[str | None, ...], tuple[int | None, int | None]] = {}
         if names is None or weights is None or bias is None:
             self.span_model = None
             return
@@ -188,38 +193,23 @@ class EntityRecognizer:
         scores = scored.scores[:, self.engine.columns[self.slot]]
         if self.o_bias[0]:
             scores = scores - self.o_bias
-        # Viterbi over the label transitions, but only where it can matter: runs of tokens
-        # with some B-/I- label within ``margin`` of O (the rest is O for sure; a run is
-        # decoded as if O stood on either side, and never crosses a sentence start). Runs
-        # are short and few, so the rest is plain Python over their tokens.
-        possible = np.zeros(len(scored.tags) + 1, dtype=bool)
-        possible[:-1] = scores[:, 1:].max(axis=1) > scores[:, 0] - self.margin
-        before = np.concatenate(([False], possible[:-2]))
-        run_starts = np.flatnonzero(possible[:-1] & (~before | scored.first))
         flags = self._type_flags()[scored.types]
         special = np.flatnonzero(flags & 689).tolist()  # NORP, organisation, place, title and lower-case GPE words
-        if not len(run_starts) and not special:
+        compiled = layercore.kernels()
+        if compiled is not None:  # the same candidates, in C
+            token = None if scored.identity else scored.token_index
+            scores = np.ascontiguousarray(scores, dtype=np.float32)
+            candidates = compiled.entity_candidates(scores, scored.first.view(np.uint8), flags, scored.tags,
+                                                    _EDGE_TAGS_U8, self.transitions, self.margin, token)
+            token = None if token is None else token.tolist()
+        else:
+            token = None if scored.identity else scored.token_index.tolist()
+            candidates = self._candidates(scores, scored, flags, token)
+        if not candidates and not special:
             return ()
-        token = None if scored.identity else scored.token_index.tolist()
         out: list[Entity] = []
-        if len(run_starts):
-            # A run goes on while tokens are possible and no sentence starts.
-            run_ends = np.flatnonzero(possible[:-1] & ~(possible[1:] & ~np.append(scored.first[1:], True))) + 1
-            starts_list = run_starts.tolist()
-            lengths = (run_ends - run_starts).tolist()
-            rows = ranges(run_starts, run_ends - run_starts)
-            labels = viterbi_segments(scores[rows], lengths, self.transitions, self.transitions[0],
-                                      self.transitions[:, 0])
-            picked_flags = flags[rows]
-            run_flags = picked_flags.tolist()
-            cut = (((picked_flags & 8) != 0) | _EDGE_TAGS[scored.tags[rows]]).tolist()
-            k = 0
-            candidates: list[tuple[int, int, int, int, int]] = []
-            for first, seq in zip(starts_list, labels):
-                if any(seq):
-                    self._spans(first, seq, cut[k:k + len(seq)], run_flags[k:k + len(seq)], token, candidates)
-                k += len(seq)
-            if candidates and (self.span_model is not None or self.collect is not None):
+        if candidates:
+            if self.span_model is not None or self.collect is not None:
                 candidates = self._retype(words, scored, scores, candidates, documents)
             for a, b, kind, row, flag in candidates:
                 if not kind:
@@ -260,8 +250,10 @@ class EntityRecognizer:
             # In text order (what ``_repeated`` tries first depends on it), so that glued
             # documents each get what they would get alone.
             out.sort()
+            # The rows of capitalised words: the only ones a repeated name or a surname can be at.
+            capitalised = np.flatnonzero(flags & 64).tolist() if scored.identity else None
             if len(documents) == 1:
-                out = self._in_document(words, scored, out, 0, len(words))
+                out = self._in_document(words, scored, out, 0, len(words), capitalised)
             else:  # glued documents: each on its own
                 firsts = [a for a, _, _ in out]
                 bounds = list(documents) + [len(words)]
@@ -269,7 +261,7 @@ class EntityRecognizer:
                 for lo, hi in zip(bounds, bounds[1:]):
                     mine = out[bisect_left(firsts, lo):bisect_left(firsts, hi)]
                     if mine:
-                        mine = self._in_document(words, scored, mine, lo, hi)
+                        mine = self._in_document(words, scored, mine, lo, hi, capitalised)
                     parts += mine
                 out = parts
         if out:
@@ -299,6 +291,38 @@ class EntityRecognizer:
             if row is not None and row < len(first) and not first[row]:
                 out[k] = (a, b + 1, label)
         return out
+
+    def _candidates(self, scores: np.ndarray, scored: Scored, flags: np.ndarray, token: list[int] | None
+                    ) -> list[tuple[int, int, int, int, int]]:
+        """Candidate spans (see ``_spans``) of the runs of tokens where a name is possible (the
+        numpy reference of ``_layercore.entity_candidates``).
+
+        Viterbi over the label transitions, but only where it can matter: runs of tokens
+        with some B-/I- label within ``margin`` of O (the rest is O for sure; a run is
+        decoded as if O stood on either side, and never crosses a sentence start). Runs
+        are short and few, so the rest is plain Python over their tokens."""
+        possible = np.zeros(len(scored.tags) + 1, dtype=bool)
+        possible[:-1] = scores[:, 1:].max(axis=1) > scores[:, 0] - self.margin
+        before = np.concatenate(([False], possible[:-2]))
+        run_starts = np.flatnonzero(possible[:-1] & (~before | scored.first))
+        candidates: list[tuple[int, int, int, int, int]] = []
+        if not len(run_starts):
+            return candidates
+        # A run goes on while tokens are possible and no sentence starts.
+        run_ends = np.flatnonzero(possible[:-1] & ~(possible[1:] & ~np.append(scored.first[1:], True))) + 1
+        starts_list = run_starts.tolist()
+        lengths = (run_ends - run_starts).tolist()
+        rows = ranges(run_starts, run_ends - run_starts)
+        labels = viterbi_segments(scores[rows], lengths, self.transitions, self.transitions[0], self.transitions[:, 0])
+        picked_flags = flags[rows]
+        run_flags = picked_flags.tolist()
+        cut = (((picked_flags & 8) != 0) | _EDGE_TAGS[scored.tags[rows]]).tolist()
+        k = 0
+        for first, seq in zip(starts_list, labels):
+            if any(seq):
+                self._spans(first, seq, cut[k:k + len(seq)], run_flags[k:k + len(seq)], token, candidates)
+            k += len(seq)
+        return candidates
 
     def _spans(self, first: int, seq: list[int], cut: list[bool], flags: list[int],
                token: list[int] | None, out: list[tuple[int, int, int, int, int]]) -> None:
@@ -395,15 +419,14 @@ class EntityRecognizer:
         A linear model over the whole span (``span_features``) sees more than the
         sequence model's window of one word either side.
         """
-        starts = np.asarray([c[3] for c in candidates])
-        lengths = np.asarray([c[1] - c[0] for c in candidates])
-        rows = ranges(starts, lengths)
-        picked = scores[rows]
-        o = picked[:, 0:1]
-        margin = np.maximum(picked[:, 1::2], picked[:, 2::2]) - o  # (rows, PER ORG LOC)
-        means = np.add.reduceat(margin, np.cumsum(lengths) - lengths, axis=0) / lengths[:, None]
-        bins = np.clip(np.floor(means / 2), -4, 4).astype(int).tolist()
         bounds = list(documents) + [len(words)]
+        compiled = layercore.kernels()
+        if compiled is not None and self.collect is None and self.span_model is not None:  # the same kinds, in C
+            kinds = compiled.span_kinds(self, words, np.ascontiguousarray(scored.tags, dtype=np.intp), candidates,
+                                        np.ascontiguousarray(scores, dtype=np.float32), bounds, self._span_weights,
+                                        self.span_bias)
+            return [(a, b, k, row, flag) for (a, b, _, row, flag), k in zip(candidates, kinds) if k]
+        bins = margin_bins(scores, candidates)
         keys = [(bisect_left(bounds, a + 1), " ".join(words[a:b]).lower()) for a, b, _, _, _ in candidates]
         same: dict[tuple[int, str], list[int]] = {}
         for i, key in enumerate(keys):
@@ -458,9 +481,10 @@ class EntityRecognizer:
             self._word_ids[word] = info  # type: ignore[assignment]
         return info  # type: ignore[return-value]
 
-    def _name_ids(self, name: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    def _name_ids(self, name: tuple[str, ...]) -> tuple[list[int], list[int], str]:
         """Ids of the features of a span that depend on its words alone (cached): the whole
-        string; then first word, last word, every word and a multi-word gazetteer entry."""
+        string; then first word, last word, every word and a multi-word gazetteer entry; and
+        the string in lower case (what tells the same name elsewhere in the document)."""
         if len(self._span_names) > 200_000:
             self._span_names.clear()
         get = self._span_ids.index.get
@@ -474,7 +498,7 @@ class EntityRecognizer:
             category = self.gazetteer.multi.get(lower[0], {}).get(tuple(lower))
             if category:
                 body += [k for k in (get("mg=" + category),) if k is not None]
-        found = self._span_names[name] = (whole, body)
+        found = self._span_names[name] = (whole, body, " ".join(name).lower())
         return found
 
     def _span_feature_ids(self, words: Sequence[str], tags: list[int], span: tuple[int, int, int, int, int],
@@ -523,15 +547,18 @@ class EntityRecognizer:
             ids += [k for k in map(get, [f"d={x}" for x in sorted(others)]) if k is not None]
         return ids
 
-    def _in_document(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
-        """Evidence from the rest of the document (tokens lo..hi): surnames, then repeated names."""
+    def _in_document(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int,
+                     capitalised: list[int] | None = None) -> list[Entity]:
+        """Evidence from the rest of the document (tokens lo..hi): surnames, then repeated names.
+        ``capitalised``: the tokens of capitalised words, when rows are tokens (else None)."""
         if any(label == "PERSON" for _, _, label in out):
-            out = self._surnames(words, scored, out, lo, hi)
+            out = self._surnames(words, scored, out, lo, hi, capitalised)
         if self.propagate:
-            out = self._repeated(words, scored, out, lo, hi)
+            out = self._repeated(words, scored, out, lo, hi, capitalised)
         return out
 
-    def _repeated(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
+    def _repeated(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int,
+                  capitalised: list[int] | None = None) -> list[Entity]:
         """A capitalised name found once is the same name wherever it recurs in the document:
         every occurrence gets the label most of its occurrences got ("the CPA" five times)."""
         votes: dict[tuple[str, ...], dict[str, int]] = {}
@@ -541,9 +568,13 @@ class EntityRecognizer:
                 box[label] = box.get(label, 0) + 1
         if not votes:
             return out
-        best = {name: max(box, key=lambda k: (box[k], k == "PERSON", k)) for name, box in votes.items()}
-        out = [(a, b, best.get(tuple(words[a:b]), label)) if label in ("PERSON", "ORG", "GPE", "LOC") else (a, b, label)
-               for a, b, label in out]
+        best = {name: next(iter(box)) if len(box) == 1 else max(box, key=lambda k: (box[k], k == "PERSON", k))
+                for name, box in votes.items()}
+        if any(len(box) > 1 for box in votes.values()):  # else every name keeps its one label
+            out = [(a, b, best.get(tuple(words[a:b]), label)) if label in ("PERSON", "ORG", "GPE", "LOC")
+                   else (a, b, label) for a, b, label in out]
+        else:
+            out = list(out)  # extended below: never the caller's list
         token = None if scored.identity else scored.token_index
         first = scored.first
         covered = {k for a, b, _ in out for k in range(a, b)}
@@ -552,7 +583,7 @@ class EntityRecognizer:
             by_first.setdefault(name[0], []).append((name, label))
         # Rows whose word begins some name, found in one pass; the rest is per occurrence.
         if token is None:  # rows are tokens: a look-up per word costs less than an array call
-            rows = [i for i, w in enumerate(words[lo:hi], lo) if w in by_first]
+            rows = _tokens_of(words, lo, hi, by_first, capitalised)
         else:
             index = self.engine.index
             ids = [index[w] for w in by_first if w in index]
@@ -563,7 +594,7 @@ class EntityRecognizer:
                 continue
             for name, label in by_first.get(words[a], ()):
                 n = len(name)
-                if (a + n > hi or any(k in covered for k in range(a, a + n))
+                if (a + n > hi or not covered.isdisjoint(range(a, a + n))
                         or tuple(words[a:a + n]) != name or (n > 1 and first[row + 1:row + n].any())):
                     continue
                 out.append((a, a + n, label))
@@ -571,7 +602,8 @@ class EntityRecognizer:
                 break
         return out
 
-    def _surnames(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int) -> list[Entity]:
+    def _surnames(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int,
+                  capitalised: list[int] | None = None) -> list[Entity]:
         """Once "Bashar Assad" (or "Mr. Assad") is a person, so is "Assad" elsewhere in the document.
 
         A later "Assad" the model took for an organisation or a place becomes a person,
@@ -586,7 +618,7 @@ class EntityRecognizer:
                       else (a, b, label) for a, b, label in out]
         token = None if scored.identity else scored.token_index
         if token is None:  # rows are tokens: search the document's own
-            rows = [i for i, w in enumerate(words[lo:hi], lo) if w in surnames]
+            rows = _tokens_of(words, lo, hi, surnames, capitalised)
         else:
             index = self.engine.index
             ids = np.asarray([index[w] for w in surnames if w in index])
@@ -676,8 +708,30 @@ class EntityRecognizer:
         spans = [(s if token is None else int(token[s]), (e if token is None else int(token[e - 1]) + 1), label)
                  for s, e, label in found]
         taken = {k for s, e, _ in spans for k in range(s, e)}
-        kept = [x for x in out if not any(k in taken for k in range(x[0], x[1]))]
+        kept = [x for x in out if taken.isdisjoint(range(x[0], x[1]))]
         return kept + spans
+
+
+def _tokens_of(words: Sequence[str], lo: int, hi: int, wanted: set[str] | dict[str, object],
+               capitalised: list[int] | None) -> list[int]:
+    """Tokens lo..hi whose word is in ``wanted``, capitalised words all: only the tokens of
+    ``capitalised`` (ascending) need a look-up when it is given."""
+    if capitalised is None:
+        return [i for i, w in enumerate(words[lo:hi], lo) if w in wanted]
+    return [i for i in capitalised[bisect_left(capitalised, lo):bisect_left(capitalised, hi)] if words[i] in wanted]
+
+
+def margin_bins(scores: np.ndarray, candidates: list[tuple[int, int, int, int, int]]) -> list[list[int]]:
+    """Per candidate span, the mean margin of PER, ORG and LOC over O on its rows, halved,
+    floored and clipped to -4..4 (the numpy reference of ``_layercore.span_bins``)."""
+    starts = np.asarray([c[3] for c in candidates])
+    lengths = np.asarray([c[1] - c[0] for c in candidates])
+    rows = ranges(starts, lengths)
+    picked = scores[rows]
+    o = picked[:, 0:1]
+    margin = np.maximum(picked[:, 1::2], picked[:, 2::2]) - o  # (rows, PER ORG LOC)
+    means = np.add.reduceat(margin, np.cumsum(lengths) - lengths, axis=0) / lengths[:, None]
+    return np.clip(np.floor(means / 2), -4, 4).astype(int).tolist()  # type: ignore[no-any-return]
 
 
 class _SpanIds:
@@ -695,6 +749,8 @@ class _SpanIds:
         self.no_next = [k for k in (get("n1=</s>"),) if k is not None]
         self._heads: dict[tuple[int, int], list[int]] = {}
         self._margins: dict[tuple[int, int, int], list[int]] = {}
+        # The compiled classifier's: ``margins`` by the three bins (-4..4) as a number in base 9.
+        self.margin_table: list[list[int] | None] = [None] * 9 ** 3
 
     def head(self, kind: int, n: int) -> list[int]:
         """Ids of "bias", the kind, the length and both."""

@@ -37,6 +37,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from . import layercore
+
 __all__ = ["XPOS_TAGS", "PAD_WORD", "LinearModel", "Scored", "Engine", "pad", "ranges", "viterbi_segments"]
 
 PAD_WORD = "\x00"  # type id 0: the padding slots (no token is a NUL character)
@@ -361,18 +363,30 @@ class Engine:
                 return None
             table = self.table
         m = len(w)
-        w3 = w * len(WORD_OFFSETS)
-        pairs = t[:-1] * N_TAGS + t[1:]  # pairs[i] is the pair (i, i + 1)
-        idx = np.concatenate([w3[PAD - 1:m - PAD - 1], w3[PAD:m - PAD], w3[PAD + 1:m - PAD + 1], t[:m - 2 * PAD],
-                              t[2 * PAD:], pairs[PAD - 1:m - PAD - 1], pairs[PAD:m - PAD]]).reshape(7, -1)
-        idx += self._offsets
         real = t[PAD:m - PAD] != 0
         types, tags, before = w[PAD:m - PAD], t[PAD:m - PAD], t[PAD - 1:m - PAD - 1]
         if len(sentences) != 1 or not real.all():  # padding inside: drop its slots
-            idx, types, tags, before = idx[:, real], types[real], tags[real], before[real]
-        scores = np.add.reduce(table.take(idx, axis=0), axis=0)
+            types, tags, before = types[real], tags[real], before[real]
+        compiled = layercore.kernels()
+        if compiled is not None:  # the same sums, without the gathered temporary
+            scores = compiled.engine_scores(table, w, t, self.base, N_TAGS)
+        else:
+            scores = self._scores(table, w, t, real)
         result = Scored(scores, types, tags, len(words), sentences)
         result.first = before == 0  # tokens that begin a sentence
         with self._lock:
             self._last, self._last_result = (words, xpos, sentences), result
         return result
+
+    def _scores(self, table: np.ndarray, w: np.ndarray, t: np.ndarray, real: np.ndarray) -> np.ndarray:
+        """The scores of the real slots (``real``) of padded type ids ``w`` and tag ids ``t``:
+        the sum of each one's rows (the numpy reference of ``_layercore.engine_scores``)."""
+        m = len(w)
+        w3 = w * len(WORD_OFFSETS)
+        pairs = t[:-1] * N_TAGS + t[1:]  # pairs[i] is the pair (i, i + 1)
+        idx = np.concatenate([w3[PAD - 1:m - PAD - 1], w3[PAD:m - PAD], w3[PAD + 1:m - PAD + 1], t[:m - 2 * PAD],
+                              t[2 * PAD:], pairs[PAD - 1:m - PAD - 1], pairs[PAD:m - PAD]]).reshape(7, -1)
+        idx += self._offsets
+        if not real.all():
+            idx = idx[:, real]
+        return np.add.reduce(table.take(idx, axis=0), axis=0)

@@ -45,6 +45,8 @@ from typing import Sequence
 
 import numpy as np
 
+from . import layercore
+
 __all__ = ["Tagger", "Tagged", "default_tagger", "word_features", "normalize", "ROLES", "MODEL_DIR"]
 
 MODEL_DIR = Path(__file__).parent / "models" / "tagger"
@@ -271,9 +273,19 @@ class Tagger:
         c, r = self.n_classes, len(ROLES)
         if not len(words):
             return Tagged(np.zeros(4, np.intp), np.full(4, c, np.intp), np.zeros(0, bool), self.generation)
+        compiled = layercore.kernels()
         with self._lock:  # the cache may be reset or replaced by a bigger array meanwhile
-            padded = np.array(self._type_ids(words, [(s, e) for s, e in sentences if e > s]), np.intp)
+            spans = [(s, e) for s, e in sentences if e > s]
+            padded = None
+            if compiled is not None and len(self._ids) + len(self._first_ids) + len(words) <= CACHE_LIMIT:
+                padded = compiled.padded_type_ids(self._ids, self._first_ids, words, spans)  # None: new types
+            if padded is None:
+                padded = np.array(self._type_ids(words, spans), np.intp)
             generation, role_rows, amb = self.generation, self._role_rows, self._amb
+        if compiled is not None:  # the same passes, each token's rows added where they lie
+            out = compiled.tag_classes(padded, role_rows, self._window_roles, amb, self._context,
+                                       self._context_offsets.ravel())
+            return Tagged(padded, out, padded[2:-2] != 0, generation)
         # Pass 1: each position's score is the sum of five rows: the type there as the
         # current word, its neighbours in their roles. One gather, then four adds of
         # contiguous blocks (rows of padding positions are computed too, and ignored;

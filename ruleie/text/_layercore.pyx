@@ -1,0 +1,495 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, nonecheck=False
+"""Compiled kernels of the linguistic layer: the gathers and sums of the tagger and of the
+linear engine, fused into one pass over the tokens.
+
+The numpy code in ``tagger.py`` and ``linear.py`` is the reference: it gathers every row
+a token needs into a temporary array, then adds the blocks and takes the arg-max, which
+writes and reads several times the rows' bytes. Here each token's rows are added where
+they lie and the arg-max taken at once. Results are the same bits: int16 sums wrap the
+same way whatever the order (the sums never overflow anyway), float32 rows are added in
+the reference's order, ties go to the first class. Import through ``layercore.py``.
+"""
+
+import numpy as np
+
+from cpython.dict cimport PyDict_GetItem
+from cpython.long cimport PyLong_AsSsize_t
+from cpython.object cimport PyObject
+from libc.math cimport floor
+from libc.stdint cimport int16_t
+
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define RULEIE_PREFETCH(p) __builtin_prefetch(p)
+    #else
+    #define RULEIE_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void RULEIE_PREFETCH(const void* p) noexcept nogil
+
+# How many slots ahead the tagger asks for a type's rows: they are scattered over a table
+# of tens of megabytes, so most rare words' rows miss the cache.
+cdef enum:
+    PREFETCH_AHEAD = 6
+
+
+cdef inline Py_ssize_t _argmax16(const int16_t* acc, Py_ssize_t c) noexcept nogil:
+    """Index of the largest of ``acc`` (the first on ties): the maximum first, in a loop
+    without branches the compiler turns into vector instructions, then where it is."""
+    cdef Py_ssize_t j
+    cdef int16_t top = acc[0]
+    for j in range(1, c):
+        top = acc[j] if acc[j] > top else top
+    for j in range(c):
+        if acc[j] == top:
+            return j
+    return 0
+
+
+def tag_classes(const Py_ssize_t[::1] padded, const int16_t[:, ::1] role_rows,
+                const Py_ssize_t[::1] window_roles, const Py_ssize_t[::1] amb,
+                const int16_t[:, ::1] context, const Py_ssize_t[::1] context_offsets):
+    """The tagger's two passes (``Tagger.tag_ids``): the class of each slot of ``padded``,
+    the number of classes at padding slots."""
+    cdef Py_ssize_t m = padded.shape[0]
+    cdef Py_ssize_t c = role_rows.shape[1]
+    cdef Py_ssize_t k = c + 1  # tag ids in the context tables: the classes and the boundary
+    out = np.full(m, c, dtype=np.intp)
+    first = np.full(m, c, dtype=np.intp)
+    # Pass 2 at a slot needs the pass-1 tags two slots on: it runs two slots behind pass 1,
+    # and the pass-1 sums wait in a ring of three.
+    ring = np.zeros((3, c), dtype=np.int16)
+    cdef Py_ssize_t[::1] o = out
+    cdef Py_ssize_t[::1] t = first
+    cdef int16_t[:, ::1] sums = ring
+    cdef Py_ssize_t i, j, q, a
+    cdef const int16_t* rows[5]
+    cdef const char* ahead
+    cdef int16_t* acc
+    with nogil:
+        for i in range(2, m):
+            if i < m - 2:
+                if i + 2 + PREFETCH_AHEAD < m:
+                    ahead = <const char*>&role_rows[padded[i + 2 + PREFETCH_AHEAD] * 5, 0]
+                    for q in range(0, 10 * c, 64):  # the type's five role rows, a cache line at a time
+                        RULEIE_PREFETCH(ahead + q)
+                if padded[i] != 0:
+                    # Pass 1: the five words of the window, each in its role.
+                    for q in range(5):
+                        rows[q] = &role_rows[padded[i - 2 + q] * 5 + window_roles[q], 0]
+                    acc = &sums[i % 3, 0]
+                    for j in range(c):
+                        # int16 wraps as numpy's does (the sums never reach the bounds anyway)
+                        acc[j] = <int16_t>(rows[0][j] + rows[1][j] + rows[2][j] + rows[3][j] + rows[4][j])
+                    t[i] = _argmax16(acc, c)
+            j = i - 2
+            if j < 2 or padded[j] == 0:
+                continue
+            # Pass 2: the neighbours' pass-1 tags, alone and with an ambiguous word.
+            a = amb[padded[j]]
+            rows[0] = &context[t[j - 1] * k + t[j + 1] + context_offsets[0], 0]
+            rows[1] = &context[t[j - 2] * k + t[j - 1] + context_offsets[1], 0]
+            rows[2] = &context[t[j + 1] * k + t[j + 2] + context_offsets[2], 0]
+            rows[3] = &context[a + t[j - 1] + context_offsets[3], 0]
+            rows[4] = &context[a + t[j + 1] + context_offsets[4], 0]
+            acc = &sums[j % 3, 0]
+            for q in range(c):
+                acc[q] = <int16_t>(acc[q] + rows[0][q] + rows[1][q] + rows[2][q] + rows[3][q] + rows[4][q])
+            o[j] = _argmax16(acc, c)
+    return out
+
+
+def engine_scores(const float[:, ::1] table, const Py_ssize_t[::1] w, const Py_ssize_t[::1] t,
+                  Py_ssize_t word_base, Py_ssize_t n_tags):
+    """The engine's scores (``Engine.run_padded``): one row per real slot of the padded type
+    ids ``w`` and tag ids ``t`` (tag 0 is padding), the sum of its seven table rows in the
+    reference's order: words at -1, 0, +1, tags at -2, +2, tag pairs (-1, 0) and (0, 1)."""
+    cdef Py_ssize_t m = w.shape[0]
+    cdef Py_ssize_t k = table.shape[1]
+    cdef Py_ssize_t i, j, n = 0
+    for i in range(2, m - 2):
+        if t[i] != 0:
+            n += 1
+    out = np.empty((n, k), dtype=np.float32)
+    if n == 0:
+        return out
+    cdef float[:, ::1] o = out
+    cdef const float* rows[7]
+    cdef float* dst
+    cdef float v
+    cdef Py_ssize_t pairs = 2 * n_tags
+    cdef Py_ssize_t r = 0
+    with nogil:
+        for i in range(2, m - 2):
+            if t[i] == 0:
+                continue
+            rows[0] = &table[w[i - 1] * 3 + word_base, 0]
+            rows[1] = &table[w[i] * 3 + word_base + 1, 0]
+            rows[2] = &table[w[i + 1] * 3 + word_base + 2, 0]
+            rows[3] = &table[t[i - 2], 0]
+            rows[4] = &table[t[i + 2] + n_tags, 0]
+            rows[5] = &table[t[i - 1] * n_tags + t[i] + pairs, 0]
+            rows[6] = &table[t[i] * n_tags + t[i + 1] + pairs + n_tags * n_tags, 0]
+            dst = &o[r, 0]
+            for j in range(k):
+                v = rows[0][j]
+                v = v + rows[1][j]
+                v = v + rows[2][j]
+                v = v + rows[3][j]
+                v = v + rows[4][j]
+                v = v + rows[5][j]
+                v = v + rows[6][j]
+                dst[j] = v
+            r += 1
+    return out
+
+
+cdef enum:
+    N_LABELS = 7  # the entity model's labels: O, B-PER, I-PER, B-ORG, I-ORG, B-LOC, I-LOC
+
+
+def entity_candidates(const float[:, ::1] scores, const unsigned char[::1] first, const int16_t[::1] flags,
+                      const Py_ssize_t[::1] tags, const unsigned char[::1] edge_tags,
+                      const float[:, ::1] transitions, double margin, object token):
+    """The entity recogniser's candidate spans (``EntityRecognizer._candidates``): Viterbi over
+    each run of tokens where a name is possible, then the spans of each decoded run, trimmed.
+    A list of (start, end, kind 1 PER / 2 ORG / 3 LOC, first row, flags of the first word)."""
+    cdef Py_ssize_t n = scores.shape[0]
+    cdef Py_ssize_t i, j, l, p, s, e, a, b, start, end, kind, label
+    cdef float m32 = <float>margin
+    cdef float best, v
+    cdef float delta[N_LABELS]
+    cdef float step[N_LABELS]
+    out = []
+    if n == 0:
+        return out
+    cdef const Py_ssize_t[::1] index
+    cdef bint identity = token is None
+    if not identity:
+        index = token
+    possible_array = np.zeros(n + 1, dtype=np.uint8)
+    back_array = np.zeros((n, N_LABELS), dtype=np.int8)
+    seq_array = np.zeros(n, dtype=np.int8)
+    cdef unsigned char[::1] possible = possible_array
+    cdef signed char[:, ::1] back = back_array
+    cdef signed char[::1] seq = seq_array
+    for i in range(n):
+        best = scores[i, 1]
+        for l in range(2, N_LABELS):
+            if scores[i, l] > best:
+                best = scores[i, l]
+        possible[i] = best > scores[i, 0] - m32
+    s = 0
+    while s < n:
+        if not possible[s]:
+            s += 1
+            continue
+        # A run goes on while tokens are possible and no sentence starts; decoded as if O
+        # stood on either side.
+        e = s + 1
+        while possible[e] and not first[e]:
+            e += 1
+        for l in range(N_LABELS):
+            delta[l] = scores[s, l] + transitions[0, l]
+        for j in range(s + 1, e):
+            for l in range(N_LABELS):
+                best = delta[0] + transitions[0, l]
+                p = 0
+                for i in range(1, N_LABELS):
+                    v = delta[i] + transitions[i, l]
+                    if v > best:
+                        best = v
+                        p = i
+                back[j, l] = <signed char>p
+                step[l] = best + scores[j, l]
+            for l in range(N_LABELS):
+                delta[l] = step[l]
+        best = delta[0] + transitions[0, 0]
+        label = 0
+        for l in range(1, N_LABELS):
+            v = delta[l] + transitions[l, 0]
+            if v > best:
+                best = v
+                label = l
+        for j in range(e - 1, s, -1):
+            seq[j] = <signed char>label
+            label = back[j, label]
+        seq[s] = <signed char>label
+        # The spans of the run: B- labels are odd, I- even; kind 1 PER, 2 ORG, 3 LOC.
+        i = s
+        while i < e:
+            label = seq[i]
+            if not label:
+                i += 1
+                continue
+            kind = (label + 1) // 2
+            j = i + 1
+            while j < e and seq[j] and not seq[j] % 2 and (seq[j] + 1) // 2 == kind:
+                j += 1
+            start, end = i, j
+            i = j
+            # Trim what cannot begin or end a name.
+            while start < end and ((flags[start] & 8) or edge_tags[tags[start]]):
+                start += 1
+            while end > start and ((flags[end - 1] & 8) or edge_tags[tags[end - 1]]):
+                end -= 1
+            if kind == 1:  # "Syrian President Bashar Assad": the name starts after those words
+                while end - start > 1 and flags[start] & 2:
+                    start += 1
+            if end <= start:
+                continue
+            a = start if identity else index[start]
+            out.append((a, a + end - start, kind, start, flags[start]))
+        s = e
+    return out
+
+
+cdef inline void _bins(const float[:, ::1] scores, Py_ssize_t row, Py_ssize_t length, long* out) noexcept:
+    """The mean margin of PER, ORG and LOC over O on rows row.. row + length, halved, floored,
+    clipped to -4..4 (numpy's: a float32 sum over the rows in order, a float64 mean)."""
+    cdef Py_ssize_t j, q, r
+    cdef float o, top
+    cdef float sums[3]
+    cdef double mean
+    sums[0] = sums[1] = sums[2] = 0  # each set from the first row
+    for j in range(row, row + length):
+        o = scores[j, 0]
+        for q in range(3):
+            r = 1 + 2 * q
+            top = scores[j, r] if scores[j, r] >= scores[j, r + 1] else scores[j, r + 1]
+            sums[q] = top - o if j == row else sums[q] + (top - o)
+    for q in range(3):
+        mean = floor(<double>sums[q] / <double>length / 2.0)
+        out[q] = <long>(-4 if mean < -4 else 4 if mean > 4 else mean)
+
+
+def span_bins(const float[:, ::1] scores, list candidates):
+    """Per candidate (``entity_candidates``), the mean margin of PER, ORG and LOC over O on its
+    rows, halved, floored and clipped to -4..4 (``entities.margin_bins``)."""
+    cdef long out[3]
+    found = []
+    for candidate in candidates:
+        _bins(scores, candidate[3], candidate[1] - candidate[0], out)
+        found.append([out[0], out[1], out[2]])
+    return found
+
+
+cdef struct _Sum:
+    float v[4]
+    bint started
+
+
+cdef inline void _add_row(_Sum* s, const float* weights, Py_ssize_t k) noexcept:
+    """Add row ``k`` of the (rows, 4) weights (the first row added is copied, as numpy's reduceat does)."""
+    cdef Py_ssize_t q
+    cdef const float* row = weights + 4 * k
+    if not s.started:
+        for q in range(4):
+            s.v[q] = row[q]
+        s.started = True
+    else:
+        for q in range(4):
+            s.v[q] = s.v[q] + row[q]
+
+
+cdef inline void _add_list(_Sum* s, const float* weights, list ids):
+    for k in ids:
+        _add_row(s, weights, <Py_ssize_t>k)
+
+
+cdef inline void _add_found(_Sum* s, const float* weights, object k):
+    if k is not None:
+        _add_row(s, weights, <Py_ssize_t>k)
+
+
+def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list candidates,
+               const float[:, ::1] scores, list bounds, const float[:, ::1] weight_rows, const float[::1] bias):
+    """The span classifier's kind of each candidate (0: dropped), as
+    ``EntityRecognizer._span_feature_ids`` and ``_classify`` give it: the same feature rows,
+    added in the same order, without the list of ids. ``scores``: the recogniser's (for the
+    margins, ``span_bins``); ``bounds``: the first token of each document and the end of the last."""
+    fixed = recognizer._span_ids
+    cdef dict index = fixed.index
+    cdef dict span_names = recognizer._span_names
+    cdef dict around = recognizer._around
+    if len(around) > 200_000:
+        around.clear()
+    cdef dict word_ids = recognizer._word_ids
+    cdef list heads = [fixed.head(k, n) for k in range(4) for n in range(5)]  # kind * 5 + length (at most 4)
+    cdef list margins = fixed.margin_table  # (bins + 4) in base 9
+    cdef long margin[3]
+    name_ids = recognizer._name_ids
+    word_feature_ids = recognizer._word_feature_ids
+    cdef list tag_id = fixed.tag_ids
+    cdef list before_tag = fixed.before_tag
+    cdef list after_tag = fixed.after_tag
+    cdef list no_prev = fixed.no_prev
+    cdef list no_next = fixed.no_next
+    cdef Py_ssize_t no_before_tag = fixed.no_before_tag
+    cdef Py_ssize_t no_after_tag = fixed.no_after_tag
+    others_ids = [index.get(f"d={x}") for x in range(4)]
+    cdef Py_ssize_t n_tags = tags.shape[0]
+    cdef Py_ssize_t n_candidates = len(candidates)
+    cdef Py_ssize_t i, j, a, b, kind, row, n, lo, hi, lo_doc, hi_doc, doc, x, best
+    cdef float top, v
+    cdef _Sum s
+    if weight_rows.shape[1] != 4:
+        raise ValueError("the span classifier has four classes")
+    cdef const float* weights = &weight_rows[0, 0]
+    # Which candidates share a document and a string ("the same string got" features).
+    docs_array = np.zeros(n_candidates, dtype=np.intp)
+    cdef Py_ssize_t[::1] docs = docs_array
+    names = []
+    # Per document, lower-case string -> group; per group, how many candidates of each kind.
+    tables = {}
+    table = None
+    group_array = np.zeros(n_candidates, dtype=np.intp)
+    count_array = np.zeros((max(n_candidates, 1), 4), dtype=np.intp)
+    cdef Py_ssize_t[::1] group_of = group_array
+    cdef Py_ssize_t[:, ::1] counts = count_array
+    cdef Py_ssize_t n_groups = 0, current_doc = -1, g
+    cdef Py_ssize_t n_bounds = len(bounds)
+    for i in range(n_candidates):
+        candidate = candidates[i]
+        a = candidate[0]
+        b = candidate[1]
+        kind = candidate[2]
+        if not 0 <= kind <= 3:
+            raise ValueError(f"a candidate of kind {kind}")
+        lo_doc, hi_doc = 0, n_bounds  # bisect_left(bounds, a + 1)
+        while lo_doc < hi_doc:
+            x = (lo_doc + hi_doc) // 2
+            if <Py_ssize_t>bounds[x] < a + 1:
+                lo_doc = x + 1
+            else:
+                hi_doc = x
+        docs[i] = lo_doc
+        name = span_names.get(tuple(words[a:b]))
+        if name is None:
+            name = name_ids(tuple(words[a:b]))
+        names.append(name)
+        if lo_doc != current_doc:
+            table = tables.setdefault(lo_doc, {})
+            current_doc = lo_doc
+        found = table.get(name[2])
+        if found is None:
+            g = n_groups
+            table[name[2]] = g
+            n_groups += 1
+        else:
+            g = found
+        group_of[i] = g
+        counts[g, kind] += 1
+    kinds = []
+    for i in range(n_candidates):
+        candidate = candidates[i]
+        a = candidate[0]
+        b = candidate[1]
+        kind = candidate[2]
+        row = candidate[3]
+        n = b - a
+        doc = docs[i]
+        lo = <Py_ssize_t>bounds[doc - 1]
+        hi = <Py_ssize_t>bounds[doc]
+        s.started = False
+        name = names[i]
+        _add_list(&s, weights, heads[kind * 5 + min(n, 4)])
+        _add_list(&s, weights, name[0])
+        _bins(scores, row, n, margin)
+        x = (margin[0] + 4) * 81 + (margin[1] + 4) * 9 + margin[2] + 4
+        found = margins[x]
+        if found is None:
+            found = margins[x] = fixed.margins([margin[0], margin[1], margin[2]])
+        _add_list(&s, weights, found)
+        _add_list(&s, weights, name[1])
+        for j in range(row, row + n):
+            x = tag_id[tags[j]]
+            if x:
+                _add_row(&s, weights, x)
+        if a > lo:
+            word = words[a - 1]
+            info = word_ids.get(word)
+            if info is None:
+                info = word_feature_ids(word)
+            _add_list(&s, weights, info[3])
+            before = info[5]
+        else:
+            _add_list(&s, weights, no_prev)
+            before = "<s>"
+        if b < hi:
+            word = words[b]
+            info = word_ids.get(word)
+            if info is None:
+                info = word_feature_ids(word)
+            _add_list(&s, weights, info[4])
+            after = info[5]
+        else:
+            _add_list(&s, weights, no_next)
+            after = "</s>"
+        key = (words[a - 2] if a > lo + 1 else None, words[a - 1] if a > lo else None)
+        ahead = around.get(key)
+        if ahead is None:
+            before2 = words[a - 2].lower() if a > lo + 1 else "<s>"
+            ahead = around[key] = (index.get("p2=" + before2), index.get("p12=" + before2 + "_" + before))
+        key = (words[b] if b < hi else None, words[b + 1] if b + 1 < hi else None, None)  # 3: not a before-key
+        behind = around.get(key)
+        if behind is None:
+            after2 = words[b + 1].lower() if b + 1 < hi else "</s>"
+            behind = around[key] = (index.get("n2=" + after2), index.get("n12=" + after + "_" + after2))
+        _add_found(&s, weights, ahead[0])
+        _add_found(&s, weights, behind[0])
+        _add_found(&s, weights, ahead[1])
+        _add_found(&s, weights, behind[1])
+        x = <Py_ssize_t>before_tag[tags[row - 1]] if a > lo and row > 0 else no_before_tag
+        if x:
+            _add_row(&s, weights, x)
+        x = <Py_ssize_t>after_tag[tags[row + n]] if b < hi and row + n < n_tags else no_after_tag
+        if x:
+            _add_row(&s, weights, x)
+        g = group_of[i]
+        if counts[g, 0] + counts[g, 1] + counts[g, 2] + counts[g, 3] > 1:
+            for x in range(4):  # the kinds the same string got elsewhere, in order
+                if counts[g, x] - (x == kind) > 0:
+                    _add_found(&s, weights, others_ids[x])
+        _add_row(&s, weights, 0)  # the zero row every candidate has
+        best = 0
+        top = s.v[0] + bias[0]
+        for x in range(1, 4):
+            v = s.v[x] + bias[x]
+            if v > top:
+                top = v
+                best = x
+        kinds.append(best)
+    return kinds
+
+
+def padded_type_ids(dict ids, dict first_ids, object words, list sentences):
+    """The tagger's type ids of ``words`` laid out sentence by sentence with two padding
+    slots (0) around each (``Tagger._type_ids``), a sentence's first word looked up in
+    ``first_ids``; None when a word has no type yet (the caller adds the new types)."""
+    cdef tuple seq = tuple(words)
+    cdef Py_ssize_t total = 2, s, e, i, at = 2
+    cdef PyObject* found
+    for span in sentences:
+        s, e = span
+        total += e - s + 2
+    out = np.zeros(total, dtype=np.intp)
+    cdef Py_ssize_t[::1] o = out
+    for span in sentences:
+        s, e = span
+        found = PyDict_GetItem(first_ids, seq[s])
+        if found is NULL:
+            return None
+        o[at] = PyLong_AsSsize_t(<object>found)
+        at += 1
+        for i in range(s + 1, e):
+            found = PyDict_GetItem(ids, seq[i])
+            if found is NULL:
+                return None
+            o[at] = PyLong_AsSsize_t(<object>found)
+            at += 1
+        at += 2
+    return out

@@ -1,0 +1,192 @@
+"""The compiled kernels of the linguistic layer (``ruleie.text._layercore``) give exactly what
+their numpy references give (``layercore``): the same bits, on real texts and on random
+arrays built to tie (small integer scores) and to round (floats of mixed magnitudes)."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import numpy as np
+import pytest
+
+from ruleie.text import layercore
+from ruleie.text.document import annotate, annotate_many
+from ruleie.text.entities import _EDGE_TAGS, _EDGE_TAGS_U8, default_recognizer, margin_bins
+from ruleie.text.layer import default_engine
+from ruleie.text.linear import N_TAGS, PAD, Scored
+from ruleie.text.linguistic import entity_spans, noun_phrase_spans
+from ruleie.text.tagger import default_tagger
+
+pytestmark = pytest.mark.skipif(not layercore.available(), reason="the compiled layer kernels are not built")
+
+TEXTS = [
+    "Syrian President Bashar Assad met Iraqi officials in Damascus on Tuesday. Mr. Assad said little.",
+    "Thousands of demonstrators have marched through London to protest the war in Iraq.",
+    "The Interior Ministry said the Democratic Party met near the Tigris River. It rained.",
+    "Hamas said Israeli troops entered Gaza. U.S. officials declined to comment on the report. "
+    "Hamas leader Ismail Haniyeh told Al-Jazeera that the Palestinian Authority would not stand aside.",
+    "Prices rose 3.5 % to $ 1,200 , see https://example.com/report . Nothing else.",
+    "Kyiv",
+    "The well-known Taleban commander , Mullah Omar , was not seen . The Taleban denied it .",
+    "WASHINGTON -- The United Nations Security Council met in New York on Monday , and "
+    "Secretary-General Ban Ki-moon urged the Sudanese government to let aid reach Darfur.",
+    "Xqzv Blorptown said Wuggle Corp. and the Frobnia Liberation Front met in Zanzipor.",
+]
+
+
+def _layer(doc):  # type: ignore[no-untyped-def]
+    return doc.column("pos"), doc.column("tag"), noun_phrase_spans(doc), entity_spans(doc)
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_the_layer_is_the_same_on_either_kernels(batched: bool) -> None:
+    got = {}
+    for core in (layercore.NUMPY, layercore.COMPILED):
+        with layercore.using(core):
+            docs = list(annotate_many(TEXTS)) if batched else [annotate(t) for t in TEXTS]
+            got[core] = [_layer(d) for d in docs]
+    assert got[layercore.NUMPY] == got[layercore.COMPILED]
+    assert any(entities for *_, entities in got[layercore.COMPILED])
+
+
+def _random_sentences(rng: random.Random, n: int) -> list[tuple[int, int]]:
+    cuts = sorted(rng.sample(range(1, n), min(n - 1, rng.randint(0, 6)))) if n > 1 else []
+    bounds = [0] + cuts + [n]
+    return list(zip(bounds, bounds[1:]))
+
+
+def test_tagger_passes_on_random_tables() -> None:
+    tagger = default_tagger()
+    words = " ".join(TEXTS).split()
+    # Every type known, inside a sentence and first in one: the copy below adds none (and
+    # its caches are its own, so that the shared tagger never sees the random rows).
+    tagger.tag_ids(words, [(0, len(words))])
+    tagger.tag_ids(words, [(i, i + 1) for i in range(len(words))])
+    rng = np.random.default_rng(7)
+    shuffle = random.Random(7)
+    fake = copy.copy(tagger)
+    fake._ids, fake._first_ids, fake.words = dict(tagger._ids), dict(tagger._first_ids), list(tagger.words)
+    known = len(fake.words)
+    for spread in (2, 50, 3200):  # small: many ties; large: the full range of the rows
+        fake._role_rows = rng.integers(-spread, spread + 1, tagger._role_rows.shape).astype(np.int16)
+        fake._context = rng.integers(-spread, spread + 1, tagger._context.shape).astype(np.int16)
+        for _ in range(20):
+            sample = [shuffle.choice(words) for _ in range(shuffle.randint(1, 60))]
+            sentences = _random_sentences(shuffle, len(sample))
+            with layercore.using(layercore.NUMPY):
+                expected = fake.tag_ids(sample, sentences)
+            with layercore.using(layercore.COMPILED):
+                got = fake.tag_ids(sample, sentences)
+            assert np.array_equal(got.padded, expected.padded)
+            assert np.array_equal(got.real, expected.real)
+            assert got.classes.dtype == expected.classes.dtype
+            assert np.array_equal(got.classes, expected.classes)
+    assert len(fake.words) == known
+
+
+def test_engine_scores_on_random_ids_and_tables() -> None:
+    engine = copy.copy(default_engine())
+    rng = np.random.default_rng(11)
+    shuffle = random.Random(11)
+    for scale in (1.0, 1e-3, 1e4):
+        # Mixed magnitudes: a different order of the seven adds would round differently.
+        table = (rng.standard_normal(engine.table.shape) * scale * rng.choice([1e-4, 1.0, 1e3], engine.table.shape))
+        engine.table = table.astype(np.float32)
+        for _ in range(20):
+            n = shuffle.randint(1, 80)
+            sentences = _random_sentences(shuffle, n)
+            types = [shuffle.randrange(1, engine.size) for _ in range(n)]
+            tags = [shuffle.randrange(1, N_TAGS) for _ in range(n)]
+            w, t = [0] * PAD, [0] * PAD
+            for s, e in sentences:
+                w += types[s:e] + [0] * PAD
+                t += tags[s:e] + [0] * PAD
+            w_array, t_array = np.asarray(w, np.int64), np.asarray(t, np.int64)
+            results = []
+            for core in (layercore.NUMPY, layercore.COMPILED):
+                with layercore.using(core):
+                    engine._last = None
+                    results.append(engine.run_padded(list(range(n)), None, sentences, w_array, t_array,
+                                                     engine.generation))
+            expected, got = results
+            assert got.scores.dtype == expected.scores.dtype == np.float32
+            assert got.scores.tobytes() == expected.scores.tobytes()
+            for name in ("types", "tags", "first"):
+                assert np.array_equal(getattr(got, name), getattr(expected, name))
+
+
+def _random_scored(rng: np.random.Generator, n: int, identity: bool) -> tuple[Scored, np.ndarray]:
+    # Scores in halves: ties between labels and runs right at the margin are common.
+    scores = (rng.integers(-60, 60, (n, 7)) / 2).astype(np.float32)
+    tags = rng.integers(0, N_TAGS, n).astype(np.int64)
+    if identity:
+        sentences = [(0, n)]
+    else:  # sentences that skip tokens: rows are not token indices
+        sentences = [(1, n // 2), (n // 2 + 2, n + 3)]
+        n_rows = (n // 2 - 1) + (n + 1 - n // 2)
+        scores, tags = scores[:n_rows], tags[:n_rows]
+    scored = Scored(scores, np.zeros(len(tags), np.int64), tags, n + 3 if not identity else n, sentences)
+    scored.first = rng.random(len(tags)) < 0.1
+    scored.first[0] = True
+    return scored, np.ascontiguousarray(scores)
+
+
+@pytest.mark.parametrize("identity", [True, False])
+def test_entity_candidates_and_bins_on_random_scores(identity: bool) -> None:
+    recognizer = default_recognizer()
+    compiled = layercore._ext
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(200):
+        n = int(rng.integers(4, 120))
+        scored, scores = _random_scored(rng, n, identity)
+        assert scored.identity is identity
+        flags = rng.choice(np.asarray([0, 0, 0, 1, 2, 4, 8, 64, 66, 128], np.int16), len(scored.tags))
+        token = None if identity else scored.token_index
+        expected = recognizer._candidates(scores, scored, flags, None if token is None else token.tolist())
+        got = compiled.entity_candidates(scores, scored.first.view(np.uint8), flags, scored.tags, _EDGE_TAGS_U8,
+                                         recognizer.transitions, recognizer.margin, token)
+        assert got == expected
+        if got:
+            assert compiled.span_bins(scores, got) == margin_bins(scores, got)
+            checked += len(got)
+    assert checked > 1000, checked
+    assert _EDGE_TAGS_U8.tobytes() == _EDGE_TAGS.astype(np.uint8).tobytes()
+
+
+def test_switching_kernels() -> None:
+    with layercore.using(layercore.NUMPY):
+        assert layercore.kernels() is None
+    with layercore.using(layercore.COMPILED):
+        assert layercore.kernels() is not None
+    with pytest.raises(ValueError):
+        layercore.use("fortran")
+
+
+def test_span_classifier_on_random_candidates() -> None:
+    recognizer = default_recognizer()
+    rng = np.random.default_rng(5)
+    shuffle = random.Random(5)
+    # A small vocabulary, so that the same strings recur in a document ("what the same string got").
+    vocabulary = "Assad Bashar Damascus Iraqi the of Ministry Interior Party said Mr. President , . Kyiv Xqzv".split()
+    for _ in range(30):
+        n = shuffle.randint(3, 200)
+        words = tuple(shuffle.choice(vocabulary) for _ in range(n))
+        documents = sorted({0} | set(shuffle.sample(range(1, n), min(n - 1, shuffle.randint(0, 4)))))
+        bounds = documents + [n]
+        candidates = []
+        for lo, hi in zip(bounds, bounds[1:]):
+            for _ in range(shuffle.randint(0, 12)):
+                a = shuffle.randrange(lo, hi)
+                b = shuffle.randint(a + 1, min(hi, a + 4))
+                candidates.append((a, b, shuffle.randint(1, 3), a, shuffle.choice([0, 1, 4, 64])))
+        if not candidates:
+            continue
+        scored = Scored(np.zeros((n, 10), np.float32), np.zeros(n, np.int64), rng.integers(0, N_TAGS, n), n, [(0, n)])
+        scores = (rng.standard_normal((n, 7)) * 8).astype(np.float32)
+        kinds = {}
+        for core in (layercore.NUMPY, layercore.COMPILED):
+            with layercore.using(core):
+                kinds[core] = recognizer._retype(words, scored, scores, candidates, documents)
+        assert kinds[layercore.COMPILED] == kinds[layercore.NUMPY]
