@@ -56,10 +56,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="first N documents (default: all)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=("baseline", "layer", "per-doc"),
+                        help="time one pass alone, to set it beside the same pass of other code "
+                             "(PYTHONPATH at a worktree of an older commit): no ratio is printed")
     args = parser.parse_args()
     texts = [d["text"] for d in corpus_docs(args.limit)]
     layer(texts[:20])  # load the models
-    runs = (("baseline", baseline), ("layer", layer), ("per-doc", layer_per_document))
+    runs = tuple((name, run) for name, run in (("baseline", baseline), ("layer", layer), ("per-doc", layer_per_document))
+                 if args.only in (None, name))
     best = {name: float("inf") for name, _ in runs}
     cpu = {name: float("inf") for name, _ in runs}  # CPU time: what a loaded machine disturbs least
     tokens = 0
@@ -72,6 +76,8 @@ def main() -> None:
     print(f"{len(texts)} documents, {tokens:,} tokens, best of {args.repeat}")
     for name, seconds in best.items():
         print(f"  {name:<9} {seconds:6.2f} s  {tokens / seconds / 1e6:.2f} M tokens/s   CPU {cpu[name]:6.2f} s")
+    if args.only:
+        return
     print(f"  cost ratio (layer / baseline): {best['layer'] / best['baseline']:.2f}  "
           f"CPU {cpu['layer'] / cpu['baseline']:.2f}  (target <= 2)")
     print(f"  one document at a time (per-doc / baseline): {best['per-doc'] / best['baseline']:.2f}  "
