@@ -372,6 +372,17 @@ def document(letters: Sequence[str], mentions: Sequence[tuple[str, int, int]] = 
     return doc.with_mentions([Mention(t, b, e) for t, b, e in mentions]) if mentions else doc
 
 
+def sentences_document(sentences: Sequence[Sequence[str]]) -> ruleie.Document:
+    """One-letter tokens laid out by hand, so that the document's sentences are exactly these."""
+    letters = [letter for sentence in sentences for letter in sentence]
+    bounds, at = [], 0
+    for sentence in sentences:
+        bounds.append((at, at + len(sentence)))
+        at += len(sentence)
+    starts = [2 * i for i in range(len(letters))]
+    return ruleie.Document("", " ".join(letters), starts, [b + 1 for b in starts], tuple(bounds))
+
+
 def raw_matches(pattern: ruleie.Pattern, doc: ruleie.Document) -> list[matcher.RawMatch]:
     """``matcher.finditer`` over every sentence, empty matches included, checked to terminate.
 

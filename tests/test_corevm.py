@@ -32,6 +32,7 @@ from ruleie.language.matcher import DocumentContext
 from ruleie.text.document import Document, Mention
 
 import strategies as s
+from oracles import sentences_document
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -116,14 +117,8 @@ def test_variable_lookbehind(node: n.Node, letters: list[str], probes: int) -> N
        st.lists(s.letter_tokens(min_size=1, max_size=5), min_size=1, max_size=4), st.data(), PROBES)
 def test_several_sentences(node: n.Node, sentences: list[list[str]], data, probes: int) -> None:
     """Sentences laid out by hand: anchors, lookaround and mentions per sentence."""
-    letters = [x for sentence in sentences for x in sentence]
-    bounds, at = [], 0
-    for sentence in sentences:
-        bounds.append((at, at + len(sentence)))
-        at += len(sentence)
-    starts = [2 * i for i in range(len(letters))]
-    doc = Document("", " ".join(letters), starts, [b + 1 for b in starts], tuple(bounds))
-    mentions = data.draw(s.mentions_for(len(letters)))
+    doc = sentences_document(sentences)
+    mentions = data.draw(s.mentions_for(len(doc)))
     both_cores(compile_small(node), doc.with_mentions([Mention(t, b, e) for t, b, e in mentions]), probes)
 
 

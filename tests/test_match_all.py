@@ -35,7 +35,7 @@ from ruleie.rules.spec import LexiconSpec, RuleSetSpec, RuleSpec, TypeSpec
 from ruleie.text.document import Document, Mention
 
 import strategies as s
-from oracles import Reference, SpanOracle, available_strategies, document, strategy
+from oracles import Reference, SpanOracle, available_strategies, document, sentences_document, strategy
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
@@ -137,18 +137,12 @@ def test_match_all_finds_each_rules_spans_sentence_by_sentence(
     (its tokens, and those of its positive lookarounds), and its spans there are the
     oracle's over that sentence alone."""
     rule_set = small_rule_set([(f"r{i}", "Hit", node, 1) for i, node in enumerate(rules)])
-    letters = [letter for sentence in sentences for letter in sentence]
-    bounds, at = [], 0
-    for sentence in sentences:
-        bounds.append((at, at + len(sentence)))
-        at += len(sentence)
-    starts = [2 * i for i in range(len(letters))]
-    doc = ruleie.Document("d", " ".join(letters), starts, [b + 1 for b in starts], bounds)
+    doc = sentences_document(sentences)
     expected = sorted(
         (b + lo, e + lo, i)
         for i, node in enumerate(rules)
-        for (lo, hi) in bounds
-        for b, e in SpanOracle(letters[lo:hi]).all_spans(node)
+        for (lo, hi), sentence in zip(doc.sentences, sentences)
+        for b, e in SpanOracle(sentence).all_spans(node)
     )
     with strategy(strategy_name):
         assert rule_set.match_all(doc) == [(f"r{i}", b, e) for b, e, i in expected]

@@ -41,6 +41,7 @@ from oracles import (
     re_found,
     reference_found,
     ruleie_found,
+    sentences_document,
     strategy,
     strategy_params,
     without_lists,
@@ -339,14 +340,7 @@ def test_finditer_advances_as_re_finditer_does(node: n.Node, letters: list[str])
 @example(n.seq(ANY, n.Look(B, behind=True)), [["b"], ["a", "b"]])
 def test_each_sentence_is_matched_alone(strategy_name: str, node: n.Node, sentences: list[list[str]]) -> None:
     parts = [" ".join(letters) for letters in sentences]
-    text = " ".join(parts)
-    # Build the document by hand so that the sentences are exactly these.
-    starts = [2 * i for i in range(sum(map(len, sentences)))]
-    bounds, at = [], 0
-    for letters in sentences:
-        bounds.append((at, at + len(letters)))
-        at += len(letters)
-    doc = ruleie.Document("", text, starts, [b + 1 for b in starts], bounds)
+    doc = sentences_document(sentences)
     pattern = compile_small(node)
     expected, expected_all, offset = [], [], 0
     for part in parts:
