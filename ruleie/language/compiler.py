@@ -133,13 +133,12 @@ PASSES: tuple[Callable[[n.Node], n.Node], ...] = (merge_token_alternatives,)
 class _Compiler:
     def __init__(self, lexicons: Mapping[str, Collection[str]], cache: PredicateCache, source: str):
         self.lexicons = lexicons
+        # Predicates, and lookarounds by what they are (the node, positions aside, and the
+        # lexicons it reads): a lookaround spelled out twice, in a rule or across the rule set
+        # (a variable such as "not denied" in many rules), is one LookProgram, whose answers
+        # for a sentence the matchers then compute once.
         self.cache = cache
         self.source = source
-        # Lookarounds by what they are (the node, positions aside, and the lexicons it reads), kept
-        # in the shared cache: one spelled out twice, in a rule or across the rule set (a variable
-        # such as "not denied" in many rules), is one LookProgram, whose answers for a sentence
-        # the matchers then compute once.
-        self.looks = cache
 
     def program(self, node: n.Node, *, backward: bool) -> Program:
         emitter = _Emitter(self, backward)
@@ -254,12 +253,12 @@ class _Emitter:
             # A lookaround nested in another is met again in the outer one's probe: compile it
             # once (``reverse`` keeps Look nodes as they are), or nesting would cost 2^depth.
             key = ("look", node, self.compiler.lexicon_key(_node_lexicon_names(node)))
-            look = self.compiler.looks.get(key)
+            look = self.compiler.cache.get(key)
             if look is None:
                 body = node.body if node.behind else reverse(node.body)
                 program = self.compiler.program(body, backward=not node.behind)
                 probe = self.compiler.program(reverse(node.body) if node.behind else node.body, backward=node.behind)
-                look = self.compiler.looks[key] = LookProgram(node.behind, node.negate, program, probe)
+                look = self.compiler.cache[key] = LookProgram(node.behind, node.negate, program, probe)
             self.looks.append(look)
             self.emit((LOOK, len(self.looks) - 1, None))
         elif isinstance(node, n.Capture):
