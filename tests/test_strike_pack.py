@@ -45,6 +45,13 @@ NO_STRIKE = [
     # police raids that only arrest or free people
     "Police detained twelve men in raids on three flats.",
     "Two hostages were freed in a police raid on a farm.",
+    # habits and many attacks: a frequency, not one event
+    "Militias in the hills frequently ambush army convoys on the main road.",
+    "The faction has staged numerous bombings against the police.",
+    "The council will hire guards in a bid to curb knife attacks on the trams.",
+    "Fighting between the two clans died down in 1994 after a truce.",
+    # a participle that describes the attacker, not an attack
+    "Rebels targeting the mining industry have kidnapped nine engineers.",
     # speculation
     "Experts said it may have been a shell that detonated on its own.",
     # attacks that are words, sport or illness; labour strikes
@@ -68,6 +75,8 @@ STRIKE = [
     "Thousands of families fled the clashes between the army and the rebels.",
     "Police traded gunfire with smugglers near the river.",
     "Masked men threw three petrol bombs at the office.",
+    # a frequency word about someone else is no habit of the attack
+    "Soldiers shot dead a rebel leader who often gave interviews to the press.",
 ]
 
 
