@@ -52,6 +52,8 @@ NO_STRIKE = [
     "Fighting between the two clans died down in 1994 after a truce.",
     # a participle that describes the attacker, not an attack
     "Rebels targeting the mining industry have kidnapped nine engineers.",
+    # a claim no one makes
+    "So far no faction has claimed responsibility for the ambush.",
     # speculation
     "Experts said it may have been a shell that detonated on its own.",
     # attacks that are words, sport or illness; labour strikes
@@ -75,6 +77,8 @@ STRIKE = [
     "Thousands of families fled the clashes between the army and the rebels.",
     "Police traded gunfire with smugglers near the river.",
     "Masked men threw three petrol bombs at the office.",
+    # a claim names who carried the attack out
+    "A rebel splinter group claimed responsibility for Sunday's blast.",
     # a frequency word about someone else is no habit of the attack
     "Soldiers shot dead a rebel leader who often gave interviews to the press.",
 ]
