@@ -52,6 +52,9 @@ NO_STRIKE = [
     "Fighting between the two clans died down in 1994 after a truce.",
     # a participle that describes the attacker, not an attack
     "Rebels targeting the mining industry have kidnapped nine engineers.",
+    # a driver who loses control, an armed group described
+    "The driver lost control and drove his lorry into a crowd at the bus stop.",
+    "The rebels are armed with old rifles and a few mortars.",
     # a claim no one makes
     "So far no faction has claimed responsibility for the ambush.",
     # speculation
@@ -79,6 +82,10 @@ STRIKE = [
     "Masked men threw three petrol bombs at the office.",
     # a claim names who carried the attack out
     "A rebel splinter group claimed responsibility for Sunday's blast.",
+    # a vehicle driven into people; attackers' arms; victims shot
+    "A young man drove a stolen van into a crowd of revellers at the fair.",
+    "Police said the two gunmen were armed with pistols and a machete.",
+    "Three of the victims were shot at close range.",
     # a frequency word about someone else is no habit of the attack
     "Soldiers shot dead a rebel leader who often gave interviews to the press.",
 ]
