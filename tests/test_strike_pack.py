@@ -55,6 +55,10 @@ NO_STRIKE = [
     # a driver who loses control, an armed group described
     "The driver lost control and drove his lorry into a crowd at the bus stop.",
     "The rebels are armed with old rifles and a few mortars.",
+    # the people behind an attack, an attack as background, totals over recent weeks
+    "The prosecutor named the organiser of the bombings in the old town.",
+    "The governor resigned amid a spate of militia raids on supply lines.",
+    "Four policemen have died in ambushes on the highway in recent weeks.",
     # a claim no one makes
     "So far no faction has claimed responsibility for the ambush.",
     # speculation
