@@ -45,6 +45,22 @@ NO_STRIKE = [
     # police raids that only arrest or free people
     "Police detained twelve men in raids on three flats.",
     "Two hostages were freed in a police raid on a farm.",
+    # habits and many attacks: a frequency, not one event
+    "Militias in the hills frequently ambush army convoys on the main road.",
+    "The faction has staged numerous bombings against the police.",
+    "The council will hire guards in a bid to curb knife attacks on the trams.",
+    "Fighting between the two clans died down in 1994 after a truce.",
+    # a participle that describes the attacker, not an attack
+    "Rebels targeting the mining industry have kidnapped nine engineers.",
+    # a driver who loses control, an armed group described
+    "The driver lost control and drove his lorry into a crowd at the bus stop.",
+    "The rebels are armed with old rifles and a few mortars.",
+    # the people behind an attack, an attack as background, totals over recent weeks
+    "The prosecutor named the organiser of the bombings in the old town.",
+    "The governor resigned amid a spate of militia raids on supply lines.",
+    "Four policemen have died in ambushes on the highway in recent weeks.",
+    # a claim no one makes
+    "So far no faction has claimed responsibility for the ambush.",
     # speculation
     "Experts said it may have been a shell that detonated on its own.",
     # attacks that are words, sport or illness; labour strikes
@@ -68,6 +84,14 @@ STRIKE = [
     "Thousands of families fled the clashes between the army and the rebels.",
     "Police traded gunfire with smugglers near the river.",
     "Masked men threw three petrol bombs at the office.",
+    # a claim names who carried the attack out
+    "A rebel splinter group claimed responsibility for Sunday's blast.",
+    # a vehicle driven into people; attackers' arms; victims shot
+    "A young man drove a stolen van into a crowd of revellers at the fair.",
+    "Police said the two gunmen were armed with pistols and a machete.",
+    "Three of the victims were shot at close range.",
+    # a frequency word about someone else is no habit of the attack
+    "Soldiers shot dead a rebel leader who often gave interviews to the press.",
 ]
 
 
