@@ -84,3 +84,39 @@ def test_constructions_of_the_shipped_pack(shipped, text, speaker, verb):
 )
 def test_lookalikes_give_no_statement(shipped, text):
     assert statements(shipped, text) == []
+
+
+@pytest.mark.parametrize(
+    "text, speaker, verb",
+    [
+        # speech acts named by their verb
+        ("The fishermen's union condemned the new quotas.", "The fishermen's union", "condemned"),
+        ("The auditor blamed the shortfall on a clerical error.", "The auditor", "blamed"),
+        ("The coach thanked the fans for their patience.", "The coach", "thanked"),
+        ("The engineer pointed out that the beams were rusty.", "The engineer", "pointed out"),
+        # a verb of making or issuing with a noun of saying
+        ("The harbour master made the remarks after a tour of the docks.", "The harbour master", "made the remarks"),
+        ("The weather office issued a warning for the coast.", "The weather office", "issued a warning"),
+        # a list of speakers
+        ("Ada Brown, Ken Obi and Mia Lund told the panel that the files were lost.", "Ada Brown, Ken Obi and Mia Lund", "told"),
+        ("Chile, Peru and Bolivia said the border would stay open.", "Chile, Peru and Bolivia", "said"),
+        # a present-tense verb after a plural subject with a place, and an apposition between spaced hyphens
+        ("Rescue teams in the valley say the road is blocked.", "Rescue teams in the valley", "say"),
+        ("Council Leader Mia Lund - a Liberal - says the vote will be close.", "Mia Lund", "says"),
+    ],
+)
+def test_speech_acts_remarks_and_speaker_lists(shipped, text, speaker, verb):
+    assert (speaker, verb) in [(s, v) for s, v, _ in statements(shipped, text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The requests of the tenants were ignored.",
+        "The ferry company made no comment.",
+        "The lawyer made the case for a retrial.",
+        "After a long slump, the bakery, like its rivals, declared bankruptcy.",
+    ],
+)
+def test_objects_and_refusals_give_no_statement(shipped, text):
+    assert statements(shipped, text) == []
