@@ -63,6 +63,52 @@ def test_pronouns_refer_back_to_the_nearest_name_of_their_type(tmp_path: Path):
     assert _canonical(rules, "He visited Brazil.") == [("He", None)]  # nobody named before
 
 
+RELATIVES = """\
+ruleie: 1
+lexicons:
+  people: {entries: [Ada Brown, Brown], mention: Person}
+  places: {entries: [Sweden], mention: Place}
+types:
+  Person: {kind: mention}
+  Place: {kind: mention}
+  Said:
+    kind: record
+    fields: {who: mention}
+    key: [who]
+rules:
+  - name: said
+    type: Said
+    pattern: (?<who> [lower=/who|which|he/]) [lemma=say]
+names: {types: [Person, Place], relatives: [who, which]%s}
+"""
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("The plan came from Ada Brown, who said it was cheap.", "Ada Brown"),
+    ("Sweden, which said no, stayed out.", "Sweden"),
+    ("It angered Sweden - which said so.", "Sweden"),
+    ("Ada Brown spoke. Brown, who said little, left.", "Ada Brown"),  # the fullest form of the name
+    ("The utility, which said power was out, apologised.", None),  # no name before it
+    ("Sweden was calm. The utility, which said so, lied.", None),  # the name is not right before it
+])
+def test_relative_pronouns_stand_for_the_name_right_before_them(tmp_path: Path, text: str, expected):
+    path = tmp_path / "r.yaml"
+    path.write_text(RELATIVES % "", encoding="utf-8")
+    [record] = ruleie.load_rules(path).extract(text)
+    assert record.who.canonical == expected
+
+
+def test_relative_pronouns_are_not_pronouns(tmp_path: Path):
+    """A relative pronoun never reaches back past its own clause; "he" still does."""
+    path = tmp_path / "r.yaml"
+    path.write_text(RELATIVES % ", pronouns: [he], pronoun_type: Person", encoding="utf-8")
+    rules = ruleie.load_rules(path)
+    [he] = rules.extract("Ada Brown arrived. Later he said so.")
+    assert he.who.canonical == "Ada Brown"
+    [which] = rules.extract("Ada Brown arrived. The firm, which said so, left.")
+    assert which.who.canonical is None
+
+
 GENDERS = """\
 ruleie: 1
 lexicons:

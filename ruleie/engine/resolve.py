@@ -4,7 +4,8 @@
 document); "the Russian president" → "Vladimir Putin" (a title phrase that the
 document attached to a person: "Russian President Vladimir Putin"); "Russian" →
 "Russia" (a demonym names its country); "he" → the nearest name before it (of the
-pronoun's gender or of none known, where the rule files declare genders).
+pronoun's gender or of none known, where the rule files declare genders); "which" in
+"Sweden, which said" → the name right before the relative pronoun.
 
 The engine knows none of these words or types: what counts as a name, which captures
 hold a name and its title, the demonym table and the pronouns all come from the rule
@@ -31,6 +32,8 @@ _WORD = re.compile(r"[\w’'.-]+")
 _LEADING_THE = re.compile(r"^(?:the|The)\s+")
 # How many names back a pronoun looks for one of its gender.
 _AGREEMENT_REACH = 30
+# What may stand between a name and the relative pronoun that refers to it ("Sweden, which").
+_RELATIVE_GAP = frozenset({",", "-", "–", "—", "--"})
 
 
 def _title_key(text: str) -> frozenset[str]:
@@ -92,6 +95,12 @@ class NameResolver:
                                or names.pronoun_type in ancestors.get(n.mention.type, frozenset({n.mention.type}))]
         self._pronoun_ends = [n.end for n in sorted(self._pronoun_names, key=lambda n: n.end)]
         self._pronoun_names.sort(key=lambda n: n.end)
+        # the longest name ending at each token (the antecedent of a relative pronoun after it)
+        self._name_ending_at: dict[int, _Name] = {}
+        for name in self._names:
+            best = self._name_ending_at.get(name.end)
+            if best is None or name.end - name.start > best.end - best.start:
+                self._name_ending_at[name.end] = name
 
     def _name_span(self, m: Mention) -> tuple[int, int]:
         """The name part of a mention: its name capture when the rule made one."""
@@ -126,6 +135,8 @@ class NameResolver:
                 return named
         if end - start == 1 and text.lower() in self.spec.pronouns:
             return self._antecedent(start, text.lower())
+        if end - start == 1 and text.lower() in self.spec.relatives:
+            return self._relative_antecedent(start)
         # A name inside the span, the rest title words: "Russian President Vladimir Putin".
         inside = self._names[bisect_left(self._starts, start) : bisect_left(self._starts, end)]
         best: Optional[_Name] = None
@@ -154,6 +165,18 @@ class NameResolver:
             if gender is None or gender == wanted:
                 return self._fullest(name.words) or name.text
         return None
+
+    def _relative_antecedent(self, position: int) -> Optional[str]:
+        """The name right before a relative pronoun, or before the comma or dash in front of
+        it ("Ada Brown, who said"), in its fullest form; None when no name stands there
+        ("the utility, which said": the utility is no name)."""
+        doc = self.doc
+        name = self._name_ending_at.get(position)
+        if name is None and position > 0 and doc.text[doc.starts[position - 1] : doc.ends[position - 1]] in _RELATIVE_GAP:
+            name = self._name_ending_at.get(position - 1)
+        if name is None:
+            return None
+        return self._fullest(name.words) or name.text
 
     def _gender(self, name: _Name) -> Optional[str]:
         """The one gender whose marking words the name has (in its fullest form, the word just

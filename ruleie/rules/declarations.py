@@ -50,7 +50,7 @@ SUPPORTED_VERSIONS = (1,)
 MAX_INCLUDE_DEPTH = 64
 
 TOP_KEYS = ("ruleie", "include", "lexicons", "vars", "types", "names", "rules", "doc")
-NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "genders", "doc")
+NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "relatives", "genders", "doc")
 LEXICON_KEYS = ("entries", "file", "field", "mention", "doc")
 TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "anchor", "propagate", "doc")
 FIELD_KEYS = ("type", "doc")
@@ -119,6 +119,7 @@ class NamesDecl:
     demonyms: dict[str, str] = attrs.Factory(dict)
     pronouns: set[str] = attrs.Factory(set)
     pronoun_genders: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # {he: male} form of `pronouns:`
+    relatives: set[str] = attrs.Factory(set)  # "who", "which": refer to the name right before them
     genders: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # gender → lexicon name
 
 
@@ -399,6 +400,8 @@ class Collector:
                         decl.pronoun_genders[word.lower()] = (gender, value)
             else:
                 decl.pronouns = {text.lower() for text, _ in self.check.text_list(src, node, "pronouns")}
+        if "relatives" in items:
+            decl.relatives = {text.lower() for text, _ in self.check.text_list(src, items["relatives"][1], "relatives")}
         if "genders" in items:
             for gender, (key_node, value) in (self.check.mapping(src, items["genders"][1], "genders") or {}).items():
                 lexicon = self.check.name(src, value, f"the lexicon of gender '{gender}'", NAME_RE,

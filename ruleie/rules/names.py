@@ -1,7 +1,7 @@
 """The ``names:`` sections resolved: one ``NamesSpec`` for canonical-name resolution.
 
 Several files may each say something about names (a pack's types file, a user's own
-file): the name types add up, demonyms and pronouns merge, and a capture or type
+file): the name types add up, demonyms, pronouns and relative pronouns merge, and a capture or type
 setting may be given once (or the same way again). Every type named must be a
 declared (or built-in) mention type.
 """
@@ -30,6 +30,7 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
     settings: dict[str, str] = {}
     demonyms: dict[str, str] = {}
     pronouns: set[str] = set()
+    relatives: set[str] = set()
     for decl in decls:
         for name, node in decl.types:
             if _mention_type(check, decl, name, node, types) and name not in name_types:
@@ -42,6 +43,7 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         for word, named in decl.demonyms.items():
             demonyms.setdefault(word, named)
         pronouns |= decl.pronouns
+        relatives |= decl.relatives
         for gender, (lexicon, node) in decl.genders.items():
             spec = lexicons.get(lexicon)
             if spec is None:
@@ -68,6 +70,7 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         pronouns=frozenset(pronouns),
         pronoun_type=settings.get("pronoun_type"),
         pronoun_genders=pronoun_genders,
+        relatives=frozenset(relatives),
         genders=genders,
         gender_lexicons=frozenset(gender_lexicons),
         location=decls[0].src.location(decls[0].node.start_mark.index),

@@ -135,7 +135,8 @@ class NamesSpec:
     "Vladimir Putin"). ``demonyms``: a word → the name it stands for ("Russian" → "Russia").
     ``pronouns``: words that refer back to the nearest preceding name of ``pronoun_type``.
     ``pronoun_genders``: a pronoun → its gender, for agreement: the pronoun skips names known
-    to be of another gender. ``genders``: a gender → the lower-cased words that mark a name as
+    to be of another gender. ``relatives``: relative pronouns ("who", "which") that stand for
+    the name right before them, across a comma or dash ("Sweden, which said"). ``genders``: a gender → the lower-cased words that mark a name as
     of that gender (first names, "mr.", "mrs."), from the lexicons ``names: genders:`` names.
     """
 
@@ -146,6 +147,7 @@ class NamesSpec:
     pronouns: frozenset[str] = frozenset()
     pronoun_type: Optional[str] = None
     pronoun_genders: Mapping[str, str] = attrs.field(factory=dict)
+    relatives: frozenset[str] = frozenset()
     genders: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     gender_lexicons: frozenset[str] = frozenset()  # the lexicons ``genders`` came from
     location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
