@@ -130,6 +130,11 @@ cdef class Prog:
     cdef int* b
     cdef int* a2  # RSPLIT: the second target (a is the first)
     cdef int index  # in its Tree
+    # Which of a Runner's scratch arrays (visit marks, stacks) it runs on: its index, but 0
+    # for every rule of a stage's Tree. Runs of those never overlap (one rule's step, search
+    # or sweep is over before another's begins) and so they share the arrays the per-rule
+    # search would use, warm in the cache, instead of one set per rule of the stage.
+    cdef int scratch
     cdef int pred_base  # its predicates are Tree.preds[pred_base : pred_base + n_preds]
     cdef int n_preds
     cdef int n_slots
@@ -189,9 +194,13 @@ cdef int* int_array(Py_ssize_t n) except NULL:
     return p
 
 
-cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_probe=False):
+cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_probe=False, dict shared=None):
     """``program`` as a Prog of ``tree``; a lookaround's probe (``as_probe``) keeps as its first
-    units ``Program.edge_first`` (``Runner.may_probe``), every other program ``Program.first``."""
+    units ``Program.edge_first`` (``Runner.may_probe``), every other program ``Program.first``.
+
+    With ``shared`` (predicate id → its index in the Tree), a predicate object several
+    programs use is one predicate of the Tree (tested and resolved once per document): the
+    Prog's predicate numbers are then the Tree's own (``pred_base`` 0)."""
     cdef Prog p = Prog()
     cdef int i, k, n
     cdef int n_first, n_first_types, n_req_preds, n_req_types
@@ -221,18 +230,29 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
     p.req_preds = p.req_toff + len(required) + 1
     p.req_types = p.req_preds + n_req_preds
     p.look_gi = p.req_types + n_req_types
-    p.index = len(tree.progs)
+    p.index = p.scratch = len(tree.progs)
     tree.progs.append(p)
-    p.pred_base = len(tree.preds)
     p.n_preds = len(program.predicates)
-    tree.preds.extend(program.predicates)
+    if shared is None:
+        p.pred_base = len(tree.preds)
+        tree.preds.extend(program.predicates)
+        local = None
+    else:
+        p.pred_base = 0
+        local = []
+        for predicate in program.predicates:
+            found = shared.get(id(predicate))
+            if found is None:
+                found = shared[id(predicate)] = len(tree.preds)
+                tree.preds.append(predicate)
+            local.append(found)
     p.n_slots = 2 * (len(program.group_names) + 1)
     p.backward = bool(program.backward)
     for i in range(n):
         op, a, b = code[i]
         p.op[i] = op
         if op == CONSUME:
-            p.a[i] = a
+            p.a[i] = a if local is None or a < 0 else local[a]
         elif op == MENTION:
             p.a[i] = type_id(a)
         elif op == SPLIT or op == LOOP or op == NEXT:
@@ -255,7 +275,7 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
     if first is not None:
         p.n_first = len(first)
         for k in range(p.n_first):
-            p.first_preds[k] = first[k]
+            p.first_preds[k] = first[k] if local is None else local[first[k]]
         p.n_first_types = len(first_mentions)
         for k in range(p.n_first_types):
             p.first_types[k] = type_id(first_mentions[k])
@@ -265,7 +285,7 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
         p.req_off[r] = i
         p.req_toff[r] = k
         for pred in preds:
-            p.req_preds[i] = pred
+            p.req_preds[i] = pred if local is None else local[pred]
             i += 1
         for name in types:
             p.req_types[k] = type_id(name)
@@ -278,8 +298,8 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
             gi = len(looks)
             looks.append(None)
             memo[id(look)] = gi
-            body = convert(tree, look.program, memo, looks)
-            probe = -1 if look.probe is None else convert(tree, look.probe, memo, looks, True).index
+            body = convert(tree, look.program, memo, looks, False, shared)
+            probe = -1 if look.probe is None else convert(tree, look.probe, memo, looks, True, shared).index
             looks[gi] = (bool(look.behind), bool(look.negate), body.index, probe)
         p.look_gi[k] = gi
     return p
@@ -303,7 +323,11 @@ cdef tuple build_many(list programs, plan_of):
     tree.n_groups = len(programs[0].group_names) if len(programs) == 1 else 0
     looks = []
     memo = {}
-    tops = [convert(tree, program, memo, looks) for program in programs]
+    shared = None if len(programs) == 1 else {}
+    tops = [convert(tree, program, memo, looks, False, shared) for program in programs]
+    if shared is not None:
+        for top in tops:
+            (<Prog>top).scratch = 0  # (index 0 is the first rule's: no lookaround program has it)
     tree.n_preds = len(tree.preds)
     tree.plans = [plan_of(p) for p in tree.preds]
     set_fast_tests(tree)
@@ -328,7 +352,7 @@ cdef class RowTable:
     """One Tree's predicate bitsets in one document, fetched as the automata ask."""
 
     cdef const uint8_t** rows
-    cdef list keep
+    cdef dict keep
 
     def __dealloc__(self):
         free(self.rows)
@@ -661,17 +685,8 @@ cdef class Runner:
             self.nodes = <IntVec*>grow(self.nodes, self.progs_cap, cap, sizeof(IntVec))
             self.current = <IntVec*>grow(self.current, self.progs_cap, cap, sizeof(IntVec))
             self.progs_cap = cap
-        for i in range(np):
-            p = <Prog>PyList_GET_ITEM(tree.progs, i)
-            need = <Py_ssize_t>p.n * p.width_e
-            if need > self.vis_cap[i]:
-                # Stamps only grow, so what an array holds from other programs is never current.
-                free(self.vis[i])
-                self.vis[i] = <uint32_t*>calloc(need, sizeof(uint32_t))
-                if self.vis[i] == NULL:
-                    self.vis_cap[i] = 0
-                    raise MemoryError()
-                self.vis_cap[i] = need
+        # Each program's visit marks are sized by next_stamp, when it first runs: a stage's
+        # Tree (the one-pass search) holds every rule of the stage, and few run in a document.
         if top.n_slots > self.slots_cap:
             free(self.tmp)
             free(self.res_slots)
@@ -721,7 +736,7 @@ cdef class Runner:
             table.rows = <const uint8_t**>calloc(max(1, self.tree.n_preds), sizeof(uint8_t*))
             if table.rows == NULL:
                 raise MemoryError()
-            table.keep = [None] * self.tree.n_preds
+            table.keep = {}  # (not a list per predicate: a stage's Tree has thousands, a document fetches few)
             self.doc.tables[self.tree] = table
             self.table = table
         if table.rows[k] != NULL:
@@ -749,13 +764,22 @@ cdef class Runner:
             return (self.table.rows[idx][pos >> 3] >> (pos & 7)) & 1
         return table_holds(self, idx, pos)
 
-    cdef uint32_t next_stamp(self, Prog p) noexcept:
-        """A new visit mark for p's instructions (``setup`` sized its array)."""
-        self.stamp[p.index] += 1
-        if self.stamp[p.index] == 0xFFFFFFFF:
-            memset(self.vis[p.index], 0, self.vis_cap[p.index] * sizeof(uint32_t))
-            self.stamp[p.index] = 1
-        return self.stamp[p.index]
+    cdef uint32_t next_stamp(self, Prog p) except 0:
+        """A new visit mark for p's instructions (every run of p asks for one before it marks)."""
+        cdef Py_ssize_t need = <Py_ssize_t>p.n * p.width_e
+        if need > self.vis_cap[p.scratch]:
+            # Stamps only grow, so what an array holds from other programs is never current.
+            free(self.vis[p.scratch])
+            self.vis[p.scratch] = <uint32_t*>calloc(need, sizeof(uint32_t))
+            if self.vis[p.scratch] == NULL:
+                self.vis_cap[p.scratch] = 0
+                raise MemoryError()
+            self.vis_cap[p.scratch] = need
+        self.stamp[p.scratch] += 1
+        if self.stamp[p.scratch] == 0xFFFFFFFF:
+            memset(self.vis[p.scratch], 0, self.vis_cap[p.scratch] * sizeof(uint32_t))
+            self.stamp[p.scratch] = 1
+        return self.stamp[p.scratch]
 
     cdef int starts(self, Prog p) except -1:
         """can_begin / next_start of the rule program over this sentence."""
@@ -920,9 +944,9 @@ cdef class Runner:
         cdef int pending_count = 0
         cdef int* heads = NULL
         cdef IntVec pend  # pending entries: (pc, next) pairs
-        cdef IntVec* stack = &self.stacks[p.index]
-        cdef IntVec* nodes = &self.nodes[p.index]
-        cdef IntVec* current = &self.current[p.index]
+        cdef IntVec* stack = &self.stacks[p.scratch]
+        cdef IntVec* nodes = &self.nodes[p.scratch]
+        cdef IntVec* current = &self.current[p.scratch]
         cdef uint32_t stamp
         cdef uint32_t* vis
         pend.d = NULL
@@ -937,7 +961,7 @@ cdef class Runner:
         try:
             while (pos <= last) if step > 0 else (pos >= last):
                 stamp = self.next_stamp(p)
-                vis = self.vis[p.index]
+                vis = self.vis[p.scratch]
                 nodes.n = 0
                 stack.n = 0
                 for i in range(current.n):
@@ -1111,8 +1135,8 @@ cdef class Runner:
         """
         global STEPS
         cdef int nslots = out.nslots
-        cdef uint32_t* vis = self.vis[p.index]
-        cdef uint32_t stamp = self.stamp[p.index]
+        cdef uint32_t* vis = self.vis[p.scratch]
+        cdef uint32_t stamp = self.stamp[p.scratch]
         cdef int n = p.n
         cdef int pc, hist, e, op, a, key, k, depth, target, h
         cdef int* tmp = self.tmp
@@ -2007,6 +2031,7 @@ cdef class OnePass:
     cdef int n  # rule slots in use
     cdef int cap
     cdef void** progs  # slot → its Prog (borrowed from the stage's Tree)
+    cdef int* owner  # slot → the caller's number for it (Index.one_pass: the candidate's place)
     cdef int* state
     cdef int* start  # where the slot's current search began
     cdef uint8_t* advance  # its search must not end with an empty match at start
@@ -2020,12 +2045,14 @@ cdef class OnePass:
     cdef uint8_t* can  # can[slot * stride + pos - lo]: the slot's search may begin a thread at pos
     cdef IntVec bucket_off  # slots that can begin at pos: bucket[bucket_off[pos - lo] : bucket_off[pos - lo + 1]]
     cdef IntVec bucket
+    cdef IntVec pairs  # (position, slot) where a slot can begin, while the buckets are made
     cdef IntVec found  # final matches: (slot, search start, must advance, start, end) five ints each
     cdef Threads ta, tb  # the shared lists
     cdef Threads pa, pb  # one rule's lists while it runs again from a match's end
 
     def __dealloc__(self):
         free(self.progs)
+        free(self.owner)
         free(self.state)
         free(self.start)
         free(self.advance)
@@ -2037,6 +2064,7 @@ cdef class OnePass:
         free(self.can)
         iv_free(&self.bucket_off)
         iv_free(&self.bucket)
+        iv_free(&self.pairs)
         iv_free(&self.found)
         th_free(&self.ta)
         th_free(&self.tb)
@@ -2048,6 +2076,7 @@ cdef class OnePass:
             return 0
         cap = max(n, 2 * self.cap, 16)
         self.progs = <void**>grow(self.progs, self.cap, cap, sizeof(void*))
+        self.owner = <int*>grow(self.owner, self.cap, cap, sizeof(int))
         self.state = <int*>grow(self.state, self.cap, cap, sizeof(int))
         self.start = <int*>grow(self.start, self.cap, cap, sizeof(int))
         self.advance = <uint8_t*>grow(self.advance, self.cap, cap, sizeof(uint8_t))
@@ -2071,7 +2100,7 @@ cdef class OnePass:
 
     cdef int prepare(self, Runner r, int lo, int hi) except -1:
         """Every slot searching from lo; where each can begin, and the slots by position."""
-        cdef int j, pos, span = hi - lo + 1
+        cdef int j, pos, q, span = hi - lo + 1
         cdef Py_ssize_t need = <Py_ssize_t>self.n * span
         cdef Prog p
         cdef uint8_t* row
@@ -2089,6 +2118,7 @@ cdef class OnePass:
         self.bucket_off.n = span + 1
         off = self.bucket_off.d
         memset(off, 0, (span + 1) * sizeof(int))
+        self.pairs.n = 0
         for j in range(self.n):
             p = <Prog>self.progs[j]
             row = self.can + <Py_ssize_t>j * span
@@ -2096,8 +2126,16 @@ cdef class OnePass:
                 r.mark_starts(p, row)  # tokens of [lo, hi); a first-set program matches no empty span at hi
             else:
                 memset(row, 1, span)  # every position, the sentence end included
-            for pos in range(span):
-                off[pos + 1] += row[pos]
+            pos = 0
+            while pos < span:
+                if pos + 8 <= span and (<uint64_t*>(row + pos))[0] == 0:  # (unaligned reads: x86 and arm64 allow them)
+                    pos += 8
+                    continue
+                if row[pos]:
+                    iv_push(&self.pairs, pos)
+                    iv_push(&self.pairs, j)
+                    off[pos + 1] += 1
+                pos += 1
             self.state[j] = OP_SEARCHING
             self.start[j] = lo
             self.advance[j] = 0
@@ -2109,19 +2147,17 @@ cdef class OnePass:
         iv_reserve(&self.bucket, off[span])
         self.bucket.n = off[span]
         fill = self.bucket.d
-        # Filled from the last slot down and read upwards, each position's slots are in slot order.
-        j = self.n - 1
-        while j >= 0:
-            row = self.can + <Py_ssize_t>j * span
-            for pos in range(span):
-                if row[pos]:
-                    off[pos + 1] -= 1
-                    fill[off[pos + 1]] = j
-            j -= 1
-        # off[pos + 1] went down to the start of pos's slots: shift back (off[0] stays 0)
-        for pos in range(span):
-            off[pos] = off[pos + 1]
-        off[span] = self.bucket.n
+        # Placed in slot order (pairs are), each position's slots are in slot order; off[pos]
+        # moves on to off[pos + 1] meanwhile and is moved back after.
+        for q in range(0, self.pairs.n, 2):
+            pos = self.pairs.d[q]
+            fill[off[pos]] = self.pairs.d[q + 1]
+            off[pos] += 1
+        pos = span
+        while pos > 0:
+            off[pos] = off[pos - 1]
+            pos -= 1
+        off[0] = 0
         self.found.n = 0
         if self.ta.nslots != 1:
             th_free(&self.ta)
@@ -2312,9 +2348,9 @@ cdef class OnePass:
             nlist = swap
         return 0
 
-    cdef int resolve(self, Runner r, int lo, int hi, bint skip_empty, list per_slot, list rule_of) except -1:
-        """The matches found, with their captures, appended to per_slot[slot] as
-        (k, lo, hi, start, end, slots, history) (empty ones left out with skip_empty)."""
+    cdef int resolve(self, Runner r, int lo, int hi, bint skip_empty, list found_by_owner, const int* rule_of) except -1:
+        """The matches found, with their captures, appended to found_by_owner[owner] as
+        (k, lo, hi, start, end, slots, history), k = rule_of[owner] (empty ones left out with skip_empty)."""
         cdef int q, j, s, e, start
         cdef bint adv
         cdef int got[2]
@@ -2334,7 +2370,10 @@ cdef class OnePass:
                 m = r.match_tuple(p, s, e)
             else:
                 m = (s, e, (s, e), ())
-            (<list>per_slot[j]).append((rule_of[j], lo, hi) + m)
+            found = found_by_owner[self.owner[j]]
+            if found is None:
+                found = found_by_owner[self.owner[j]] = []
+            (<list>found).append((rule_of[self.owner[j]], lo, hi) + m)
         return 0
 
 
@@ -2731,62 +2770,61 @@ cdef class Index:
 
     cdef tuple one_pass(self, Runner r, int stage, IntVec* run, Doc doc, row_of, int probes, Sentences ss,
                         const uint8_t* mode, bint skip_empty, double deadline, clock):
-        """match_stage's work with the finditer matches of each sentence from one OnePass run."""
+        """match_stage's work with the finditer matches of each sentence from one OnePass run
+        (the spans of the all-matches mode as the per-rule search finds them, rule by rule)."""
         cdef Tree tree = self.stage_tree(stage)
         cdef OnePass op = self.spare_pass
         cdef int n = <int>run.n
-        cdef int i, j, k, slots = 0
+        cdef int i, j, q, slots = 0
+        cdef bint aimed
         cdef Prog p
         cdef uint8_t* ok
         cdef bytearray chosen = bytearray(max(1, n * ss.n))
         cdef list matches = []
         cdef list spans = []
+        cdef list found_by_rule = [None] * n  # per candidate: its matches (made when it has one)
         self.spare_pass = None
         if op is None:
             op = OnePass()
         try:
             r.setup(tree, doc, row_of, probes)
             ok = <uint8_t*>PyByteArray_AS_STRING(chosen)
-            rule_of = [run.d[j] for j in range(n)]
-            per_slot = [[] for j in range(n)]
-            spans_of = [[] for j in range(n)]
             op.reserve(n)
             for j in range(n):
                 p = <Prog>self.stage_progs[run.d[j]]
                 if p.n_slots > slots:
                     slots = p.n_slots
                 choose_sentences(r, p, doc, ss, ok + <Py_ssize_t>j * ss.n)
-            r.need_slots(slots)
-            for i in range(ss.n):
-                op.n = 0
-                aimed = False
-                for j in range(n):
-                    if ok[<Py_ssize_t>j * ss.n + i]:
-                        if not aimed:
+                if mode[run.d[j]] & 2:
+                    for i in range(ss.n):
+                        if ok[<Py_ssize_t>j * ss.n + i]:
                             if deadline >= 0 and clock() > deadline:
                                 return matches, spans, run.d[j]
                             r.sentence(ss.lo[i], ss.hi[i])
-                            aimed = True
-                        if mode[run.d[j]] & 2:
-                            for s, e in r.all_spans_of(<Prog>self.stage_progs[run.d[j]]):
-                                (<list>spans_of[j]).append((run.d[j], s, e))
-                        if mode[run.d[j]] & 1:
-                            op.progs[op.n] = <void*>self.stage_progs[run.d[j]]
-                            op.n += 1
+                            for s, e in r.all_spans_of(p):
+                                spans.append((run.d[j], s, e))
+            r.need_slots(slots)
+            for i in range(ss.n):
+                op.n = 0
+                for j in range(n):
+                    if ok[<Py_ssize_t>j * ss.n + i] and mode[run.d[j]] & 1:
+                        op.progs[op.n] = <void*>self.stage_progs[run.d[j]]
+                        op.owner[op.n] = j
+                        op.n += 1
                 if op.n == 0:
                     continue
-                # op's slots are the rules of this sentence in rule order: map them back to j
-                sentence_rules = [j for j in range(n) if ok[<Py_ssize_t>j * ss.n + i] and mode[run.d[j]] & 1]
+                if deadline >= 0 and clock() > deadline:
+                    return matches, spans, run.d[op.owner[0]]
+                r.sentence(ss.lo[i], ss.hi[i])
                 op.prepare(r, ss.lo[i], ss.hi[i])
                 op.run(r)
-                op.resolve(r, ss.lo[i], ss.hi[i], skip_empty, [per_slot[j] for j in sentence_rules],
-                           [run.d[j] for j in sentence_rules])
+                op.resolve(r, ss.lo[i], ss.hi[i], skip_empty, found_by_rule, run.d)
                 if self.steps is not None:
-                    for q, j in enumerate(sentence_rules):
-                        self.steps[run.d[j]] += op.steps[q]
-            for j in range(n):
-                spans.extend(spans_of[j])
-                matches.extend(per_slot[j])
+                    for q in range(op.n):
+                        self.steps[run.d[op.owner[q]]] += op.steps[q]
+            for found in found_by_rule:
+                if found is not None:
+                    matches.extend(<list>found)
         finally:
             op.n = 0
             self.spare_pass = op
