@@ -201,7 +201,7 @@ FINDITER, SPANS = 1, 2
 # the shipped packs (docs/performance.md).
 MATCH_ENV = "RULEIE_MATCH"
 PER_RULE, ONE_PASS = "per-rule", "one-pass"
-DEFAULT_MATCHING = PER_RULE
+DEFAULT_MATCHING = ONE_PASS
 
 
 def _chosen_matching() -> str:
