@@ -22,7 +22,9 @@ How a search runs (``Runner.pike``): first without captures, each thread carryin
 only its start, which finds the match bounds (leftmost start, then Python ``re``'s
 priority order); then, only for a program with groups, once more anchored at the
 match's start and stopped at its end, with every capture slot and the capture
-history. Both runs are Pike VMs: O(tokens x program size).
+history. Both runs are Pike VMs: O(tokens x program size). ``Index.match_stage`` runs a
+stage's candidate rules either so, one after the other (``run_rule``), or with the first
+run of every rule in one thread list per sentence (``OnePass``, the default: see there).
 """
 
 import gc

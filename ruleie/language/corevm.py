@@ -11,6 +11,10 @@ Choosing: ``RULEIE_CORE=python`` runs the Python core (the reference) even when 
 extension is there; ``RULEIE_CORE=compiled`` makes a missing extension an error.
 By default the compiled core runs when it imports, and otherwise the Python core
 runs and says so once on stderr. ``ruleie --version`` names the core in use.
+
+In the compiled core, ``RULEIE_MATCH`` chooses how a stage's candidate rules are searched
+(``match_stage``): all in one pass per sentence (``one-pass``, the default) or one rule at a
+time (``per-rule``); the results are the same.
 """
 
 from __future__ import annotations
