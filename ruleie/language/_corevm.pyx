@@ -22,7 +22,9 @@ How a search runs (``Runner.pike``): first without captures, each thread carryin
 only its start, which finds the match bounds (leftmost start, then Python ``re``'s
 priority order); then, only for a program with groups, once more anchored at the
 match's start and stopped at its end, with every capture slot and the capture
-history. Both runs are Pike VMs: O(tokens x program size).
+history. Both runs are Pike VMs: O(tokens x program size). ``Index.match_stage`` runs a
+stage's candidate rules either so, one after the other (``run_rule``), or with the first
+run of every rule in one thread list per sentence (``OnePass``, the default: see there).
 """
 
 import gc
@@ -130,6 +132,11 @@ cdef class Prog:
     cdef int* b
     cdef int* a2  # RSPLIT: the second target (a is the first)
     cdef int index  # in its Tree
+    # Which of a Runner's scratch arrays (visit marks, stacks) it runs on: its index, but 0
+    # for every rule of a stage's Tree. Runs of those never overlap (one rule's step, search
+    # or sweep is over before another's begins) and so they share the arrays the per-rule
+    # search would use, warm in the cache, instead of one set per rule of the stage.
+    cdef int scratch
     cdef int pred_base  # its predicates are Tree.preds[pred_base : pred_base + n_preds]
     cdef int n_preds
     cdef int n_slots
@@ -189,9 +196,13 @@ cdef int* int_array(Py_ssize_t n) except NULL:
     return p
 
 
-cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_probe=False):
+cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_probe=False, dict shared=None):
     """``program`` as a Prog of ``tree``; a lookaround's probe (``as_probe``) keeps as its first
-    units ``Program.edge_first`` (``Runner.may_probe``), every other program ``Program.first``."""
+    units ``Program.edge_first`` (``Runner.may_probe``), every other program ``Program.first``.
+
+    With ``shared`` (predicate id → its index in the Tree), a predicate object several
+    programs use is one predicate of the Tree (tested and resolved once per document): the
+    Prog's predicate numbers are then the Tree's own (``pred_base`` 0)."""
     cdef Prog p = Prog()
     cdef int i, k, n
     cdef int n_first, n_first_types, n_req_preds, n_req_types
@@ -221,18 +232,29 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
     p.req_preds = p.req_toff + len(required) + 1
     p.req_types = p.req_preds + n_req_preds
     p.look_gi = p.req_types + n_req_types
-    p.index = len(tree.progs)
+    p.index = p.scratch = len(tree.progs)
     tree.progs.append(p)
-    p.pred_base = len(tree.preds)
     p.n_preds = len(program.predicates)
-    tree.preds.extend(program.predicates)
+    if shared is None:
+        p.pred_base = len(tree.preds)
+        tree.preds.extend(program.predicates)
+        local = None
+    else:
+        p.pred_base = 0
+        local = []
+        for predicate in program.predicates:
+            found = shared.get(id(predicate))
+            if found is None:
+                found = shared[id(predicate)] = len(tree.preds)
+                tree.preds.append(predicate)
+            local.append(found)
     p.n_slots = 2 * (len(program.group_names) + 1)
     p.backward = bool(program.backward)
     for i in range(n):
         op, a, b = code[i]
         p.op[i] = op
         if op == CONSUME:
-            p.a[i] = a
+            p.a[i] = a if local is None or a < 0 else local[a]
         elif op == MENTION:
             p.a[i] = type_id(a)
         elif op == SPLIT or op == LOOP or op == NEXT:
@@ -255,7 +277,7 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
     if first is not None:
         p.n_first = len(first)
         for k in range(p.n_first):
-            p.first_preds[k] = first[k]
+            p.first_preds[k] = first[k] if local is None else local[first[k]]
         p.n_first_types = len(first_mentions)
         for k in range(p.n_first_types):
             p.first_types[k] = type_id(first_mentions[k])
@@ -265,7 +287,7 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
         p.req_off[r] = i
         p.req_toff[r] = k
         for pred in preds:
-            p.req_preds[i] = pred
+            p.req_preds[i] = pred if local is None else local[pred]
             i += 1
         for name in types:
             p.req_types[k] = type_id(name)
@@ -278,8 +300,8 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
             gi = len(looks)
             looks.append(None)
             memo[id(look)] = gi
-            body = convert(tree, look.program, memo, looks)
-            probe = -1 if look.probe is None else convert(tree, look.probe, memo, looks, True).index
+            body = convert(tree, look.program, memo, looks, False, shared)
+            probe = -1 if look.probe is None else convert(tree, look.probe, memo, looks, True, shared).index
             looks[gi] = (bool(look.behind), bool(look.negate), body.index, probe)
         p.look_gi[k] = gi
     return p
@@ -288,13 +310,26 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
 def build(program, plan_of):
     """The Tree of a ``Program``: its code and its lookaround programs, as C arrays;
     ``plan_of(predicate)`` gives each predicate's Plan (shared by every Tree) or None."""
+    return build_many([program], plan_of)[0]
+
+
+cdef tuple build_many(list programs, plan_of):
+    """One Tree holding several programs (each with its lookaround programs), and the
+    Prog of each program in it: a stage's rules for the one-pass search. A lookaround
+    object shared by several programs becomes one lookaround of the Tree (its answers
+    are shared too)."""
     cdef Tree tree = Tree()
     cdef int i
     tree.progs = []
     tree.preds = []
-    tree.n_groups = len(program.group_names)
+    tree.n_groups = len(programs[0].group_names) if len(programs) == 1 else 0
     looks = []
-    convert(tree, program, {}, looks)
+    memo = {}
+    shared = None if len(programs) == 1 else {}
+    tops = [convert(tree, program, memo, looks, False, shared) for program in programs]
+    if shared is not None:
+        for top in tops:
+            (<Prog>top).scratch = 0  # (index 0 is the first rule's: no lookaround program has it)
     tree.n_preds = len(tree.preds)
     tree.plans = [plan_of(p) for p in tree.preds]
     set_fast_tests(tree)
@@ -308,7 +343,7 @@ def build(program, plan_of):
         tree.look_negate[i] = negate
         tree.look_prog[i] = body
         tree.look_probe[i] = probe
-    return tree
+    return tree, tops
 
 
 # ---------------------------------------------------------------------------
@@ -319,7 +354,7 @@ cdef class RowTable:
     """One Tree's predicate bitsets in one document, fetched as the automata ask."""
 
     cdef const uint8_t** rows
-    cdef list keep
+    cdef dict keep
 
     def __dealloc__(self):
         free(self.rows)
@@ -527,7 +562,7 @@ cdef class Runner:
     cdef IntVec* nodes
     cdef IntVec* current
     # the rule program's start candidates: can_begin[p - lo], next_start[p - lo]
-    cdef bint starts_known
+    cdef int starts_of  # the Prog (index) can_begin / next_start are of; -1: none
     cdef int starts_cap
     cdef uint8_t* can_begin
     cdef int* next_start
@@ -605,7 +640,7 @@ cdef class Runner:
         for i in range(self.looks_cap):
             self.look_state[i] = 0
             self.n_probes[i] = 0
-        self.starts_known = False
+        self.starts_of = -1
 
     cdef int setup(self, Tree tree, Doc doc, object row_of, int probes) except -1:
         """Aim at one Tree in one document (then ``sentence`` aims at each sentence)."""
@@ -652,17 +687,8 @@ cdef class Runner:
             self.nodes = <IntVec*>grow(self.nodes, self.progs_cap, cap, sizeof(IntVec))
             self.current = <IntVec*>grow(self.current, self.progs_cap, cap, sizeof(IntVec))
             self.progs_cap = cap
-        for i in range(np):
-            p = <Prog>PyList_GET_ITEM(tree.progs, i)
-            need = <Py_ssize_t>p.n * p.width_e
-            if need > self.vis_cap[i]:
-                # Stamps only grow, so what an array holds from other programs is never current.
-                free(self.vis[i])
-                self.vis[i] = <uint32_t*>calloc(need, sizeof(uint32_t))
-                if self.vis[i] == NULL:
-                    self.vis_cap[i] = 0
-                    raise MemoryError()
-                self.vis_cap[i] = need
+        # Each program's visit marks are sized by next_stamp, when it first runs: a stage's
+        # Tree (the one-pass search) holds every rule of the stage, and few run in a document.
         if top.n_slots > self.slots_cap:
             free(self.tmp)
             free(self.res_slots)
@@ -672,6 +698,19 @@ cdef class Runner:
                 self.slots_cap = 0
                 raise MemoryError()
             self.slots_cap = top.n_slots
+        return 0
+
+    cdef int need_slots(self, int n_slots) except -1:
+        """Scratch for capture runs of a program with n_slots slots (setup sizes it for the Tree's first)."""
+        if n_slots > self.slots_cap:
+            free(self.tmp)
+            free(self.res_slots)
+            self.tmp = <int*>calloc(n_slots, sizeof(int))
+            self.res_slots = <int*>calloc(n_slots, sizeof(int))
+            if self.tmp == NULL or self.res_slots == NULL:
+                self.slots_cap = 0
+                raise MemoryError()
+            self.slots_cap = n_slots
         return 0
 
     cdef void release(self) noexcept:
@@ -699,7 +738,7 @@ cdef class Runner:
             table.rows = <const uint8_t**>calloc(max(1, self.tree.n_preds), sizeof(uint8_t*))
             if table.rows == NULL:
                 raise MemoryError()
-            table.keep = [None] * self.tree.n_preds
+            table.keep = {}  # (not a list per predicate: a stage's Tree has thousands, a document fetches few)
             self.doc.tables[self.tree] = table
             self.table = table
         if table.rows[k] != NULL:
@@ -727,23 +766,29 @@ cdef class Runner:
             return (self.table.rows[idx][pos >> 3] >> (pos & 7)) & 1
         return table_holds(self, idx, pos)
 
-    cdef uint32_t next_stamp(self, Prog p) noexcept:
-        """A new visit mark for p's instructions (``setup`` sized its array)."""
-        self.stamp[p.index] += 1
-        if self.stamp[p.index] == 0xFFFFFFFF:
-            memset(self.vis[p.index], 0, self.vis_cap[p.index] * sizeof(uint32_t))
-            self.stamp[p.index] = 1
-        return self.stamp[p.index]
+    cdef uint32_t next_stamp(self, Prog p) except 0:
+        """A new visit mark for p's instructions (every run of p asks for one before it marks)."""
+        cdef Py_ssize_t need = <Py_ssize_t>p.n * p.width_e
+        if need > self.vis_cap[p.scratch]:
+            # Stamps only grow, so what an array holds from other programs is never current.
+            free(self.vis[p.scratch])
+            self.vis[p.scratch] = <uint32_t*>calloc(need, sizeof(uint32_t))
+            if self.vis[p.scratch] == NULL:
+                self.vis_cap[p.scratch] = 0
+                raise MemoryError()
+            self.vis_cap[p.scratch] = need
+        self.stamp[p.scratch] += 1
+        if self.stamp[p.scratch] == 0xFFFFFFFF:
+            memset(self.vis[p.scratch], 0, self.vis_cap[p.scratch] * sizeof(uint32_t))
+            self.stamp[p.scratch] = 1
+        return self.stamp[p.scratch]
 
     cdef int starts(self, Prog p) except -1:
         """can_begin / next_start of the rule program over this sentence."""
-        cdef int pos, k, j, nxt, i, wanted, span
-        cdef bint negate
-        cdef const int* ids
+        cdef int pos, nxt, span
         cdef uint8_t* cb
         cdef int* ns
-        cdef Doc d = self.doc
-        if self.starts_known or not p.has_first:
+        if self.starts_of == p.index or not p.has_first:
             return 0
         if self.span > self.starts_cap:
             free(self.can_begin)
@@ -754,32 +799,8 @@ cdef class Runner:
             if self.can_begin == NULL or self.next_start == NULL:
                 raise MemoryError()
             self.starts_cap = self.span
-        memset(self.can_begin, 0, self.span)
-        self.starts_known = True
-        for k in range(p.n_first):
-            j = p.pred_base + p.first_preds[k]
-            if self.fst[j] == 0:
-                resolve_pred(self, j)
-            if self.fst[j] == FAST_EQUAL:  # the common case, as one tight loop
-                ids = self.fids[j] + self.lo
-                wanted = self.farg[j]
-                negate = self.fneg[j]
-                cb = self.can_begin
-                for pos in range(self.hi - self.lo):
-                    i = ids[pos]
-                    cb[pos] |= i != 0 and (i == wanted) != negate
-                continue
-            for pos in range(self.lo, self.hi):
-                if not self.can_begin[pos - self.lo] and self.holds_at(j, pos):
-                    self.can_begin[pos - self.lo] = 1
-        if p.n_first_types:
-            for pos in range(self.lo, self.hi):
-                if self.can_begin[pos - self.lo]:
-                    continue
-                for j in range(d.ms_off[pos], d.ms_off[pos + 1]):
-                    for k in range(p.n_first_types):
-                        if doc_isa(d, d.ms_type[j], p.first_types[k]):
-                            self.can_begin[pos - self.lo] = 1
+        self.starts_of = p.index
+        self.mark_starts(p, self.can_begin)
         cb = self.can_begin
         ns = self.next_start
         nxt = self.hi
@@ -791,6 +812,41 @@ cdef class Runner:
                 nxt = pos + self.lo
             ns[pos] = nxt
             pos -= 1
+        return 0
+
+    cdef int mark_starts(self, Prog p, uint8_t* can_begin) except -1:
+        """can_begin[pos - lo] = 1 at the tokens of the sentence where p (which has first
+        units) can begin a match; can_begin[hi - lo] = 0."""
+        cdef int pos, k, j, i, wanted
+        cdef bint negate
+        cdef const int* ids
+        cdef uint8_t* cb
+        cdef Doc d = self.doc
+        memset(can_begin, 0, self.span)
+        for k in range(p.n_first):
+            j = p.pred_base + p.first_preds[k]
+            if self.fst[j] == 0:
+                resolve_pred(self, j)
+            if self.fst[j] == FAST_EQUAL:  # the common case, as one tight loop
+                ids = self.fids[j] + self.lo
+                wanted = self.farg[j]
+                negate = self.fneg[j]
+                cb = can_begin
+                for pos in range(self.hi - self.lo):
+                    i = ids[pos]
+                    cb[pos] |= i != 0 and (i == wanted) != negate
+                continue
+            for pos in range(self.lo, self.hi):
+                if not can_begin[pos - self.lo] and self.holds_at(j, pos):
+                    can_begin[pos - self.lo] = 1
+        if p.n_first_types:
+            for pos in range(self.lo, self.hi):
+                if can_begin[pos - self.lo]:
+                    continue
+                for j in range(d.ms_off[pos], d.ms_off[pos + 1]):
+                    for k in range(p.n_first_types):
+                        if doc_isa(d, d.ms_type[j], p.first_types[k]):
+                            can_begin[pos - self.lo] = 1
         return 0
 
     # -- lookaround ---------------------------------------------------------------
@@ -890,9 +946,9 @@ cdef class Runner:
         cdef int pending_count = 0
         cdef int* heads = NULL
         cdef IntVec pend  # pending entries: (pc, next) pairs
-        cdef IntVec* stack = &self.stacks[p.index]
-        cdef IntVec* nodes = &self.nodes[p.index]
-        cdef IntVec* current = &self.current[p.index]
+        cdef IntVec* stack = &self.stacks[p.scratch]
+        cdef IntVec* nodes = &self.nodes[p.scratch]
+        cdef IntVec* current = &self.current[p.scratch]
         cdef uint32_t stamp
         cdef uint32_t* vis
         pend.d = NULL
@@ -907,7 +963,7 @@ cdef class Runner:
         try:
             while (pos <= last) if step > 0 else (pos >= last):
                 stamp = self.next_stamp(p)
-                vis = self.vis[p.index]
+                vis = self.vis[p.scratch]
                 nodes.n = 0
                 stack.n = 0
                 for i in range(current.n):
@@ -1081,8 +1137,8 @@ cdef class Runner:
         """
         global STEPS
         cdef int nslots = out.nslots
-        cdef uint32_t* vis = self.vis[p.index]
-        cdef uint32_t stamp = self.stamp[p.index]
+        cdef uint32_t* vis = self.vis[p.scratch]
+        cdef uint32_t stamp = self.stamp[p.scratch]
         cdef int n = p.n
         cdef int pc, hist, e, op, a, key, k, depth, target, h
         cdef int* tmp = self.tmp
@@ -1283,7 +1339,9 @@ cdef class Runner:
         return (s, e, tuple(slots), tuple(history))
 
     cdef list finditer(self):
-        cdef Prog p = <Prog>PyList_GET_ITEM(self.tree.progs, 0)
+        return self.finditer_of(<Prog>PyList_GET_ITEM(self.tree.progs, 0))
+
+    cdef list finditer_of(self, Prog p):
         cdef int pos = self.lo
         cdef bint must_advance = False
         cdef int found[2]
@@ -1306,7 +1364,9 @@ cdef class Runner:
         return out
 
     cdef list all_spans(self):
-        cdef Prog p = <Prog>PyList_GET_ITEM(self.tree.progs, 0)
+        return self.all_spans_of(<Prog>PyList_GET_ITEM(self.tree.progs, 0))
+
+    cdef list all_spans_of(self, Prog p):
         cdef int s, i
         cdef IntVec ends
         cdef list out = []
@@ -1891,10 +1951,32 @@ cdef int run_rule(Runner r, Tree tree, int k, int mode, Doc doc, object row_of, 
                   bint skip_empty, double deadline, object clock, list matches, list spans) except -1:
     """One rule over the sentences it can match in; returns 1 if the deadline passed, else 0."""
     cdef Prog p = <Prog>PyList_GET_ITEM(tree.progs, 0)
-    cdef int i, rq, left
+    cdef int i
     cdef uint8_t* ok = ss.ok
-    cdef uint8_t* bits = ss.bits
     r.setup(tree, doc, row_of, probes)
+    choose_sentences(r, p, doc, ss, ok)
+    for i in range(ss.n):
+        if not ok[i]:
+            continue
+        if deadline >= 0 and clock() > deadline:
+            return 1
+        r.sentence(ss.lo[i], ss.hi[i])
+        if mode & 2:
+            for s, e in r.all_spans():
+                spans.append((k, s, e))
+        if mode & 1:
+            for m in r.finditer():
+                if skip_empty and m[0] == m[1]:
+                    continue
+                matches.append((k, ss.lo[i], ss.hi[i]) + m)
+    return 0
+
+
+cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok) except -1:
+    """ok[i] = 1 for the sentences where p can match: those holding a unit its matches can
+    begin with and something for each of its requirements (r aimed at p's Tree and doc)."""
+    cdef int i, rq, left
+    cdef uint8_t* bits = ss.bits
     memset(ok, 1, ss.n)
     left = ss.n
     # The filters below only choose sentences: with one sentence, its simulation (which
@@ -1920,21 +2002,381 @@ cdef int run_rule(Runner r, Tree tree, int k, int mode, Doc doc, object row_of, 
             if ok[i]:
                 ok[i] = any_between(bits, ss.lo[i], ss.hi[i])
                 left += ok[i]
-    for i in range(ss.n):
-        if not ok[i]:
-            continue
-        if deadline >= 0 and clock() > deadline:
-            return 1
-        r.sentence(ss.lo[i], ss.hi[i])
-        if mode & 2:
-            for s, e in r.all_spans():
-                spans.append((k, s, e))
-        if mode & 1:
-            for m in r.finditer():
-                if skip_empty and m[0] == m[1]:
-                    continue
-                matches.append((k, ss.lo[i], ss.hi[i]) + m)
     return 0
+
+
+# ---------------------------------------------------------------------------
+# One pass per sentence for every candidate rule of a stage (Index.match_stage, one_pass)
+#
+# The threads of every rule share one list (Threads.hist holds the thread's rule slot:
+# the bounds pass keeps no capture history), each rule's threads side by side in their
+# priority order. Rules never meet: a rule's instructions are its own Prog of the stage's
+# Tree, so visit marks, and with them the Pike VM's "first thread at a pc wins", stay per
+# rule. Each rule keeps its own ``finditer`` search (where it started, whether it must
+# advance, the match it holds so far); the list advances one position for all, a new
+# thread of a rule joins (at the end of its threads: the lowest priority) at every
+# position where the rule can begin, and once a rule's search has its match and no
+# higher-priority thread is left, the match is final. The next search of that rule starts
+# at the match's end, which may lie behind the list (higher-priority threads ran on and
+# died): that rule alone runs again from there, up to the list's position, and rejoins.
+# Captures are resolved afterwards, for the matches found only (Runner.pike, anchored at
+# the match and stopped at its end), as the per-rule search resolves them.
+
+cdef enum:
+    OP_SEARCHING = 0
+    OP_DONE = 1
+
+
+cdef class OnePass:
+    """The per-sentence state of the one-pass search (reused across sentences and calls)."""
+
+    cdef int n  # rule slots in use
+    cdef int cap
+    cdef void** progs  # slot → its Prog (borrowed from the stage's Tree)
+    cdef int* owner  # slot → the caller's number for it (Index.one_pass: the candidate's place)
+    cdef int* state
+    cdef int* start  # where the slot's current search began
+    cdef uint8_t* advance  # its search must not end with an empty match at start
+    cdef uint8_t* matched
+    cdef int* found_s
+    cdef int* found_e
+    cdef int* stepped  # the last position the slot's threads were stepped at (-2: none)
+    cdef unsigned long long* steps  # instructions visited, per slot
+    cdef int stride  # bytes per slot in can: the sentence's positions lo..hi
+    cdef Py_ssize_t can_cap
+    cdef uint8_t* can  # can[slot * stride + pos - lo]: the slot's search may begin a thread at pos
+    cdef IntVec bucket_off  # slots that can begin at pos: bucket[bucket_off[pos - lo] : bucket_off[pos - lo + 1]]
+    cdef IntVec bucket
+    cdef IntVec pairs  # (position, slot) where a slot can begin, while the buckets are made
+    cdef IntVec found  # final matches: (slot, search start, must advance, start, end) five ints each
+    cdef Threads ta, tb  # the shared lists
+    cdef Threads pa, pb  # one rule's lists while it runs again from a match's end
+
+    def __dealloc__(self):
+        free(self.progs)
+        free(self.owner)
+        free(self.state)
+        free(self.start)
+        free(self.advance)
+        free(self.matched)
+        free(self.found_s)
+        free(self.found_e)
+        free(self.stepped)
+        free(self.steps)
+        free(self.can)
+        iv_free(&self.bucket_off)
+        iv_free(&self.bucket)
+        iv_free(&self.pairs)
+        iv_free(&self.found)
+        th_free(&self.ta)
+        th_free(&self.tb)
+        th_free(&self.pa)
+        th_free(&self.pb)
+
+    cdef int reserve(self, int n) except -1:
+        if n <= self.cap:
+            return 0
+        cap = max(n, 2 * self.cap, 16)
+        self.progs = <void**>grow(self.progs, self.cap, cap, sizeof(void*))
+        self.owner = <int*>grow(self.owner, self.cap, cap, sizeof(int))
+        self.state = <int*>grow(self.state, self.cap, cap, sizeof(int))
+        self.start = <int*>grow(self.start, self.cap, cap, sizeof(int))
+        self.advance = <uint8_t*>grow(self.advance, self.cap, cap, sizeof(uint8_t))
+        self.matched = <uint8_t*>grow(self.matched, self.cap, cap, sizeof(uint8_t))
+        self.found_s = <int*>grow(self.found_s, self.cap, cap, sizeof(int))
+        self.found_e = <int*>grow(self.found_e, self.cap, cap, sizeof(int))
+        self.stepped = <int*>grow(self.stepped, self.cap, cap, sizeof(int))
+        self.steps = <unsigned long long*>grow(self.steps, self.cap, cap, sizeof(unsigned long long))
+        self.cap = cap
+        return 0
+
+    cdef inline bint can_begin(self, int j, int pos, int lo) noexcept:
+        return self.can[<Py_ssize_t>j * self.stride + pos - lo] != 0
+
+    cdef int next_begin(self, int j, int pos, int lo, int hi) noexcept:
+        """The first position >= pos where slot j can begin a thread, or hi + 1."""
+        cdef const uint8_t* row = self.can + <Py_ssize_t>j * self.stride
+        while pos <= hi and not row[pos - lo]:
+            pos += 1
+        return pos
+
+    cdef int prepare(self, Runner r, int lo, int hi) except -1:
+        """Every slot searching from lo; where each can begin, and the slots by position."""
+        cdef int j, pos, q, span = hi - lo + 1
+        cdef Py_ssize_t need = <Py_ssize_t>self.n * span
+        cdef Prog p
+        cdef uint8_t* row
+        cdef int* off
+        cdef int* fill
+        self.stride = span
+        if need > self.can_cap:
+            free(self.can)
+            self.can_cap = 0
+            self.can = <uint8_t*>malloc(need)
+            if self.can == NULL:
+                raise MemoryError()
+            self.can_cap = need
+        iv_reserve(&self.bucket_off, span + 1)
+        self.bucket_off.n = span + 1
+        off = self.bucket_off.d
+        memset(off, 0, (span + 1) * sizeof(int))
+        self.pairs.n = 0
+        for j in range(self.n):
+            p = <Prog>self.progs[j]
+            row = self.can + <Py_ssize_t>j * span
+            if p.has_first:
+                r.mark_starts(p, row)  # tokens of [lo, hi); a first-set program matches no empty span at hi
+            else:
+                memset(row, 1, span)  # every position, the sentence end included
+            pos = 0
+            while pos < span:
+                if pos + 8 <= span and (<uint64_t*>(row + pos))[0] == 0:  # (unaligned reads: x86 and arm64 allow them)
+                    pos += 8
+                    continue
+                if row[pos]:
+                    iv_push(&self.pairs, pos)
+                    iv_push(&self.pairs, j)
+                    off[pos + 1] += 1
+                pos += 1
+            self.state[j] = OP_SEARCHING
+            self.start[j] = lo
+            self.advance[j] = 0
+            self.matched[j] = 0
+            self.stepped[j] = -2
+            self.steps[j] = 0
+        for pos in range(span):
+            off[pos + 1] += off[pos]
+        iv_reserve(&self.bucket, off[span])
+        self.bucket.n = off[span]
+        fill = self.bucket.d
+        # Placed in slot order (pairs are), each position's slots are in slot order; off[pos]
+        # moves on to off[pos + 1] meanwhile and is moved back after.
+        for q in range(0, self.pairs.n, 2):
+            pos = self.pairs.d[q]
+            fill[off[pos]] = self.pairs.d[q + 1]
+            off[pos] += 1
+        pos = span
+        while pos > 0:
+            off[pos] = off[pos - 1]
+            pos -= 1
+        off[0] = 0
+        self.found.n = 0
+        if self.ta.nslots != 1:
+            th_free(&self.ta)
+            th_free(&self.tb)
+            th_free(&self.pa)
+            th_free(&self.pb)
+            self.ta.nslots = self.tb.nslots = self.pa.nslots = self.pb.nslots = 1
+        return 0
+
+    cdef int begin(self, Runner r, int j, int pos, Threads* out) except -1:
+        """A thread of slot j's search at pos where none of its threads was stepped into pos
+        (a thread at pos + 1 of a slot that was is added by ``step``, under that step's marks)."""
+        global STEPS
+        cdef Prog p = <Prog>self.progs[j]
+        cdef unsigned long long before = STEPS
+        r.next_stamp(p)
+        r.tmp[0] = pos
+        r.closure(p, out, 0, r.tmp, j, pos, False)
+        self.steps[j] += STEPS - before
+        return 0
+
+    cdef int step(self, Runner r, int j, Threads* src, int a, int b, int pos, Threads* out) except -1:
+        """Slot j's threads src[a:b] at pos, in priority order, into out (at pos + 1), then its
+        new thread at pos + 1 while its search has no match; as one step of Runner.pike.
+        Returns 1 when the search is over (its match, if any, is final), else 0."""
+        global STEPS
+        cdef Prog p = <Prog>self.progs[j]
+        cdef Doc d = r.doc
+        cdef int hi = r.hi
+        cdef int i, pc, wait, op, arg, m, end
+        cdef int seg = out.n
+        cdef int start = self.start[j]
+        cdef int* slots
+        cdef unsigned long long before = STEPS
+        r.next_stamp(p)
+        r.waiting_clear()
+        for i in range(a, b):
+            pc = src.pc[i]
+            wait = src.wait[i]
+            slots = &src.slots[i]
+            if wait:
+                if wait == pos + 1:
+                    r.closure(p, out, pc, slots, j, pos + 1, False)
+                elif r.waiting_add(pc, wait):
+                    th_add(out, pc, slots, j, wait)
+                continue
+            op = p.op[pc]
+            arg = p.a[pc]
+            if op == CONSUME:
+                if pos < hi and (arg < 0 or r.holds(p, arg, pos)):
+                    r.closure(p, out, pc + 1, slots, j, pos + 1, False)
+            elif op == MENTION:
+                for m in range(d.ms_off[pos], d.ms_off[pos + 1]):
+                    end = d.ms_end[m]
+                    if end <= hi and doc_isa(d, d.ms_type[m], arg):
+                        if end == pos + 1:
+                            r.closure(p, out, pc + 1, slots, j, pos + 1, False)
+                        elif r.waiting_add(pc + 1, end):
+                            th_add(out, pc + 1, slots, j, end)
+            elif op == MATCH:
+                if self.advance[j] and pos == start and slots[0] == start:
+                    continue
+                self.matched[j] = 1
+                self.found_s[j] = slots[0]
+                self.found_e[j] = pos
+                break  # lower-priority threads lose to this match
+        self.stepped[j] = pos
+        if pos >= hi:
+            out.n = seg  # nothing goes past the sentence end
+            self.steps[j] += STEPS - before
+            return 1
+        if not self.matched[j]:
+            if self.can_begin(j, pos + 1, r.lo):
+                r.tmp[0] = pos + 1
+                r.closure(p, out, 0, r.tmp, j, pos + 1, False)
+            self.steps[j] += STEPS - before
+            return 0
+        self.steps[j] += STEPS - before
+        return 1 if out.n == seg else 0
+
+    cdef int advance_slot(self, Runner r, int j, Threads* src, int a, int b, int pos, Threads* out) except -1:
+        """Slot j at pos (step), and whatever its finished searches start again: each next
+        search begins at the last match's end; if that is behind pos, the slot runs alone
+        from there (on lists of its own) up to pos, and its threads at pos + 1 go to out."""
+        cdef Prog p = <Prog>self.progs[j]
+        cdef int lo = r.lo, hi = r.hi
+        cdef int seg = out.n
+        cdef int x, cur, s, e
+        cdef Threads* A
+        cdef Threads* B
+        cdef Threads* swap
+        cdef bint ended = self.step(r, j, src, a, b, pos, out)
+        while ended:
+            out.n = seg
+            if not self.matched[j]:
+                self.state[j] = OP_DONE  # no match from its search start: none later either
+                return 0
+            s = self.found_s[j]
+            e = self.found_e[j]
+            iv_push(&self.found, j)
+            iv_push(&self.found, self.start[j])
+            iv_push(&self.found, self.advance[j])
+            iv_push(&self.found, s)
+            iv_push(&self.found, e)
+            self.start[j] = e
+            self.advance[j] = e == s
+            self.matched[j] = 0
+            x = self.next_begin(j, e, lo, hi)
+            if x > hi:
+                self.state[j] = OP_DONE
+                return 0
+            if x > pos:
+                self.stepped[j] = -2  # the shared loop begins it at x
+                return 0
+            # The new search begins behind the list: run it alone from x to pos.
+            A = &self.pa
+            B = &self.pb
+            A.n = 0
+            self.stepped[j] = -2
+            self.begin(r, j, x, A)
+            cur = x
+            ended = False
+            while cur < pos:
+                B.n = 0
+                ended = self.step(r, j, A, 0, A.n, cur, B)
+                if ended:
+                    break
+                swap = A
+                A = B
+                B = swap
+                cur += 1
+                if A.n == 0:  # nothing in flight (and no match yet): on to where it can begin next
+                    x = self.next_begin(j, cur, lo, hi)
+                    if x > hi:
+                        self.state[j] = OP_DONE
+                        return 0
+                    if x > pos:
+                        self.stepped[j] = -2
+                        return 0
+                    if x > cur:
+                        cur = x
+                        self.begin(r, j, cur, A)
+            if ended:
+                continue
+            ended = self.step(r, j, A, 0, A.n, pos, out)
+        return 0
+
+    cdef int run(self, Runner r) except -1:
+        """Every slot's finditer over the sentence r is aimed at (bounds only), into found."""
+        cdef int lo = r.lo, hi = r.hi
+        cdef int pos = lo
+        cdef int i, b, j, q
+        cdef Threads* clist = &self.ta
+        cdef Threads* nlist = &self.tb
+        cdef Threads* swap
+        cdef const int* off
+        clist.n = 0
+        off = self.bucket_off.d
+        for q in range(off[0], off[1]):
+            self.begin(r, self.bucket.d[q], pos, clist)
+        while True:
+            nlist.n = 0
+            i = 0
+            while i < clist.n:
+                j = clist.hist[i]
+                b = i + 1
+                while b < clist.n and clist.hist[b] == j:
+                    b += 1
+                self.advance_slot(r, j, clist, i, b, pos, nlist)
+                i = b
+            if pos >= hi:
+                break
+            pos += 1
+            if nlist.n == 0:  # nothing in flight: on to the next position where a slot can begin
+                off = self.bucket_off.d
+                while pos <= hi and off[pos - lo] == off[pos - lo + 1]:
+                    pos += 1
+                if pos > hi:
+                    break
+            off = self.bucket_off.d
+            for q in range(off[pos - lo], off[pos - lo + 1]):
+                j = self.bucket.d[q]
+                if self.state[j] == OP_SEARCHING and self.stepped[j] != pos - 1 and not self.matched[j] \
+                        and pos >= self.start[j]:
+                    self.begin(r, j, pos, nlist)
+            swap = clist
+            clist = nlist
+            nlist = swap
+        return 0
+
+    cdef int resolve(self, Runner r, int lo, int hi, bint skip_empty, list found_by_owner, const int* rule_of) except -1:
+        """The matches found, with their captures, appended to found_by_owner[owner] as
+        (k, lo, hi, start, end, slots, history), k = rule_of[owner] (empty ones left out with skip_empty)."""
+        cdef int q, j, s, e, start
+        cdef bint adv
+        cdef int got[2]
+        cdef Prog p
+        for q in range(0, self.found.n, 5):
+            j = self.found.d[q]
+            start = self.found.d[q + 1]
+            adv = self.found.d[q + 2]
+            s = self.found.d[q + 3]
+            e = self.found.d[q + 4]
+            if skip_empty and s == e:
+                continue
+            p = <Prog>self.progs[j]
+            if p.n_slots > 2:
+                if not r.pike(p, start, adv, True, s, e, got) or got[0] != s or got[1] != e:
+                    raise RuntimeError("compiled matcher: the capture run did not find the match again")
+                m = r.match_tuple(p, s, e)
+            else:
+                m = (s, e, (s, e), ())
+            found = found_by_owner[self.owner[j]]
+            if found is None:
+                found = found_by_owner[self.owner[j]] = []
+            (<list>found).append((rule_of[self.owner[j]], lo, hi) + m)
+        return 0
 
 
 # ---------------------------------------------------------------------------
@@ -2043,6 +2485,9 @@ cdef class Index:
     cdef void** tree_ptrs  # rule k's Tree and its rule Prog (borrowed: self.trees holds them)
     cdef void** prog_ptrs
     cdef list steps  # per rule, the instructions its runs visited (None: not profiling)
+    cdef dict stage_trees  # stage → the Tree of all its rules (the one-pass search; made on first use)
+    cdef list stage_progs  # rule k → its Prog in its stage's Tree (None until that is made)
+    cdef OnePass spare_pass
 
     def __dealloc__(self):
         free(self.stage_of)
@@ -2070,6 +2515,8 @@ cdef class Index:
         self.stage_of = int_array(self.n_rules)
         for k in range(self.n_rules):
             self.stage_of[k] = stage_of[k]
+        self.stage_trees = {}
+        self.stage_progs = [None] * self.n_rules
         # Every rule's Tree now, as spaCy's Matcher compiles its patterns when they are added,
         # not in whichever document first needs it; with the cyclic GC paused meanwhile (the
         # Trees and Plans hold no cycles, and a full collection over a large rule set's
@@ -2234,11 +2681,31 @@ cdef class Index:
         """Per rule, the instructions visited since ``profile()`` (None when not profiling)."""
         return None if self.steps is None else list(self.steps)
 
+    cdef Tree stage_tree(self, int stage):
+        """Every rule of the stage in one Tree (their lookarounds shared where the programs share them)."""
+        cdef int k
+        found = self.stage_trees.get(stage)
+        if found is None:
+            rules = [k for k in range(self.n_rules) if self.stage_of[k] == stage]
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                found, tops = build_many([self.programs[k] for k in rules], self.plan_of)
+            finally:
+                if enabled:
+                    gc.enable()
+            for k, top in zip(rules, tops):
+                self.stage_progs[k] = top
+            self.stage_trees[stage] = found
+        return <Tree>found
+
     def match_stage(self, int stage, Hits hits, Doc doc, row_of, sentences, int probes_before_sweep, modes,
-                    bint skip_empty, double deadline, clock):
+                    bint skip_empty, double deadline, clock, bint one_pass=False):
         """``match_rules`` for the candidates of one stage: the token candidates (hits) of
         the stage, and its rules that begin with a mention of a type the document has.
-        Matches and spans name rules by their number in the rule set."""
+        Matches and spans name rules by their number in the rule set. With one_pass, the
+        ``finditer`` matches of every candidate come from one search per sentence
+        (``OnePass``) instead of one search per rule and sentence; the same matches."""
         cdef IntVec run
         cdef int i, k, t, g
         cdef unsigned long long before
@@ -2273,6 +2740,13 @@ cdef class Index:
             if r is None:
                 r = Runner()
             ss = make_sentences(sentences, doc.n)
+            if one_pass:
+                try:
+                    return self.one_pass(r, stage, &run, doc, row_of, probes_before_sweep, ss, mode, skip_empty,
+                                         deadline, clock)
+                finally:
+                    r.release()
+                    self.spare = r
             # A rule's Tree and code are cold in a large rule set: ask for every candidate's
             # at once (their fetches from memory overlap) rather than one after the other.
             for i in range(run.n):
@@ -2294,4 +2768,66 @@ cdef class Index:
                 self.spare = r
         finally:
             iv_free(&run)
+        return matches, spans, -1
+
+    cdef tuple one_pass(self, Runner r, int stage, IntVec* run, Doc doc, row_of, int probes, Sentences ss,
+                        const uint8_t* mode, bint skip_empty, double deadline, clock):
+        """match_stage's work with the finditer matches of each sentence from one OnePass run
+        (the spans of the all-matches mode as the per-rule search finds them, rule by rule)."""
+        cdef Tree tree = self.stage_tree(stage)
+        cdef OnePass op = self.spare_pass
+        cdef int n = <int>run.n
+        cdef int i, j, q, slots = 0
+        cdef bint aimed
+        cdef Prog p
+        cdef uint8_t* ok
+        cdef bytearray chosen = bytearray(max(1, n * ss.n))
+        cdef list matches = []
+        cdef list spans = []
+        cdef list found_by_rule = [None] * n  # per candidate: its matches (made when it has one)
+        self.spare_pass = None
+        if op is None:
+            op = OnePass()
+        try:
+            r.setup(tree, doc, row_of, probes)
+            ok = <uint8_t*>PyByteArray_AS_STRING(chosen)
+            op.reserve(n)
+            for j in range(n):
+                p = <Prog>self.stage_progs[run.d[j]]
+                if p.n_slots > slots:
+                    slots = p.n_slots
+                choose_sentences(r, p, doc, ss, ok + <Py_ssize_t>j * ss.n)
+                if mode[run.d[j]] & 2:
+                    for i in range(ss.n):
+                        if ok[<Py_ssize_t>j * ss.n + i]:
+                            if deadline >= 0 and clock() > deadline:
+                                return matches, spans, run.d[j]
+                            r.sentence(ss.lo[i], ss.hi[i])
+                            for s, e in r.all_spans_of(p):
+                                spans.append((run.d[j], s, e))
+            r.need_slots(slots)
+            for i in range(ss.n):
+                op.n = 0
+                for j in range(n):
+                    if ok[<Py_ssize_t>j * ss.n + i] and mode[run.d[j]] & 1:
+                        op.progs[op.n] = <void*>self.stage_progs[run.d[j]]
+                        op.owner[op.n] = j
+                        op.n += 1
+                if op.n == 0:
+                    continue
+                if deadline >= 0 and clock() > deadline:
+                    return matches, spans, run.d[op.owner[0]]
+                r.sentence(ss.lo[i], ss.hi[i])
+                op.prepare(r, ss.lo[i], ss.hi[i])
+                op.run(r)
+                op.resolve(r, ss.lo[i], ss.hi[i], skip_empty, found_by_rule, run.d)
+                if self.steps is not None:
+                    for q in range(op.n):
+                        self.steps[run.d[op.owner[q]]] += op.steps[q]
+            for found in found_by_rule:
+                if found is not None:
+                    matches.extend(<list>found)
+        finally:
+            op.n = 0
+            self.spare_pass = op
         return matches, spans, -1

@@ -11,6 +11,10 @@ Choosing: ``RULEIE_CORE=python`` runs the Python core (the reference) even when 
 extension is there; ``RULEIE_CORE=compiled`` makes a missing extension an error.
 By default the compiled core runs when it imports, and otherwise the Python core
 runs and says so once on stderr. ``ruleie --version`` names the core in use.
+
+In the compiled core, ``RULEIE_MATCH`` chooses how a stage's candidate rules are searched
+(``match_stage``): all in one pass per sentence (``one-pass``, the default) or one rule at a
+time (``per-rule``); the results are the same.
 """
 
 from __future__ import annotations
@@ -195,6 +199,49 @@ def all_spans(program: _program.Program, ctx: Any, lo: int, hi: int, probes_befo
 # What a rule must give in one stage (``Index.match_stage``): its matches, its spans, or both.
 FINDITER, SPANS = 1, 2
 
+# How a stage's candidate rules are searched in the compiled core: one search per rule and
+# sentence, or one search per sentence for all of them (``_corevm.OnePass``). Both give the
+# same matches (tests/test_onepass.py); RULEIE_MATCH chooses, the default is the faster on
+# the shipped packs (docs/performance.md).
+MATCH_ENV = "RULEIE_MATCH"
+PER_RULE, ONE_PASS = "per-rule", "one-pass"
+DEFAULT_MATCHING = ONE_PASS
+
+
+def _chosen_matching() -> str:
+    wanted = os.environ.get(MATCH_ENV, "").strip().lower()
+    if wanted in ("", "auto"):
+        return DEFAULT_MATCHING
+    if wanted not in (PER_RULE, ONE_PASS):
+        raise ValueError(f"{MATCH_ENV} must be {PER_RULE!r}, {ONE_PASS!r} or 'auto', not {wanted!r}")
+    return wanted
+
+
+_matching = _chosen_matching()
+
+
+def matching_name() -> str:
+    return _matching
+
+
+def use_matching(how: str) -> None:
+    """Search a stage's candidates per rule ("per-rule") or in one pass ("one-pass")."""
+    global _matching
+    if how not in (PER_RULE, ONE_PASS):
+        raise ValueError(f"no way of matching named {how!r}")
+    _matching = how
+
+
+@contextmanager
+def matching(how: str) -> Iterator[None]:
+    """Run a block with one way of searching a stage (tests and benchmarks compare the two)."""
+    saved = _matching
+    use_matching(how)
+    try:
+        yield
+    finally:
+        use_matching(saved)
+
 
 def index(programs: list[_program.Program], rule_index: Any, stage_of: list[int]) -> Any:
     """The rule set's index in the core (``engine.ruleindex.RuleIndex``, over value ids):
@@ -233,5 +280,5 @@ def match_stage(
 
     return core_index.match_stage(
         stage, hits, document(ctx), _truth_row(ctx), sentences, matcher.PROBES_BEFORE_SWEEP, modes, skip_empty,
-        -1.0 if deadline is None else deadline, time.monotonic,
+        -1.0 if deadline is None else deadline, time.monotonic, _matching == ONE_PASS,
     )
