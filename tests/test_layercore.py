@@ -190,3 +190,52 @@ def test_span_classifier_on_random_candidates() -> None:
             with layercore.using(core):
                 kinds[core] = recognizer._retype(words, scored, scores, candidates, documents)
         assert kinds[layercore.COMPILED] == kinds[layercore.NUMPY]
+
+
+def _random_entities(shuffle: random.Random, words: tuple[str, ...], first: np.ndarray, bounds: list[int]) -> list:
+    """Sorted, non-overlapping entities inside sentences and documents, of random labels."""
+    out = []
+    a = 0
+    n = len(words)
+    while a < n:
+        a += shuffle.randint(0, 4)
+        b = a + shuffle.choice([1, 1, 1, 2, 3])
+        if b > n or any(first[a + 1:b]) or any(a < x < b for x in bounds):
+            a += 1
+            continue
+        out.append((a, b, shuffle.choice(["PERSON", "PERSON", "ORG", "GPE", "LOC", "NORP"])))
+        a = b
+    return out
+
+
+@pytest.mark.parametrize("propagate", [True, False])
+def test_document_evidence_on_random_documents(propagate: bool) -> None:
+    """Surnames and repeated names: the compiled pass, the one-pass Python and a call per
+    document give the same entities, and nothing crosses from one document to another."""
+    recognizer = copy.copy(default_recognizer())
+    recognizer.propagate = propagate
+    shuffle = random.Random(13)
+    # Few words, many capitalised, titles among them: names recur, surnames are found.
+    vocabulary = "Assad Bashar Mr. President Kyiv Omar Mullah the said of Taleban U.S. Hamas it met a".split()
+    for _ in range(150):
+        n = shuffle.randint(1, 120)
+        words = tuple(shuffle.choice(vocabulary) for _ in range(n))
+        first = np.asarray([i == 0 or shuffle.random() < 0.1 for i in range(n)])
+        documents = sorted({0} | set(shuffle.sample(range(n), min(n, shuffle.randint(0, 5)))))
+        bounds = documents + [n]
+        for x in documents:
+            if x < n:
+                first[x] = True
+        out = _random_entities(shuffle, words, first, bounds)
+        if not out:
+            continue
+        scored = Scored(np.zeros((n, 10), np.float32), np.zeros(n, np.int64), np.zeros(n, np.int64), n, [(0, n)])
+        scored.first = first
+        flags = np.asarray([64 if w[:1].isupper() else 0 for w in words], np.int16)
+        with layercore.using(layercore.COMPILED):
+            compiled = recognizer._in_documents(words, scored, list(out), bounds, flags)
+        with layercore.using(layercore.NUMPY):
+            python = recognizer._in_documents(words, scored, list(out), bounds, flags)
+        assert compiled == python
+        each = recognizer._each_document(words, scored, list(out), documents)
+        assert sorted(compiled) == sorted(each)

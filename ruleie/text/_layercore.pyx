@@ -493,3 +493,145 @@ def padded_type_ids(dict ids, dict first_ids, object words, list sentences):
             at += 1
         at += 2
     return out
+
+
+cdef inline Py_ssize_t _doc_of(const Py_ssize_t* bounds, Py_ssize_t n_docs, Py_ssize_t token) noexcept nogil:
+    """The document of a token: bisect_right(bounds, token) - 1 over the first tokens of the documents."""
+    cdef Py_ssize_t lo = 0, hi = n_docs + 1, mid
+    if n_docs == 1:
+        return 0
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if token < bounds[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo - 1
+
+
+def document_evidence(object recognizer, object words, list out, list bounds, const int16_t[::1] flags,
+                      const unsigned char[::1] first):
+    """``EntityRecognizer._in_documents`` (rows are tokens): surnames, then names repeated in
+    their document, for every document of ``bounds`` at once. ``flags``: the recogniser's flags
+    of each token (64: capitalised); ``first``: sentence starts. The same entities in the same
+    order as the reference; the covered tokens and the scans over capitalised words in C."""
+    cdef Py_ssize_t n = len(words)
+    cdef Py_ssize_t n_docs = len(bounds) - 1
+    bounds_array = np.asarray(bounds, dtype=np.intp)
+    cdef const Py_ssize_t[::1] bv = bounds_array
+    cdef const Py_ssize_t* bp = &bv[0]
+    covered_array = np.zeros(n + 1, dtype=np.uint8)
+    cdef unsigned char[::1] covered = covered_array
+    cdef Py_ssize_t a, b, i, k, doc, hi, length
+    cdef bint person = False, clash
+    for entity in out:
+        if entity[2] == "PERSON":
+            person = True
+            break
+    if person:
+        is_title = recognizer._is_title
+        surnames = set()  # (document, word)
+        for entity in out:
+            if entity[2] != "PERSON":
+                continue
+            a = entity[0]
+            b = entity[1]
+            doc = _doc_of(bp, n_docs, a)
+            if b - a > 1 or (a > bp[doc] and is_title(words[a - 1])):
+                w = words[b - 1]
+                if flags[b - 1] & 64 and len(w) > 1:  # 64: w[:1].isupper()
+                    surnames.add((doc, w))
+        if surnames:
+            relabelled = []
+            for entity in out:
+                a = entity[0]
+                b = entity[1]
+                label = entity[2]
+                if (b - a == 1 and (label == "ORG" or label == "GPE" or label == "LOC")
+                        and (_doc_of(bp, n_docs, a), words[a]) in surnames):
+                    relabelled.append((a, b, "PERSON"))
+                else:
+                    relabelled.append(entity)
+                for k in range(a, b):
+                    covered[k] = 1
+            wanted = {w for _, w in surnames}
+            for i in range(n):
+                if flags[i] & 64 and not covered[i]:
+                    w = words[i]
+                    if w in wanted and (_doc_of(bp, n_docs, i), w) in surnames:
+                        relabelled.append((i, i + 1, "PERSON"))
+            out = relabelled
+            covered[:] = 0
+    if not recognizer.propagate:
+        return out
+    votes = {}  # (document, name) -> {label: count}
+    for entity in out:
+        a = entity[0]
+        label = entity[2]
+        if ((label == "PERSON" or label == "ORG" or label == "GPE" or label == "LOC")
+                and flags[a] & 64 and len(words[a]) > 1):
+            key = (_doc_of(bp, n_docs, a), tuple(words[a:entity[1]]))
+            box = votes.get(key)
+            if box is None:
+                votes[key] = {label: 1}
+            else:
+                box[label] = box.get(label, 0) + 1
+    if not votes:
+        return out
+    best = {}
+    mixed = False
+    for key, box in votes.items():
+        if len(box) == 1:
+            best[key] = next(iter(box))
+        else:
+            mixed = True
+            best[key] = max(box, key=lambda x: (box[x], x == "PERSON", x))
+    relabelled = []
+    for entity in out:
+        a = entity[0]
+        b = entity[1]
+        label = entity[2]
+        if mixed and (label == "PERSON" or label == "ORG" or label == "GPE" or label == "LOC"):
+            relabelled.append((a, b, best.get((_doc_of(bp, n_docs, a), tuple(words[a:b])), label)))
+        else:
+            relabelled.append(entity)
+        for k in range(a, b):
+            covered[k] = 1
+    out = relabelled
+    by_first = {}  # (document, first word) -> [(name, label)], in the order of ``best``
+    for key, label in best.items():
+        name = key[1]
+        found = by_first.get((key[0], name[0]))
+        if found is None:
+            by_first[(key[0], name[0])] = [(name, label)]
+        else:
+            found.append((name, label))
+    starting = {key[1][0] for key in best}
+    for a in range(n):
+        if not flags[a] & 64 or covered[a]:
+            continue
+        w = words[a]
+        if w not in starting:
+            continue
+        doc = _doc_of(bp, n_docs, a)
+        hi = bp[doc + 1]
+        found = by_first.get((doc, w))
+        if found is None:
+            continue
+        for pair in found:
+            name = pair[0]
+            length = len(name)
+            if a + length > hi:
+                continue
+            clash = False
+            for k in range(a, a + length):
+                if covered[k] or (k > a and first[k]):
+                    clash = True
+                    break
+            if clash or tuple(words[a:a + length]) != name:
+                continue
+            out.append((a, a + length, pair[1]))
+            for k in range(a, a + length):
+                covered[k] = 1
+            break
+    return out

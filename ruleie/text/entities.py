@@ -31,10 +31,10 @@ columns, in text order, never overlapping, never crossing a sentence boundary.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -250,20 +250,10 @@ class EntityRecognizer:
             # In text order (what ``_repeated`` tries first depends on it), so that glued
             # documents each get what they would get alone.
             out.sort()
-            # The rows of capitalised words: the only ones a repeated name or a surname can be at.
-            capitalised = np.flatnonzero(flags & 64).tolist() if scored.identity else None
-            if len(documents) == 1:
-                out = self._in_document(words, scored, out, 0, len(words), capitalised)
-            else:  # glued documents: each on its own
-                firsts = [a for a, _, _ in out]
-                bounds = list(documents) + [len(words)]
-                parts = []
-                for lo, hi in zip(bounds, bounds[1:]):
-                    mine = out[bisect_left(firsts, lo):bisect_left(firsts, hi)]
-                    if mine:
-                        mine = self._in_document(words, scored, mine, lo, hi, capitalised)
-                    parts += mine
-                out = parts
+            if scored.identity:  # rows are tokens: every document at once
+                out = self._in_documents(words, scored, out, list(documents) + [len(words)], flags)
+            else:
+                out = self._each_document(words, scored, out, documents)
         if out:
             out = self._notes_addresses(words, scored, out)
         if len(out) > 1:
@@ -546,6 +536,105 @@ class EntityRecognizer:
         if others:
             ids += [k for k in map(get, [f"d={x}" for x in sorted(others)]) if k is not None]
         return ids
+
+    def _each_document(self, words: Sequence[str], scored: Scored, out: list[Entity], documents: Sequence[int],
+                       capitalised: list[int] | None = None) -> list[Entity]:
+        """``_in_document`` on each document's share of ``out`` (sorted), in turn: the reference
+        of ``_in_documents``, and the way when rows are not tokens."""
+        firsts = [a for a, _, _ in out]
+        bounds = list(documents) + [len(words)]
+        parts: list[Entity] = []
+        for lo, hi in zip(bounds, bounds[1:]):
+            mine = out[bisect_left(firsts, lo):bisect_left(firsts, hi)]
+            if mine:
+                mine = self._in_document(words, scored, mine, lo, hi, capitalised)
+            parts += mine
+        return parts
+
+    def _in_documents(self, words: Sequence[str], scored: Scored, out: list[Entity], bounds: list[int],
+                      flags: np.ndarray) -> list[Entity]:
+        """``_in_document`` for every document of a batch in one pass (rows are tokens; ``out``
+        sorted; ``bounds`` the first token of each document and the end of the last; ``flags``
+        each token's, see ``_type_flags``). Surnames and names are keyed by their document, so
+        none reaches another; each document sees its entities in the order its own call sees
+        them, so the result holds the same entities (the caller sorts them). The reference of
+        ``_layercore.document_evidence``, which runs it without a Python loop over the tokens."""
+        compiled = layercore.kernels()
+        if compiled is not None:
+            return compiled.document_evidence(self, words, out, bounds, flags,  # type: ignore[no-any-return]
+                                              np.ascontiguousarray(scored.first).view(np.uint8))
+        capitalised = np.flatnonzero(flags & 64).tolist()  # the only tokens a repeated name or a surname can be at
+        single = len(bounds) == 2
+
+        def doc_of(token: int) -> int:
+            return 0 if single else bisect_right(bounds, token) - 1
+
+        if any(label == "PERSON" for _, _, label in out):
+            out = self._surnames_all(words, out, bounds, doc_of, capitalised)
+        if self.propagate:
+            out = self._repeated_all(words, scored, out, bounds, doc_of, capitalised)
+        return out
+
+    def _surnames_all(self, words: Sequence[str], out: list[Entity], bounds: list[int],
+                      doc_of: Callable[[int], int], capitalised: list[int]) -> list[Entity]:
+        """``_surnames`` of every document at once (see ``_in_documents``)."""
+        surnames: set[tuple[int, str]] = set()  # (document, word)
+        for a, b, label in out:
+            if label != "PERSON":
+                continue
+            doc = doc_of(a)
+            if b - a > 1 or (a > bounds[doc] and self._is_title(words[a - 1])):
+                w = words[b - 1]
+                if w[:1].isupper() and len(w) > 1:
+                    surnames.add((doc, w))
+        if not surnames:
+            return out
+        relabelled = [(a, b, "PERSON") if b - a == 1 and label in ("ORG", "GPE", "LOC") and (doc_of(a), words[a]) in surnames
+                      else (a, b, label) for a, b, label in out]
+        covered = {k for a, b, _ in relabelled for k in range(a, b)}
+        wanted = {w for _, w in surnames}
+        for i in capitalised:
+            if words[i] in wanted and i not in covered and (doc_of(i), words[i]) in surnames:
+                relabelled.append((i, i + 1, "PERSON"))
+        return relabelled
+
+    def _repeated_all(self, words: Sequence[str], scored: Scored, out: list[Entity], bounds: list[int],
+                      doc_of: Callable[[int], int], capitalised: list[int]) -> list[Entity]:
+        """``_repeated`` of every document at once (see ``_in_documents``)."""
+        votes: dict[tuple[int, tuple[str, ...]], dict[str, int]] = {}  # (document, name) -> label counts
+        for a, b, label in out:
+            if label in ("PERSON", "ORG", "GPE", "LOC") and words[a][:1].isupper() and len(words[a]) > 1:
+                box = votes.setdefault((doc_of(a), tuple(words[a:b])), {})
+                box[label] = box.get(label, 0) + 1
+        if not votes:
+            return out
+        best = {key: next(iter(box)) if len(box) == 1 else max(box, key=lambda k: (box[k], k == "PERSON", k))
+                for key, box in votes.items()}
+        if any(len(box) > 1 for box in votes.values()):  # else every name keeps its one label
+            out = [(a, b, best.get((doc_of(a), tuple(words[a:b])), label)) if label in ("PERSON", "ORG", "GPE", "LOC")
+                   else (a, b, label) for a, b, label in out]
+        else:
+            out = list(out)  # extended below: never the caller's list
+        first = scored.first
+        covered = {k for a, b, _ in out for k in range(a, b)}
+        by_first: dict[tuple[int, str], list[tuple[tuple[str, ...], str]]] = {}  # (document, first word)
+        for (doc, name), label in best.items():
+            by_first.setdefault((doc, name[0]), []).append((name, label))
+        starting = {name[0] for _, name in best}
+        for a in capitalised:
+            if words[a] not in starting or a in covered:
+                continue
+            doc = doc_of(a)
+            hi = bounds[doc + 1]
+            for name, label in by_first.get((doc, words[a]), ()):
+                n = len(name)
+                if (a + n > hi or not covered.isdisjoint(range(a, a + n))
+                        or tuple(words[a:a + n]) != name or (n > 1 and first[a + 1:a + n].any())):
+                    continue
+                out.append((a, a + n, label))
+                covered.update(range(a, a + n))
+                break
+        return out
 
     def _in_document(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int,
                      capitalised: list[int] | None = None) -> list[Entity]:
