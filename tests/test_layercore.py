@@ -183,7 +183,8 @@ def test_span_classifier_on_random_candidates() -> None:
                 candidates.append((a, b, shuffle.randint(1, 3), a, shuffle.choice([0, 1, 4, 64])))
         if not candidates:
             continue
-        scored = Scored(np.zeros((n, 10), np.float32), np.zeros(n, np.int64), rng.integers(0, N_TAGS, n), n, [(0, n)])
+        types = np.asarray(recognizer.engine.type_ids(words)[0], np.int64)  # the compiled caches are keyed by them
+        scored = Scored(np.zeros((n, 10), np.float32), types, rng.integers(0, N_TAGS, n), n, [(0, n)])
         scores = (rng.standard_normal((n, 7)) * 8).astype(np.float32)
         kinds = {}
         for core in (layercore.NUMPY, layercore.COMPILED):

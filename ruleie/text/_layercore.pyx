@@ -13,6 +13,7 @@ the reference's order, ties go to the first class. Import through ``layercore.py
 
 import numpy as np
 
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.long cimport PyLong_AsSsize_t
 from cpython.object cimport PyObject
@@ -295,54 +296,115 @@ cdef inline void _add_row(_Sum* s, const float* weights, Py_ssize_t k) noexcept:
             s.v[q] = s.v[q] + row[q]
 
 
-cdef inline void _add_list(_Sum* s, const float* weights, list ids):
-    for k in ids:
-        _add_row(s, weights, <Py_ssize_t>k)
+cdef bytes _packed(object ids):
+    """Feature row ids (an iterable of ints, None left out) as native int32s in one bytes object:
+    what ``_add_packed`` reads without touching a Python object per id."""
+    return np.asarray([k for k in ids if k is not None], dtype=np.int32).tobytes()
 
 
-cdef inline void _add_found(_Sum* s, const float* weights, object k):
-    if k is not None:
-        _add_row(s, weights, <Py_ssize_t>k)
+cdef inline void _add_packed(_Sum* s, const float* weights, bytes ids) noexcept:
+    cdef const int* p = <const int*>PyBytes_AS_STRING(ids)
+    cdef Py_ssize_t q, n = PyBytes_GET_SIZE(ids) // 4
+    for q in range(n):
+        _add_row(s, weights, p[q])
 
 
-def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list candidates,
-               const float[:, ::1] scores, list bounds, const float[:, ::1] weight_rows, const float[::1] bias):
+cdef inline void _add_some(_Sum* s, const float* weights, Py_ssize_t k) noexcept:
+    if k > 0:
+        _add_row(s, weights, k)
+
+
+# Keys of the word-pair caches: two type ids (-1: the document's edge) as one number.
+cdef inline object _pair_key(Py_ssize_t x, Py_ssize_t y):
+    return (x + 1) * 4294967296 + (y + 1)
+
+
+cdef class SpanCache:
+    """The compiled span classifier's caches, by the engine's type ids (valid for one generation
+    of them): each type's features as the word before and after a span, each name's (by its
+    types), the features of the word pairs before and after spans; feature ids packed as int32.
+    Made by ``EntityRecognizer`` for its span model, which it reads from once."""
+
+    cdef public object generation
+    cdef list heads, margins, words_before, words_after
+    cdef dict names, before, after
+    cdef Py_ssize_t[:] tag_id, before_tag, after_tag
+    cdef bytes no_prev, no_next
+    cdef Py_ssize_t no_before_tag, no_after_tag
+    cdef Py_ssize_t others[4]
+    cdef dict index
+
+    def __init__(self, object fixed, object generation):
+        self.generation = generation
+        self.index = fixed.index
+        self.heads = [_packed(fixed.head(k, n)) for k in range(4) for n in range(5)]  # kind * 5 + length (<= 4)
+        self.margins = [None] * 9 ** 3  # (bins + 4) in base 9
+        self.tag_id = np.asarray(fixed.tag_ids, dtype=np.intp)
+        self.before_tag = np.asarray(fixed.before_tag, dtype=np.intp)
+        self.after_tag = np.asarray(fixed.after_tag, dtype=np.intp)
+        self.no_prev, self.no_next = _packed(fixed.no_prev), _packed(fixed.no_next)
+        self.no_before_tag, self.no_after_tag = fixed.no_before_tag, fixed.no_after_tag
+        for x in range(4):
+            k = fixed.index.get(f"d={x}")
+            self.others[x] = -1 if k is None else k
+        self.words_before, self.words_after = [], []
+        self.names, self.before, self.after = {}, {}, {}
+
+    cdef void _forget(self):
+        """Start the caches over (they only grow otherwise)."""
+        self.words_before, self.words_after = [], []
+        self.names, self.before, self.after = {}, {}, {}
+
+
+def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_t[::1] types,
+               const Py_ssize_t[::1] tags, list candidates, const float[:, ::1] scores, list bounds,
+               const float[:, ::1] weight_rows, const float[::1] bias):
     """The span classifier's kind of each candidate (0: dropped), as
     ``EntityRecognizer._span_feature_ids`` and ``_classify`` give it: the same feature rows,
-    added in the same order, without the list of ids. ``scores``: the recogniser's (for the
-    margins, ``span_bins``); ``bounds``: the first token of each document and the end of the last."""
+    added in the same order, without the list of ids. Rows are tokens: ``types`` and ``tags``
+    are the tokens' engine type ids and tag ids; ``scores``: the recogniser's (for the
+    margins, ``span_bins``); ``bounds``: the first token of each document and the end of the
+    last; ``cache``: a ``SpanCache`` of the same generation of type ids as ``types``."""
     fixed = recognizer._span_ids
-    cdef dict index = fixed.index
-    cdef dict span_names = recognizer._span_names
-    cdef dict around = recognizer._around
-    if len(around) > 200_000:
-        around.clear()
-    cdef dict word_ids = recognizer._word_ids
-    cdef list heads = [fixed.head(k, n) for k in range(4) for n in range(5)]  # kind * 5 + length (at most 4)
-    cdef list margins = fixed.margin_table  # (bins + 4) in base 9
+    cdef dict index = cache.index
     cdef long margin[3]
     name_ids = recognizer._name_ids
     word_feature_ids = recognizer._word_feature_ids
-    cdef list tag_id = fixed.tag_ids
-    cdef list before_tag = fixed.before_tag
-    cdef list after_tag = fixed.after_tag
-    cdef list no_prev = fixed.no_prev
-    cdef list no_next = fixed.no_next
-    cdef Py_ssize_t no_before_tag = fixed.no_before_tag
-    cdef Py_ssize_t no_after_tag = fixed.no_after_tag
-    others_ids = [index.get(f"d={x}") for x in range(4)]
-    cdef Py_ssize_t n_tags = tags.shape[0]
+    cdef Py_ssize_t n_tokens = tags.shape[0]
     cdef Py_ssize_t n_candidates = len(candidates)
-    cdef Py_ssize_t i, j, a, b, kind, row, n, lo, hi, lo_doc, hi_doc, doc, x, best
+    cdef Py_ssize_t i, j, a, b, kind, row, n, lo, hi, lo_doc, hi_doc, doc, x, best, t, k, p2, p12
     cdef float top, v
     cdef _Sum s
+    cdef object key
+    cdef list words_before = cache.words_before
+    cdef list words_after = cache.words_after
+    cdef dict names = cache.names
+    cdef dict before_pairs = cache.before
+    cdef dict after_pairs = cache.after
     if weight_rows.shape[1] != 4:
         raise ValueError("the span classifier has four classes")
+    if types.shape[0] != n_tokens or len(words) != n_tokens:
+        raise ValueError("a type id and a tag for every token")
+    if len(names) > 200_000 or len(before_pairs) > 200_000 or len(after_pairs) > 200_000:
+        cache._forget()
+        words_before, words_after = cache.words_before, cache.words_after
+        names, before_pairs, after_pairs = cache.names, cache.before, cache.after
     cdef const float* weights = &weight_rows[0, 0]
+    cdef Py_ssize_t n_bounds = len(bounds)
+    bounds_array = np.asarray(bounds, dtype=np.intp)
+    cdef const Py_ssize_t[::1] bv = bounds_array
+    # The word features of every type of this batch: a list indexed by type id.
+    cdef Py_ssize_t most = 0
+    for i in range(n_tokens):
+        if types[i] > most:
+            most = types[i]
+    if len(words_before) <= most:
+        words_before.extend([None] * (most + 1 - len(words_before)))
+        words_after.extend([None] * (most + 1 - len(words_after)))
     # Which candidates share a document and a string ("the same string got" features).
     docs_array = np.zeros(n_candidates, dtype=np.intp)
     cdef Py_ssize_t[::1] docs = docs_array
-    names = []
+    found_names = [None] * n_candidates
     # Per document, lower-case string -> group; per group, how many candidates of each kind.
     tables = {}
     table = None
@@ -351,7 +413,6 @@ def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list
     cdef Py_ssize_t[::1] group_of = group_array
     cdef Py_ssize_t[:, ::1] counts = count_array
     cdef Py_ssize_t n_groups = 0, current_doc = -1, g
-    cdef Py_ssize_t n_bounds = len(bounds)
     for i in range(n_candidates):
         candidate = candidates[i]
         a = candidate[0]
@@ -359,18 +420,28 @@ def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list
         kind = candidate[2]
         if not 0 <= kind <= 3:
             raise ValueError(f"a candidate of kind {kind}")
+        if not 0 <= a < b <= n_tokens:
+            raise ValueError(f"a candidate span ({a}, {b}) outside the tokens")
         lo_doc, hi_doc = 0, n_bounds  # bisect_left(bounds, a + 1)
         while lo_doc < hi_doc:
             x = (lo_doc + hi_doc) // 2
-            if <Py_ssize_t>bounds[x] < a + 1:
+            if bv[x] < a + 1:
                 lo_doc = x + 1
             else:
                 hi_doc = x
         docs[i] = lo_doc
-        name = span_names.get(tuple(words[a:b]))
+        # A name's key: its type, two types in one number, or the tuple of its types.
+        if b - a == 1:
+            key = types[a]
+        elif b - a == 2:
+            key = -_pair_key(types[a], types[a + 1])
+        else:
+            key = tuple([types[j] for j in range(a, b)])
+        name = names.get(key)
         if name is None:
-            name = name_ids(tuple(words[a:b]))
-        names.append(name)
+            whole, body, lower = name_ids(tuple(words[a:b]))
+            name = names[key] = (_packed(whole), _packed(body), lower)
+        found_names[i] = name
         if lo_doc != current_doc:
             table = tables.setdefault(lo_doc, {})
             current_doc = lo_doc
@@ -390,70 +461,73 @@ def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list
         b = candidate[1]
         kind = candidate[2]
         row = candidate[3]
+        if row != a:
+            raise ValueError("rows must be tokens")
         n = b - a
         doc = docs[i]
-        lo = <Py_ssize_t>bounds[doc - 1]
-        hi = <Py_ssize_t>bounds[doc]
+        lo = bv[doc - 1]
+        hi = bv[doc]
         s.started = False
-        name = names[i]
-        _add_list(&s, weights, heads[kind * 5 + min(n, 4)])
-        _add_list(&s, weights, name[0])
+        name = found_names[i]
+        _add_packed(&s, weights, cache.heads[kind * 5 + min(n, 4)])
+        _add_packed(&s, weights, name[0])
         _bins(scores, row, n, margin)
         x = (margin[0] + 4) * 81 + (margin[1] + 4) * 9 + margin[2] + 4
-        found = margins[x]
+        found = cache.margins[x]
         if found is None:
-            found = margins[x] = fixed.margins([margin[0], margin[1], margin[2]])
-        _add_list(&s, weights, found)
-        _add_list(&s, weights, name[1])
+            found = cache.margins[x] = _packed(fixed.margins([margin[0], margin[1], margin[2]]))
+        _add_packed(&s, weights, found)
+        _add_packed(&s, weights, name[1])
         for j in range(row, row + n):
-            x = tag_id[tags[j]]
-            if x:
-                _add_row(&s, weights, x)
+            _add_some(&s, weights, cache.tag_id[tags[j]])
         if a > lo:
-            word = words[a - 1]
-            info = word_ids.get(word)
-            if info is None:
-                info = word_feature_ids(word)
-            _add_list(&s, weights, info[3])
-            before = info[5]
+            t = types[a - 1]
+            found = words_before[t]
+            if found is None:
+                info = word_feature_ids(words[a - 1])
+                found = words_before[t] = _packed(info[3])
+            _add_packed(&s, weights, found)
         else:
-            _add_list(&s, weights, no_prev)
-            before = "<s>"
+            _add_packed(&s, weights, cache.no_prev)
         if b < hi:
-            word = words[b]
-            info = word_ids.get(word)
-            if info is None:
-                info = word_feature_ids(word)
-            _add_list(&s, weights, info[4])
-            after = info[5]
+            t = types[b]
+            found = words_after[t]
+            if found is None:
+                info = word_feature_ids(words[b])
+                found = words_after[t] = _packed(info[4])
+            _add_packed(&s, weights, found)
         else:
-            _add_list(&s, weights, no_next)
-            after = "</s>"
-        key = (words[a - 2] if a > lo + 1 else None, words[a - 1] if a > lo else None)
-        ahead = around.get(key)
+            _add_packed(&s, weights, cache.no_next)
+        # The two words before and after: their features as one number, two ids (-1: none).
+        key = _pair_key(types[a - 2] if a > lo + 1 else -1, types[a - 1] if a > lo else -1)
+        ahead = before_pairs.get(key)
         if ahead is None:
+            before = words[a - 1].lower() if a > lo else "<s>"
             before2 = words[a - 2].lower() if a > lo + 1 else "<s>"
-            ahead = around[key] = (index.get("p2=" + before2), index.get("p12=" + before2 + "_" + before))
-        key = (words[b] if b < hi else None, words[b + 1] if b + 1 < hi else None, None)  # 3: not a before-key
-        behind = around.get(key)
+            ahead = before_pairs[key] = _pair_key(_or_none(index.get("p2=" + before2)),
+                                                  _or_none(index.get("p12=" + before2 + "_" + before)))
+        key = _pair_key(types[b] if b < hi else -1, types[b + 1] if b + 1 < hi else -1)
+        behind = after_pairs.get(key)
         if behind is None:
+            after = words[b].lower() if b < hi else "</s>"
             after2 = words[b + 1].lower() if b + 1 < hi else "</s>"
-            behind = around[key] = (index.get("n2=" + after2), index.get("n12=" + after + "_" + after2))
-        _add_found(&s, weights, ahead[0])
-        _add_found(&s, weights, behind[0])
-        _add_found(&s, weights, ahead[1])
-        _add_found(&s, weights, behind[1])
-        x = <Py_ssize_t>before_tag[tags[row - 1]] if a > lo and row > 0 else no_before_tag
-        if x:
-            _add_row(&s, weights, x)
-        x = <Py_ssize_t>after_tag[tags[row + n]] if b < hi and row + n < n_tags else no_after_tag
-        if x:
-            _add_row(&s, weights, x)
+            behind = after_pairs[key] = _pair_key(_or_none(index.get("n2=" + after2)),
+                                                  _or_none(index.get("n12=" + after + "_" + after2)))
+        p2, p12 = _unpair(ahead)
+        _add_some(&s, weights, p2)
+        k, x = _unpair(behind)
+        _add_some(&s, weights, k)
+        _add_some(&s, weights, p12)
+        _add_some(&s, weights, x)
+        x = cache.before_tag[tags[row - 1]] if a > lo and row > 0 else cache.no_before_tag
+        _add_some(&s, weights, x)
+        x = cache.after_tag[tags[row + n]] if b < hi and row + n < n_tokens else cache.no_after_tag
+        _add_some(&s, weights, x)
         g = group_of[i]
         if counts[g, 0] + counts[g, 1] + counts[g, 2] + counts[g, 3] > 1:
             for x in range(4):  # the kinds the same string got elsewhere, in order
                 if counts[g, x] - (x == kind) > 0:
-                    _add_found(&s, weights, others_ids[x])
+                    _add_some(&s, weights, cache.others[x])
         _add_row(&s, weights, 0)  # the zero row every candidate has
         best = 0
         top = s.v[0] + bias[0]
@@ -464,6 +538,15 @@ def span_kinds(object recognizer, object words, const Py_ssize_t[::1] tags, list
                 best = x
         kinds.append(best)
     return kinds
+
+
+cdef inline Py_ssize_t _or_none(object k):
+    return -1 if k is None else <Py_ssize_t>k
+
+
+cdef inline (Py_ssize_t, Py_ssize_t) _unpair(object key):
+    cdef long long value = key
+    return value // 4294967296 - 1, value % 4294967296 - 1
 
 
 def padded_type_ids(dict ids, dict first_ids, object words, list sentences):

@@ -133,9 +133,8 @@ class EntityRecognizer:
         """Use this span classifier (feature names, their weights for O, PER, ORG, LOC, the bias); None: none."""
         self._word_ids: dict[str, tuple[list[int], list[int], list[int], list[int], list[int], str]] = {}
         self._span_names: dict[tuple[str, ...], tuple[list[int], list[int], str]] = {}  # see ``_name_ids``
-        # The compiled classifier's: the ids of the features of the two words before a span
-        # (p2, p12) and after it (n2, n12), by those words (None: the document's edge).
-        self._around: dict[tuple[str | None, ...], tuple[int | None, int | None]] = {}
+        # The compiled classifier's caches (``_layercore.SpanCache``), by the engine's type ids.
+        self._span_cache: object = None
         if names is None or weights is None or bias is None:
             self.span_model = None
             return
@@ -411,8 +410,14 @@ class EntityRecognizer:
         """
         bounds = list(documents) + [len(words)]
         compiled = layercore.kernels()
-        if compiled is not None and self.collect is None and self.span_model is not None:  # the same kinds, in C
-            kinds = compiled.span_kinds(self, words, np.ascontiguousarray(scored.tags, dtype=np.intp), candidates,
+        if (compiled is not None and self.collect is None and self.span_model is not None
+                and scored.identity):  # the same kinds, in C, its caches keyed by the tokens' type ids
+            generation = self.engine.generation
+            cache = self._span_cache
+            if cache is None or cache.generation != generation:
+                cache = self._span_cache = compiled.SpanCache(self._span_ids, generation)
+            kinds = compiled.span_kinds(cache, self, words, np.ascontiguousarray(scored.types, dtype=np.intp),
+                                        np.ascontiguousarray(scored.tags, dtype=np.intp), candidates,
                                         np.ascontiguousarray(scores, dtype=np.float32), bounds, self._span_weights,
                                         self.span_bias)
             return [(a, b, k, row, flag) for (a, b, _, row, flag), k in zip(candidates, kinds) if k]
@@ -838,8 +843,6 @@ class _SpanIds:
         self.no_next = [k for k in (get("n1=</s>"),) if k is not None]
         self._heads: dict[tuple[int, int], list[int]] = {}
         self._margins: dict[tuple[int, int, int], list[int]] = {}
-        # The compiled classifier's: ``margins`` by the three bins (-4..4) as a number in base 9.
-        self.margin_table: list[list[int] | None] = [None] * 9 ** 3
 
     def head(self, kind: int, n: int) -> list[int]:
         """Ids of "bias", the kind, the length and both."""
