@@ -240,3 +240,21 @@ def test_document_evidence_on_random_documents(propagate: bool) -> None:
         assert compiled == python
         each = recognizer._each_document(words, scored, list(out), documents)
         assert sorted(compiled) == sorted(each)
+
+
+def test_type_table_finds_what_a_dict_finds() -> None:
+    """The compiled word -> type table: short and long words, every character size (PEP 393),
+    words that share their first bytes, growth past its first capacity; unknown words are 0."""
+    shuffle = random.Random(17)
+    alphabets = ["abcXYZ", "abcé€", "ab\U0001f600\U0001f4a5", "0123456789-."]
+    words = sorted({"".join(shuffle.choice(shuffle.choice(alphabets)) for _ in range(shuffle.randint(1, 24)))
+                    for _ in range(3000)} | {"the", "thesaurus", "thesaurus1", "thesaurus2", "Ω", "€", "é" * 4})
+    known = dict(zip(words[::2], range(1, len(words))))
+    table = layercore.extension().TypeTable([None] + list(known), capacity=16)
+    for word, type_id in known.items():
+        table.add(word, type_id)
+    assert len(table) == len(known)
+    for word in words:
+        copy_of_word = "".join(list(word))  # an equal string, another object
+        assert table.get(copy_of_word) == known.get(word, 0)
+    assert table.get(b"the") == 0

@@ -18,6 +18,7 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.long cimport PyLong_AsSsize_t
 from cpython.object cimport PyObject
 from libc.math cimport floor
+from libc.string cimport memcpy
 from libc.stdint cimport int16_t
 
 
@@ -549,30 +550,163 @@ cdef inline (Py_ssize_t, Py_ssize_t) _unpair(object key):
     return value // 4294967296 - 1, value % 4294967296 - 1
 
 
-def padded_type_ids(dict ids, dict first_ids, object words, list sentences):
+cdef extern from "Python.h":
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    int PyUnicode_KIND(object o)
+    void* PyUnicode_DATA(object o)
+    bint PyUnicode_CheckExact(object o)
+    int PyUnicode_READY(object o) except -1
+
+
+cdef struct _Slot:
+    Py_hash_t hash
+    int id  # 0: an empty slot (no word has type 0)
+    int meta  # the word's character size (PEP 393 kind) << 28 | its length in bytes, capped
+    unsigned long long head  # its first 8 bytes (zeros after the end)
+
+
+cdef inline int _meta(object word) noexcept:
+    cdef Py_ssize_t size = PyUnicode_GET_LENGTH(word) * PyUnicode_KIND(word)
+    return (PyUnicode_KIND(word) << 28) | <int>(size if size < (1 << 27) else (1 << 27))
+
+
+cdef inline unsigned long long _head(object word) noexcept:
+    cdef unsigned long long out = 0
+    cdef Py_ssize_t size = PyUnicode_GET_LENGTH(word) * PyUnicode_KIND(word)
+    memcpy(&out, PyUnicode_DATA(word), size if size < 8 else 8)
+    return out
+
+
+cdef class TypeTable:
+    """word -> type id, as the tagger's dicts (``Tagger._ids``, ``_first_ids``) hold them, in an
+    open-addressing table of the words' str hashes: a look-up reads one slot, and no word
+    object at all when the word's bytes fit in the slot (8 bytes: "the", "Baghdad"), so that
+    the slots of the next tokens can be fetched ahead (``padded_type_ids``). Equal words have
+    equal hashes, kinds and bytes (PEP 393), so the look-up is exact. ``words`` (type id ->
+    word) serves the longer words. Only exact str keys."""
+
+    cdef object slots_array
+    cdef _Slot* slots
+    cdef Py_ssize_t mask, count
+    cdef list words
+
+    def __init__(self, list words, Py_ssize_t capacity=1024):
+        self.words = words
+        self.count = 0
+        self._allocate(capacity)
+
+    cdef void _allocate(self, Py_ssize_t capacity):
+        cdef Py_ssize_t size = 16
+        while size < capacity:
+            size *= 2
+        self.slots_array = np.zeros(size * sizeof(_Slot), dtype=np.uint8)
+        cdef unsigned char[::1] raw = self.slots_array
+        self.slots = <_Slot*>&raw[0]
+        self.mask = size - 1
+
+    def __len__(self):
+        return self.count
+
+    def add(self, str word, Py_ssize_t type_id):
+        """Give ``word`` (not in the table yet) the type ``type_id`` (> 0)."""
+        if type_id <= 0 or type_id >= (1 << 31):
+            raise ValueError(f"type id out of range: {type_id}")
+        if not PyUnicode_CheckExact(word):
+            raise TypeError("only str keys")
+        PyUnicode_READY(word)
+        if 2 * (self.count + 1) > self.mask + 1:
+            self._grow()
+        self._put(hash(word), type_id, _meta(word), _head(word))
+        self.count += 1
+
+    cdef void _put(self, Py_hash_t h, int type_id, int meta, unsigned long long head) noexcept:
+        cdef Py_ssize_t i = <Py_ssize_t>(<size_t>h & <size_t>self.mask)
+        while self.slots[i].id != 0:
+            i = (i + 1) & self.mask
+        self.slots[i].hash = h
+        self.slots[i].id = type_id
+        self.slots[i].meta = meta
+        self.slots[i].head = head
+
+    cdef void _grow(self):
+        old_array = self.slots_array
+        cdef _Slot* old = self.slots
+        cdef Py_ssize_t i, n = self.mask + 1
+        self._allocate(2 * n)
+        for i in range(n):
+            if old[i].id != 0:
+                self._put(old[i].hash, old[i].id, old[i].meta, old[i].head)
+
+    cdef inline void prefetch(self, Py_hash_t h) noexcept:
+        RULEIE_PREFETCH(&self.slots[<Py_ssize_t>(<size_t>h & <size_t>self.mask)])
+
+    cdef Py_ssize_t find(self, object word, Py_hash_t h) except -1:
+        """The type id of ``word`` (an exact, ready str of hash ``h``), 0 if it has none."""
+        cdef Py_ssize_t i = <Py_ssize_t>(<size_t>h & <size_t>self.mask)
+        cdef int meta = _meta(word)
+        cdef unsigned long long head = _head(word)
+        cdef _Slot* slot
+        while True:
+            slot = &self.slots[i]
+            if slot.id == 0:
+                return 0
+            if slot.hash == h and slot.meta == meta and slot.head == head:
+                if (meta & ((1 << 28) - 1)) <= 8:
+                    return slot.id
+                key = self.words[slot.id]
+                if key is word or key == word:
+                    return slot.id
+            i = (i + 1) & self.mask
+
+    def get(self, object word):
+        """The type id of ``word``, 0 if it has none."""
+        if not PyUnicode_CheckExact(word):
+            return 0
+        PyUnicode_READY(word)
+        return self.find(word, hash(word))
+
+
+cdef enum:
+    LOOKUP_AHEAD = 12  # tokens ahead whose slots the type look-up fetches
+
+
+def padded_type_ids(TypeTable ids, TypeTable first_ids, object words, list sentences):
     """The tagger's type ids of ``words`` laid out sentence by sentence with two padding
     slots (0) around each (``Tagger._type_ids``), a sentence's first word looked up in
-    ``first_ids``; None when a word has no type yet (the caller adds the new types)."""
+    ``first_ids``; None when a word has no type yet (the caller adds the new types) or is
+    not a str."""
     cdef tuple seq = tuple(words)
-    cdef Py_ssize_t total = 2, s, e, i, at = 2
-    cdef PyObject* found
+    cdef Py_ssize_t n = len(seq)
+    cdef Py_ssize_t total = 2, s, e, i, at = 2, found
     for span in sentences:
         s, e = span
         total += e - s + 2
+    hashes_array = np.empty(n, dtype=np.int64)
+    cdef long long[::1] hashes = hashes_array
+    for i in range(n):
+        word = seq[i]
+        if not PyUnicode_CheckExact(word):
+            return None
+        PyUnicode_READY(word)
+        hashes[i] = hash(word)
     out = np.zeros(total, dtype=np.intp)
     cdef Py_ssize_t[::1] o = out
     for span in sentences:
         s, e = span
-        found = PyDict_GetItem(first_ids, seq[s])
-        if found is NULL:
+        if not 0 <= s < e <= n:
+            raise ValueError(f"a sentence ({s}, {e}) outside the words")
+        found = first_ids.find(seq[s], hashes[s])
+        if found == 0:
             return None
-        o[at] = PyLong_AsSsize_t(<object>found)
+        o[at] = found
         at += 1
         for i in range(s + 1, e):
-            found = PyDict_GetItem(ids, seq[i])
-            if found is NULL:
+            if i + LOOKUP_AHEAD < n:
+                ids.prefetch(hashes[i + LOOKUP_AHEAD])
+            found = ids.find(seq[i], hashes[i])
+            if found == 0:
                 return None
-            o[at] = PyLong_AsSsize_t(<object>found)
+            o[at] = found
             at += 1
         at += 2
     return out

@@ -201,6 +201,12 @@ class Tagger:
         self._role_rows[: len(ROLES)] = self._type_rows([BOUNDARY]).reshape(len(ROLES), c)
         self.words: list[str] = [PAD_WORD]  # type id -> word (sentence-first types too)
         self._size = 1
+        # The same two maps as tables the compiled type look-up reads (kept whenever the
+        # extension is there, whichever kernels run, so that switching needs no rebuild).
+        self._tables = None
+        if layercore.available():
+            ext = layercore.extension()
+            self._tables = (ext.TypeTable(self.words), ext.TypeTable(self.words))
 
     def _type_rows(self, features: list[list[str]]) -> np.ndarray:
         """The rows (five role blocks side by side, int16) of word types given by their features."""
@@ -238,6 +244,11 @@ class Tagger:
         self._amb[start:need] = [get(f[0][2:], 0) for f in features]  # f[0] is "w=" + lower case
         self._ids.update(zip(words, range(start, need)))
         self._first_ids.update(zip(firsts, range(start + len(words), need)))
+        if self._tables is not None:
+            for table, new, first_id in zip(self._tables, (words, firsts), (start, start + len(words))):
+                for type_id, word in enumerate(new, first_id):
+                    if type(word) is str:
+                        table.add(word, type_id)
         self.words += words
         self.words += firsts
         self._size = need
@@ -277,8 +288,9 @@ class Tagger:
         with self._lock:  # the cache may be reset or replaced by a bigger array meanwhile
             spans = [(s, e) for s, e in sentences if e > s]
             padded = None
-            if compiled is not None and len(self._ids) + len(self._first_ids) + len(words) <= CACHE_LIMIT:
-                padded = compiled.padded_type_ids(self._ids, self._first_ids, words, spans)  # None: new types
+            if (compiled is not None and self._tables is not None
+                    and len(self._ids) + len(self._first_ids) + len(words) <= CACHE_LIMIT):
+                padded = compiled.padded_type_ids(*self._tables, words, spans)  # None: new types
             if padded is None:
                 padded = np.array(self._type_ids(words, spans), np.intp)
             generation, role_rows, amb = self.generation, self._role_rows, self._amb
