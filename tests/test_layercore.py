@@ -258,3 +258,36 @@ def test_type_table_finds_what_a_dict_finds() -> None:
         copy_of_word = "".join(list(word))  # an equal string, another object
         assert table.get(copy_of_word) == known.get(word, 0)
     assert table.get(b"the") == 0
+
+
+def test_sentence_checks_are_the_same_on_either_kernels() -> None:
+    from ruleie.text.tagger import _sentence_spans
+
+    compiled = layercore.extension()
+    for sentences, n in [([(0, 2), (2, 2), (2, 5)], 5), ([], 0), ([(0, 0)], 0)]:
+        assert compiled.sentence_spans(sentences, n) == _sentence_spans(sentences, n)
+    for sentences, n in [([(0, 2), (3, 5)], 5), ([(0, 2), (2, 1)], 2), ([(0, 2)], 3), ([(1, 2)], 2)]:
+        with pytest.raises(ValueError) as expected:
+            _sentence_spans(sentences, n)
+        with pytest.raises(ValueError, match=str(expected.value).replace("(", r"\(").replace(")", r"\)")):
+            compiled.sentence_spans(sentences, n)
+
+
+def test_batches_glued_and_split_the_same_on_either_kernels() -> None:
+    """``layer_many`` over documents with empty ones among them: the same glued words, sentences
+    and offsets, and the same phrases and entities per document, on either kernels."""
+    from ruleie.text.layer import layer_many
+
+    shuffle = random.Random(19)
+    texts = TEXTS + ["", "Mr. Assad", ""]
+    for _ in range(10):
+        docs = [annotate(shuffle.choice(texts)) for _ in range(shuffle.randint(1, 12))]
+        pairs = [(d.column("word"), d.sentences) for d in docs]
+        got = {}
+        for core in (layercore.NUMPY, layercore.COMPILED):
+            with layercore.using(core):
+                glued = layer_many(pairs)
+                got[core] = (glued.words, glued.sentences, glued.offsets, glued.upos, glued.xpos,
+                             glued.phrases(), glued.entities())
+        assert got[layercore.COMPILED] == got[layercore.NUMPY]
+        assert len(got[layercore.COMPILED][5]) == len(got[layercore.COMPILED][6]) == len(docs)

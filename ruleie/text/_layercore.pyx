@@ -852,3 +852,80 @@ def document_evidence(object recognizer, object words, list out, list bounds, co
                 covered[k] = 1
             break
     return out
+
+
+def sentence_spans(object sentences, Py_ssize_t n):
+    """The non-empty sentences, after checking that they partition ``n`` words in order
+    (``Tagger.tag_ids``: the same checks and errors)."""
+    cdef Py_ssize_t expected = 0, s, e
+    spans = []
+    for span in sentences:
+        s, e = span
+        if s != expected or e < s:
+            raise ValueError(f"sentence ({s}, {e}) breaks the partition of the words (expected start {expected})")
+        expected = e
+        if e > s:
+            spans.append((s, e))
+    if expected != n:
+        raise ValueError(f"sentences cover {expected} of {n} words")
+    return spans
+
+
+def glue(list documents):
+    """Documents (words, sentences) laid end to end (``layer.layer_many``): all the words as one
+    tuple, the non-empty sentences shifted to where their document begins, those beginnings."""
+    words = []
+    sentences = []
+    offsets = []
+    cdef Py_ssize_t offset = 0, s, e
+    for document in documents:
+        w, spans = document
+        offsets.append(offset)
+        words.extend(w)
+        for span in spans:
+            s, e = span
+            if e > s:
+                sentences.append((s + offset, e + offset))
+        offset = len(words)
+    return tuple(words), sentences, offsets
+
+
+def split_entities(list found, list offsets, Py_ssize_t n):
+    """Each document's entities from a batch's (sorted by start; ``offsets``: where each document
+    begins, ``n``: the batch's length), in the document's own token indices (``Glued.entities``)."""
+    out = []
+    cdef Py_ssize_t i = 0, m = len(found), d, n_docs = len(offsets), lo, hi, a
+    for d in range(n_docs):
+        lo = offsets[d]
+        hi = offsets[d + 1] if d + 1 < n_docs else n
+        while i < m and <Py_ssize_t>found[i][0] < lo:
+            i += 1
+        part = []
+        while i < m:
+            entity = found[i]
+            a = entity[0]
+            if a >= hi:
+                break
+            part.append((a - lo, <Py_ssize_t>entity[1] - lo, entity[2]) if lo else entity)
+            i += 1
+        out.append(tuple(part))
+    return out
+
+
+def split_phrases(const Py_ssize_t[::1] starts, const Py_ssize_t[::1] ends, const Py_ssize_t[::1] heads,
+                  list offsets, Py_ssize_t n):
+    """Each document's noun phrases (start, end, head) from a batch's arrays (in text order),
+    in the document's own token indices (``Glued._split_phrases``)."""
+    out = []
+    cdef Py_ssize_t i = 0, m = starts.shape[0], d, n_docs = len(offsets), lo, hi
+    for d in range(n_docs):
+        lo = offsets[d]
+        hi = offsets[d + 1] if d + 1 < n_docs else n
+        while i < m and starts[i] < lo:
+            i += 1
+        part = []
+        while i < m and starts[i] < hi:
+            part.append((starts[i] - lo, ends[i] - lo, heads[i] - lo))
+            i += 1
+        out.append(tuple(part))
+    return out

@@ -274,19 +274,13 @@ class Tagger:
 
     def tag_ids(self, words: Sequence[str], sentences: Sequence[tuple[int, int]]) -> Tagged:
         """The tagger's arrays for a document (see ``Tagged``); ``tag_sentences`` turns them into tags."""
-        expected = 0
-        for s, e in sentences:
-            if s != expected or e < s:
-                raise ValueError(f"sentence ({s}, {e}) breaks the partition of the words (expected start {expected})")
-            expected = e
-        if expected != len(words):
-            raise ValueError(f"sentences cover {expected} of {len(words)} words")
+        compiled = layercore.kernels()
+        check = compiled.sentence_spans if compiled is not None else _sentence_spans
+        spans = check(sentences, len(words))
         c, r = self.n_classes, len(ROLES)
         if not len(words):
             return Tagged(np.zeros(4, np.intp), np.full(4, c, np.intp), np.zeros(0, bool), self.generation)
-        compiled = layercore.kernels()
         with self._lock:  # the cache may be reset or replaced by a bigger array meanwhile
-            spans = [(s, e) for s, e in sentences if e > s]
             padded = None
             if (compiled is not None and self._tables is not None
                     and len(self._ids) + len(self._first_ids) + len(words) <= CACHE_LIMIT):
@@ -346,6 +340,19 @@ class Tagger:
     def tag(self, words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """UPOS and XPOS tags of one sentence."""
         return self.tag_sentences(words, [(0, len(words))])
+
+
+def _sentence_spans(sentences: Sequence[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    """The non-empty sentences, after checking that they partition ``n`` words in order (the
+    reference of ``_layercore.sentence_spans``)."""
+    expected = 0
+    for s, e in sentences:
+        if s != expected or e < s:
+            raise ValueError(f"sentence ({s}, {e}) breaks the partition of the words (expected start {expected})")
+        expected = e
+    if expected != n:
+        raise ValueError(f"sentences cover {expected} of {n} words")
+    return [(s, e) for s, e in sentences if e > s]
 
 
 def _widen(weights: np.ndarray, scale: np.ndarray) -> np.ndarray:
