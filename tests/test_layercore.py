@@ -14,7 +14,7 @@ from ruleie.text import layercore
 from ruleie.text.document import annotate, annotate_many
 from ruleie.text.entities import _EDGE_TAGS, _EDGE_TAGS_U8, default_recognizer, margin_bins
 from ruleie.text.layer import default_engine
-from ruleie.text.linear import N_TAGS, PAD, Scored
+from ruleie.text.linear import N_TAGS, PAD, XPOS_TAGS, Scored
 from ruleie.text.linguistic import entity_spans, noun_phrase_spans
 from ruleie.text.tagger import default_tagger
 
@@ -291,3 +291,33 @@ def test_batches_glued_and_split_the_same_on_either_kernels() -> None:
                              glued.phrases(), glued.entities())
         assert got[layercore.COMPILED] == got[layercore.NUMPY]
         assert len(got[layercore.COMPILED][5]) == len(got[layercore.COMPILED][6]) == len(docs)
+
+
+def test_entities_of_random_scores_are_the_same_on_either_kernels() -> None:
+    """The recogniser's whole decoding (candidates, span classifier, organisation, place, title,
+    nationality and lower-case country words, surnames, repeated names) on random scores, tags and
+    sentences over words that trigger every rule: the same entities on either kernels."""
+    recognizer = default_recognizer()
+    rng = np.random.default_rng(23)
+    shuffle = random.Random(23)
+    vocabulary = ("Assad Bashar Mr. President Interior Ministry of Defense Party Tigris River Iraqi Shiite mexico "
+                  "U.S. Kyiv the and said , . Griffith@ENRON John Monday 12").split()
+    proper = [XPOS_TAGS.index(t) for t in ("NNP", "NNPS", "NN", "JJ", "IN", "DT", "VBD", ",")]
+    compared = 0
+    for _ in range(120):
+        n = shuffle.randint(2, 90)
+        words = tuple(shuffle.choice(vocabulary) for _ in range(n))
+        types = np.asarray(recognizer.engine.type_ids(words)[0], np.int64)
+        tags = np.asarray([shuffle.choice(proper) for _ in range(n)], np.int64)
+        documents = sorted({0} | set(shuffle.sample(range(1, n), min(n - 1, shuffle.randint(0, 3)))))
+        scored = Scored(np.zeros((n, 10), np.float32), types, tags, n, [(0, n)])
+        scored.scores[:, recognizer.engine.columns[recognizer.slot]] = rng.integers(-12, 12, (n, 7)) / 2
+        scored.first = rng.random(n) < 0.15
+        scored.first[documents] = True
+        got = {}
+        for core in (layercore.NUMPY, layercore.COMPILED):
+            with layercore.using(core):
+                got[core] = recognizer._finish(words, scored, documents)
+        assert got[layercore.COMPILED] == got[layercore.NUMPY]
+        compared += len(got[layercore.NUMPY])
+    assert compared > 500, compared

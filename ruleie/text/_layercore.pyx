@@ -929,3 +929,138 @@ def split_phrases(const Py_ssize_t[::1] starts, const Py_ssize_t[::1] ends, cons
             i += 1
         out.append(tuple(part))
     return out
+
+
+cdef enum:
+    PERSON, ORG, GPE, LOC, NORP  # the order of ``label_entities``'s ``labels``
+
+
+cdef class _Spans:
+    """Entities being labelled: spans and labels by number, the entity over each token (-1: none)."""
+    cdef Py_ssize_t[::1] start, end, label, owner
+    cdef Py_ssize_t count
+
+    def __init__(self, Py_ssize_t capacity, Py_ssize_t n):
+        self.start = np.zeros(capacity, dtype=np.intp)
+        self.end = np.zeros(capacity, dtype=np.intp)
+        self.label = np.zeros(capacity, dtype=np.intp)
+        self.owner = np.full(n, -1, dtype=np.intp)
+        self.count = 0
+
+    cdef void add(self, Py_ssize_t a, Py_ssize_t b, Py_ssize_t label) noexcept:
+        cdef Py_ssize_t k, x = self.count
+        self.start[x], self.end[x], self.label[x] = a, b, label
+        for k in range(a, b):
+            self.owner[k] = x
+        self.count += 1
+
+    cdef void drop_over(self, Py_ssize_t a, Py_ssize_t b) noexcept:
+        """Drop every entity that has a token in a..b (all of its tokens become free)."""
+        cdef Py_ssize_t k, j, x
+        for k in range(a, b):
+            x = self.owner[k]
+            if x >= 0:
+                for j in range(self.start[x], self.end[x]):
+                    self.owner[j] = -1
+
+
+def label_entities(list candidates, object words, const int16_t[::1] flags, const Py_ssize_t[::1] tags,
+                   const unsigned char[::1] first, const unsigned char[::1] proper_tags,
+                   const unsigned char[::1] name_tags, object connectors, object is_gpe, tuple labels):
+    """The entities of the classified candidates and of the kind, title, nationality and lower-case
+    place words (``EntityRecognizer._finish``, ``_named_by_kind_word``, ``_titled_persons``), rows
+    being tokens: (start, end, label) in text order. ``flags``, ``tags``, ``first``: each token's;
+    ``proper_tags``, ``name_tags``: by tag id; ``labels``: PERSON, ORG, GPE, LOC, NORP."""
+    cdef Py_ssize_t n = flags.shape[0], m = len(candidates), a, b, k, left, right, kind, flag, label, x, last
+    if tags.shape[0] != n or first.shape[0] != n:
+        raise ValueError("flags, tags and sentence starts for every token")
+    spans = _Spans(m + 2 * n + 1, n)
+    cdef _Spans e = spans
+    for candidate in candidates:
+        a = candidate[0]
+        b = candidate[1]
+        kind = candidate[2]
+        flag = candidate[4]
+        if not 0 <= a < b <= n:
+            raise ValueError(f"a candidate span ({a}, {b}) outside the tokens")
+        for k in range(a, b):
+            if e.owner[k] >= 0:
+                raise ValueError("overlapping candidates")
+        if not kind:
+            continue
+        if b - a == 1 and flag & 1 and not flag & 256:
+            label = NORP
+        elif kind == 1:
+            label = PERSON
+        elif kind == 3:
+            if b - a == 1:
+                label = GPE if flag & 516 else LOC  # 4 | 512: a GPE name in any case
+            else:
+                label = GPE if is_gpe(words[a:b]) else LOC
+        else:
+            label = ORG
+        e.add(a, b, label)
+    # Names built on an organisation or place word: found first, then they replace what they overlap.
+    found_array = np.zeros((n + 1, 3), dtype=np.intp)
+    cdef Py_ssize_t[:, ::1] found = found_array
+    cdef Py_ssize_t n_found = 0
+    name_array = np.zeros(n + 1, dtype=np.uint8)
+    cdef unsigned char[::1] name = name_array
+    for k in range(n):
+        name[k] = (flags[k] & 64) != 0 and name_tags[tags[k]] and not flags[k] & 8
+    last = -1
+    for k in range(n):
+        if not flags[k] & 48 or not name[k] or (n_found and k < last):
+            continue
+        left = k
+        while left > 0 and not first[left] and name[left - 1]:
+            left -= 1
+        right = k + 1
+        while right < n and not first[right]:
+            if name[right]:
+                right += 1
+            elif right + 1 < n and not first[right + 1] and name[right + 1] and words[right].lower() in connectors:
+                right += 2
+            else:
+                break
+        if right - left >= 2:
+            found[n_found, 0], found[n_found, 1], found[n_found, 2] = left, right, ORG if flags[k] & 16 else LOC
+            n_found += 1
+            last = right
+    for x in range(n_found):
+        e.drop_over(found[x, 0], found[x, 1])
+    for x in range(n_found):
+        e.add(found[x, 0], found[x, 1], found[x, 2])
+    # The proper nouns after a title are a person, unless an organisation or a person, or a
+    # span that starts before them, holds their first word.
+    for k in range(n - 1):
+        if not flags[k] & 128:
+            continue
+        a = k + 1
+        if first[a] or flags[a] & 128 or not proper_tags[tags[a]] or not flags[a] & 64:
+            continue
+        b = a + 1
+        while b < n and not first[b] and proper_tags[tags[b]] and flags[b] & 64 and not flags[b] & 136:
+            b += 1
+        x = e.owner[a]
+        if x >= 0 and (e.label[x] == ORG or e.label[x] == PERSON or e.start[x] < a):
+            continue
+        e.drop_over(a, b)
+        e.add(a, b, PERSON)
+    # Nationality and group words, then lower-case countries tagged as proper nouns, where free.
+    for k in range(n):
+        if flags[k] & 1 and e.owner[k] < 0:
+            e.add(k, k + 1, GPE if flags[k] & 256 else NORP)
+    for k in range(n):
+        if flags[k] & 512 and proper_tags[tags[k]] and e.owner[k] < 0:
+            e.add(k, k + 1, GPE)
+    out = []
+    k = 0
+    while k < n:
+        x = e.owner[k]
+        if x >= 0 and e.start[x] == k:
+            out.append((k, e.end[x], labels[e.label[x]]))
+            k = e.end[x]
+        else:
+            k += 1
+    return out

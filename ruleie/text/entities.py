@@ -65,6 +65,9 @@ _EDGE_TAGS = np.asarray([t in {"POS", ",", ".", ":", "``", "''", "-LRB-", "-RRB-
                          for t in XPOS_TAGS])
 _EDGE_TAGS_U8 = _EDGE_TAGS.view(np.uint8)
 _PROPER_TAGS_LIST: list[bool] = [t in {"NNP", "NNPS"} for t in XPOS_TAGS]
+_PROPER_TAGS_U8 = np.asarray(_PROPER_TAGS_LIST, np.uint8)
+_NAME_TAGS_U8 = _NAME_TAGS.astype(np.uint8)
+_LABEL_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP")  # the compiled labelling's label numbers
 _STRIP_FROM_PERSON = ("demonym", "title")
 _DIGITS = re.compile(r"\d")
 # The surname and server of a Lotus Notes address ("Griffith@ENRON", not "jg@enron.com").
@@ -193,7 +196,6 @@ class EntityRecognizer:
         if self.o_bias[0]:
             scores = scores - self.o_bias
         flags = self._type_flags()[scored.types]
-        special = np.flatnonzero(flags & 689).tolist()  # NORP, organisation, place, title and lower-case GPE words
         compiled = layercore.kernels()
         if compiled is not None:  # the same candidates, in C
             token = None if scored.identity else scored.token_index
@@ -201,9 +203,18 @@ class EntityRecognizer:
             candidates = compiled.entity_candidates(scores, scored.first.view(np.uint8), flags, scored.tags,
                                                     _EDGE_TAGS_U8, self.transitions, self.margin, token)
             token = None if token is None else token.tolist()
+            if token is None:  # rows are tokens: the labelling below, in C
+                if candidates and (self.span_model is not None or self.collect is not None):
+                    candidates = self._retype(words, scored, scores, candidates, documents)
+                tags = np.ascontiguousarray(scored.tags, dtype=np.intp)
+                out = compiled.label_entities(candidates, words, flags, tags,
+                                              np.ascontiguousarray(scored.first).view(np.uint8), _PROPER_TAGS_U8,
+                                              _NAME_TAGS_U8, _CONNECTORS, self.gazetteer.is_gpe, _LABEL_ORDER)
+                return self._documents_and_addresses(words, scored, out, documents, flags)
         else:
             token = None if scored.identity else scored.token_index.tolist()
             candidates = self._candidates(scores, scored, flags, token)
+        special = np.flatnonzero(flags & 689).tolist()  # NORP, organisation, place, title and lower-case GPE words
         if not candidates and not special:
             return ()
         out: list[Entity] = []
@@ -245,6 +256,11 @@ class EntityRecognizer:
                     a = row if token is None else token[row]
                     if a not in inside:
                         out.append((a, a + 1, "GPE"))
+        return self._documents_and_addresses(words, scored, out, documents, flags)
+
+    def _documents_and_addresses(self, words: Sequence[str], scored: Scored, out: list[Entity],
+                                 documents: Sequence[int], flags: np.ndarray) -> tuple[Entity, ...]:
+        """The end of ``_finish``: evidence from the rest of each document, e-mail names, in text order."""
         if out:
             # In text order (what ``_repeated`` tries first depends on it), so that glued
             # documents each get what they would get alone.
