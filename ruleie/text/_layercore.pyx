@@ -712,6 +712,10 @@ def padded_type_ids(TypeTable ids, TypeTable first_ids, object words, list sente
     return out
 
 
+cdef enum:
+    PERSON, ORG, GPE, LOC, NORP  # the order of ``label_entities``'s ``labels``
+
+
 cdef inline Py_ssize_t _doc_of(const Py_ssize_t* bounds, Py_ssize_t n_docs, Py_ssize_t token) noexcept nogil:
     """The document of a token: bisect_right(bounds, token) - 1 over the first tokens of the documents."""
     cdef Py_ssize_t lo = 0, hi = n_docs + 1, mid
@@ -726,132 +730,167 @@ cdef inline Py_ssize_t _doc_of(const Py_ssize_t* bounds, Py_ssize_t n_docs, Py_s
     return lo - 1
 
 
-def document_evidence(object recognizer, object words, list out, list bounds, const int16_t[::1] flags,
-                      const unsigned char[::1] first):
+def document_evidence(list out, object words, const Py_ssize_t[::1] types, list bounds,
+                      const int16_t[::1] flags, const unsigned char[::1] first, bint propagate, tuple labels):
     """``EntityRecognizer._in_documents`` (rows are tokens): surnames, then names repeated in
-    their document, for every document of ``bounds`` at once. ``flags``: the recogniser's flags
-    of each token (64: capitalised); ``first``: sentence starts. The same entities in the same
-    order as the reference; the covered tokens and the scans over capitalised words in C."""
-    cdef Py_ssize_t n = len(words)
-    cdef Py_ssize_t n_docs = len(bounds) - 1
+    their document, for every document of ``bounds`` at once; the same entities (in another
+    order: the caller sorts them). Words are told apart by their engine type ids (``types``, one
+    per token: equal words, equal ids), so names are compared and kept as numbers. ``flags``: the
+    recogniser's flags of each token (64: capitalised, 128: a capitalised title); ``first``:
+    sentence starts; ``labels``: PERSON, ORG, GPE, LOC, NORP (``label_entities``'s numbers)."""
+    cdef Py_ssize_t n = len(words), n_docs = len(bounds) - 1, m = len(out)
+    if types.shape[0] != n or flags.shape[0] != n or first.shape[0] != n:
+        raise ValueError("a type id, flags and a sentence start for every token")
     bounds_array = np.asarray(bounds, dtype=np.intp)
     cdef const Py_ssize_t[::1] bv = bounds_array
     cdef const Py_ssize_t* bp = &bv[0]
-    covered_array = np.zeros(n + 1, dtype=np.uint8)
-    cdef unsigned char[::1] covered = covered_array
-    cdef Py_ssize_t a, b, i, k, doc, hi, length
-    cdef bint person = False, clash
-    for entity in out:
-        if entity[2] == "PERSON":
-            person = True
-            break
-    if person:
-        is_title = recognizer._is_title
-        surnames = set()  # (document, word)
-        for entity in out:
-            if entity[2] != "PERSON":
-                continue
-            a = entity[0]
-            b = entity[1]
-            doc = _doc_of(bp, n_docs, a)
-            if b - a > 1 or (a > bp[doc] and is_title(words[a - 1])):
-                w = words[b - 1]
-                if flags[b - 1] & 64 and len(w) > 1:  # 64: w[:1].isupper()
-                    surnames.add((doc, w))
-        if surnames:
-            relabelled = []
-            for entity in out:
-                a = entity[0]
-                b = entity[1]
-                label = entity[2]
-                if (b - a == 1 and (label == "ORG" or label == "GPE" or label == "LOC")
-                        and (_doc_of(bp, n_docs, a), words[a]) in surnames):
-                    relabelled.append((a, b, "PERSON"))
-                else:
-                    relabelled.append(entity)
-                for k in range(a, b):
-                    covered[k] = 1
-            wanted = {w for _, w in surnames}
-            for i in range(n):
-                if flags[i] & 64 and not covered[i]:
-                    w = words[i]
-                    if w in wanted and (_doc_of(bp, n_docs, i), w) in surnames:
-                        relabelled.append((i, i + 1, "PERSON"))
-            out = relabelled
-            covered[:] = 0
-    if not recognizer.propagate:
-        return out
-    votes = {}  # (document, name) -> {label: count}
-    for entity in out:
-        a = entity[0]
-        label = entity[2]
-        if ((label == "PERSON" or label == "ORG" or label == "GPE" or label == "LOC")
-                and flags[a] & 64 and len(words[a]) > 1):
-            key = (_doc_of(bp, n_docs, a), tuple(words[a:entity[1]]))
-            box = votes.get(key)
-            if box is None:
-                votes[key] = {label: 1}
-            else:
-                box[label] = box.get(label, 0) + 1
-    if not votes:
-        return out
-    best = {}
-    mixed = False
-    for key, box in votes.items():
-        if len(box) == 1:
-            best[key] = next(iter(box))
-        else:
-            mixed = True
-            best[key] = max(box, key=lambda x: (box[x], x == "PERSON", x))
-    relabelled = []
-    for entity in out:
+    cdef Py_ssize_t a, b, i, j, k, x, doc, hi, length, t, most = 0, label, start
+    cdef long long key
+    cdef bint clash, person = False, mixed = False
+    cdef Py_ssize_t n_votes = 0, m0 = m
+    cdef Py_ssize_t[::1] vote_of, best
+    cdef Py_ssize_t[:, ::1] where, counts
+    # The entities: spans, labels, and whether the label changed (else the caller's tuple is kept).
+    cap = m + n + 1
+    spans_array = np.zeros((cap, 3), dtype=np.intp)
+    cdef Py_ssize_t[:, ::1] e = spans_array
+    changed_array = np.zeros(cap, dtype=np.uint8)
+    cdef unsigned char[::1] changed = changed_array
+    for x in range(m):
+        entity = out[x]
         a = entity[0]
         b = entity[1]
-        label = entity[2]
-        if mixed and (label == "PERSON" or label == "ORG" or label == "GPE" or label == "LOC"):
-            relabelled.append((a, b, best.get((_doc_of(bp, n_docs, a), tuple(words[a:b])), label)))
-        else:
-            relabelled.append(entity)
-        for k in range(a, b):
-            covered[k] = 1
-    out = relabelled
-    by_first = {}  # (document, first word) -> [(name, label)], in the order of ``best``
-    for key, label in best.items():
-        name = key[1]
-        found = by_first.get((key[0], name[0]))
-        if found is None:
-            by_first[(key[0], name[0])] = [(name, label)]
-        else:
-            found.append((name, label))
-    starting = {key[1][0] for key in best}
-    for a in range(n):
-        if not flags[a] & 64 or covered[a]:
-            continue
-        w = words[a]
-        if w not in starting:
-            continue
-        doc = _doc_of(bp, n_docs, a)
-        hi = bp[doc + 1]
-        found = by_first.get((doc, w))
-        if found is None:
-            continue
-        for pair in found:
-            name = pair[0]
-            length = len(name)
-            if a + length > hi:
+        if not 0 <= a < b <= n:
+            raise ValueError(f"an entity ({a}, {b}) outside the tokens")
+        label = labels.index(entity[2])
+        e[x, 0], e[x, 1], e[x, 2] = a, b, label
+        person = person or label == PERSON
+    for i in range(n):
+        if types[i] > most:
+            most = types[i]
+    mark_array = np.zeros(most + 1, dtype=np.uint8)  # by type id: a surname, the first word of a name
+    cdef unsigned char[::1] mark = mark_array
+    covered_array = np.zeros(n + 1, dtype=np.uint8)
+    cdef unsigned char[::1] covered = covered_array
+    if person:
+        surnames = set()  # document << 32 | the type of the surname
+        for x in range(m):
+            if e[x, 2] != PERSON:
                 continue
-            clash = False
-            for k in range(a, a + length):
-                if covered[k] or (k > a and first[k]):
-                    clash = True
+            a, b = e[x, 0], e[x, 1]
+            doc = _doc_of(bp, n_docs, a)
+            if b - a > 1 or (a > bp[doc] and flags[a - 1] & 128):
+                t = b - 1
+                if flags[t] & 64 and len(words[t]) > 1:
+                    surnames.add((<long long>doc << 32) | types[t])
+                    mark[types[t]] = 1
+        if surnames:
+            for x in range(m):
+                a, b, label = e[x, 0], e[x, 1], e[x, 2]
+                if (b - a == 1 and (label == ORG or label == GPE or label == LOC) and mark[types[a]]
+                        and ((<long long>_doc_of(bp, n_docs, a) << 32) | types[a]) in surnames):
+                    e[x, 2] = PERSON
+                    changed[x] = 1
+                for k in range(a, b):
+                    covered[k] = 1
+            for i in range(n):
+                if flags[i] & 64 and not covered[i] and mark[types[i]]:
+                    if ((<long long>_doc_of(bp, n_docs, i) << 32) | types[i]) in surnames:
+                        e[m, 0], e[m, 1], e[m, 2] = i, i + 1, PERSON
+                        changed[m] = 1
+                        m += 1
+            covered[:] = 0
+            mark[:] = 0
+    if propagate:
+        # Votes: a name (its document and types) -> its number; per number, where it first
+        # stands and how many times it got each label.
+        votes = {}
+        vote_of = np.full(cap, -1, dtype=np.intp)
+        where = np.zeros((m + 1, 2), dtype=np.intp)
+        counts = np.zeros((m + 1, 4), dtype=np.intp)
+        for x in range(m):
+            a, b, label = e[x, 0], e[x, 1], e[x, 2]
+            if label == NORP or not flags[a] & 64 or len(words[a]) <= 1:
+                continue
+            doc = _doc_of(bp, n_docs, a)
+            if b - a == 1:
+                name = (<long long>doc << 32) | types[a]
+            else:
+                name = (doc,) + tuple([types[k] for k in range(a, b)])
+            found = votes.get(name)
+            if found is None:
+                j = n_votes
+                votes[name] = j
+                where[j, 0], where[j, 1] = a, b - a
+                n_votes += 1
+            else:
+                j = found
+            if counts[j, label] == 0:
+                for k in range(4):
+                    if k != label and counts[j, k]:
+                        mixed = True
+            counts[j, label] += 1
+            vote_of[x] = j
+        if n_votes:
+            # Each name's label: the most votes; on a tie PERSON, then the greatest label (ORG, LOC, GPE).
+            best = np.zeros(n_votes, dtype=np.intp)
+            for j in range(n_votes):
+                label = -1
+                for k in (PERSON, ORG, LOC, GPE):
+                    if counts[j, k] and (label < 0 or counts[j, k] > counts[j, label]):
+                        label = k
+                best[j] = label
+            if mixed:
+                for x in range(m):
+                    j = vote_of[x]
+                    if j >= 0 and e[x, 2] != best[j]:
+                        e[x, 2] = best[j]
+                        changed[x] = 1
+            for x in range(m):
+                for k in range(e[x, 0], e[x, 1]):
+                    covered[k] = 1
+            by_first = {}  # document << 32 | the type of the first word -> the names, in their order
+            for j in range(n_votes):
+                a = where[j, 0]
+                key = (<long long>_doc_of(bp, n_docs, a) << 32) | types[a]
+                found = by_first.get(key)
+                if found is None:
+                    by_first[key] = [j]
+                else:
+                    found.append(j)
+                mark[types[a]] = 1
+            for a in range(n):
+                if not flags[a] & 64 or covered[a] or not mark[types[a]]:
+                    continue
+                doc = _doc_of(bp, n_docs, a)
+                found = by_first.get((<long long>doc << 32) | types[a])
+                if found is None:
+                    continue
+                hi = bp[doc + 1]
+                for j in found:
+                    start, length = where[j, 0], where[j, 1]
+                    if a + length > hi:
+                        continue
+                    clash = False
+                    for k in range(length):
+                        if covered[a + k] or (k and first[a + k]) or types[a + k] != types[start + k]:
+                            clash = True
+                            break
+                    if clash:
+                        continue
+                    e[m, 0], e[m, 1], e[m, 2] = a, a + length, best[j]
+                    changed[m] = 1
+                    m += 1
+                    for k in range(a, a + length):
+                        covered[k] = 1
                     break
-            if clash or tuple(words[a:a + length]) != name:
-                continue
-            out.append((a, a + length, pair[1]))
-            for k in range(a, a + length):
-                covered[k] = 1
-            break
-    return out
+    result = []
+    for x in range(m):
+        if x < m0 and not changed[x]:
+            result.append(out[x])
+        else:
+            result.append((e[x, 0], e[x, 1], labels[e[x, 2]]))
+    return result
 
 
 def sentence_spans(object sentences, Py_ssize_t n):
@@ -929,10 +968,6 @@ def split_phrases(const Py_ssize_t[::1] starts, const Py_ssize_t[::1] ends, cons
             i += 1
         out.append(tuple(part))
     return out
-
-
-cdef enum:
-    PERSON, ORG, GPE, LOC, NORP  # the order of ``label_entities``'s ``labels``
 
 
 cdef class _Spans:

@@ -579,11 +579,12 @@ class EntityRecognizer:
         each token's, see ``_type_flags``). Surnames and names are keyed by their document, so
         none reaches another; each document sees its entities in the order its own call sees
         them, so the result holds the same entities (the caller sorts them). The reference of
-        ``_layercore.document_evidence``, which runs it without a Python loop over the tokens."""
+        ``_layercore.document_evidence``, which tells words apart by their type ids."""
         compiled = layercore.kernels()
         if compiled is not None:
-            return compiled.document_evidence(self, words, out, bounds, flags,  # type: ignore[no-any-return]
-                                              np.ascontiguousarray(scored.first).view(np.uint8))
+            return compiled.document_evidence(  # type: ignore[no-any-return]
+                out, words, np.ascontiguousarray(scored.types, dtype=np.intp), bounds, flags,
+                np.ascontiguousarray(scored.first).view(np.uint8), self.propagate, _LABEL_ORDER)
         capitalised = np.flatnonzero(flags & 64).tolist()  # the only tokens a repeated name or a surname can be at
         single = len(bounds) == 2
 
