@@ -322,3 +322,22 @@ def test_entities_of_random_scores_are_the_same_on_either_kernels() -> None:
         assert got[layercore.COMPILED] == got[layercore.NUMPY]
         compared += len(got[layercore.NUMPY])
     assert compared > 500, compared
+
+
+def test_settled_tuples_are_left_out_of_garbage_collection_only_when_they_hold_no_container() -> None:
+    import gc
+
+    compiled = layercore.extension()
+    def made(*items: object) -> tuple:  # built at run time, as the layer builds them (not a constant)
+        return tuple(list(items))
+
+    atoms = compiled.settled(made(1, "PERSON", made(2, 3)))  # the inner tuple is still tracked: it stays so
+    assert gc.is_tracked(atoms)
+    inner = compiled.settled(made(2, 3))
+    assert not gc.is_tracked(inner)
+    assert not gc.is_tracked(compiled.settled(made(1, "PERSON", inner)))
+    assert gc.is_tracked(compiled.settled(made(1, [])))
+    docs = list(annotate_many(TEXTS))
+    for doc in docs:  # a batch's columns, phrases and entities are all settled
+        for value in (doc.column("pos"), doc.column("tag"), noun_phrase_spans(doc), entity_spans(doc)):
+            assert not gc.is_tracked(value)

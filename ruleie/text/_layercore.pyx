@@ -910,6 +910,39 @@ def sentence_spans(object sentences, Py_ssize_t n):
     return spans
 
 
+cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(void* op)
+    bint PyObject_GC_IsTracked(object op)
+
+
+cdef inline object _settled(tuple t):
+    """``t``, untracked by the garbage collector when it holds only str and int objects (or
+    tuples already untracked): what CPython does to such a tuple when a collection first
+    meets it, done at once, so that the collections of a batch's lifetime never walk it."""
+    for item in t:
+        if not (type(item) is str or type(item) is int or (type(item) is tuple and not PyObject_GC_IsTracked(item))):
+            return t
+    if PyObject_GC_IsTracked(t):
+        PyObject_GC_UnTrack(<void*>t)
+    return t
+
+
+def settled(tuple t):
+    """``_settled`` for Python callers: the same tuple."""
+    return _settled(t)
+
+
+def split_columns(tuple upos, tuple xpos, list offsets, Py_ssize_t n):
+    """Each document's (UPOS, XPOS) columns from a batch's (``layer.split_tags``)."""
+    out = []
+    cdef Py_ssize_t d, n_docs = len(offsets), lo, hi
+    for d in range(n_docs):
+        lo = offsets[d]
+        hi = offsets[d + 1] if d + 1 < n_docs else n
+        out.append((_settled(upos[lo:hi]), _settled(xpos[lo:hi])))
+    return out
+
+
 def glue(list documents):
     """Documents (words, sentences) laid end to end (``layer.layer_many``): all the words as one
     tuple, the non-empty sentences shifted to where their document begins, those beginnings."""
@@ -926,7 +959,7 @@ def glue(list documents):
             if e > s:
                 sentences.append((s + offset, e + offset))
         offset = len(words)
-    return tuple(words), sentences, offsets
+    return _settled(tuple(words)), sentences, offsets
 
 
 def split_entities(list found, list offsets, Py_ssize_t n):
@@ -945,9 +978,9 @@ def split_entities(list found, list offsets, Py_ssize_t n):
             a = entity[0]
             if a >= hi:
                 break
-            part.append((a - lo, <Py_ssize_t>entity[1] - lo, entity[2]) if lo else entity)
+            part.append(_settled((a - lo, <Py_ssize_t>entity[1] - lo, entity[2])) if lo else _settled(entity))
             i += 1
-        out.append(tuple(part))
+        out.append(_settled(tuple(part)))
     return out
 
 
@@ -964,9 +997,9 @@ def split_phrases(const Py_ssize_t[::1] starts, const Py_ssize_t[::1] ends, cons
             i += 1
         part = []
         while i < m and starts[i] < hi:
-            part.append((starts[i] - lo, ends[i] - lo, heads[i] - lo))
+            part.append(_settled((starts[i] - lo, ends[i] - lo, heads[i] - lo)))
             i += 1
-        out.append(tuple(part))
+        out.append(_settled(tuple(part)))
     return out
 
 

@@ -335,7 +335,12 @@ class Tagger:
     def columns(self, tagged: Tagged) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """UPOS and XPOS columns from ``tag_ids``'s arrays."""
         best = tagged.classes[2:-2][tagged.real]
-        return tuple(self._upos_names.take(best).tolist()), tuple(self._xpos_names.take(best).tolist())
+        upos, xpos = tuple(self._upos_names.take(best).tolist()), tuple(self._xpos_names.take(best).tolist())
+        ext = layercore.extension()
+        if ext is not None:  # tuples of strings: nothing for the garbage collector to walk
+            ext.settled(upos)
+            ext.settled(xpos)
+        return upos, xpos
 
     def tag(self, words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """UPOS and XPOS tags of one sentence."""
