@@ -122,10 +122,15 @@ def engine_scores(const float[:, ::1] table, const Py_ssize_t[::1] w, const Py_s
     cdef const float* rows[7]
     cdef float* dst
     cdef float v
+    cdef const char* ahead
     cdef Py_ssize_t pairs = 2 * n_tags
     cdef Py_ssize_t r = 0
     with nogil:
         for i in range(2, m - 2):
+            if i + PREFETCH_AHEAD < m:  # the three word rows of a type are adjacent: 120 bytes
+                ahead = <const char*>&table[w[i + PREFETCH_AHEAD] * 3 + word_base, 0]
+                for j in range(0, 3 * k * 4, 64):
+                    RULEIE_PREFETCH(ahead + j)
             if t[i] == 0:
                 continue
             rows[0] = &table[w[i - 1] * 3 + word_base, 0]
