@@ -341,3 +341,19 @@ def test_settled_tuples_are_left_out_of_garbage_collection_only_when_they_hold_n
     for doc in docs:  # a batch's columns, phrases and entities are all settled
         for value in (doc.column("pos"), doc.column("tag"), noun_phrase_spans(doc), entity_spans(doc)):
             assert not gc.is_tracked(value)
+
+
+def test_int_map_finds_what_a_dict_finds() -> None:
+    shuffle = random.Random(29)
+    keys = {shuffle.randint(-(1 << 62), 1 << 62) for _ in range(5000)} | set(range(-5, 50)) | {1 << 32, (1 << 32) + 1}
+    known = {k: shuffle.randint(0, 1 << 40) for k in sorted(keys)[::2]}
+    table = layercore.extension().IntMap(4)  # grown many times over
+    for key, value in known.items():
+        table[key] = value
+    assert len(table) == len(known)
+    for key in keys:
+        if key in known:
+            assert table[key] == known[key]
+        else:
+            with pytest.raises(KeyError):
+                table[key]

@@ -320,9 +320,90 @@ cdef inline void _add_some(_Sum* s, const float* weights, Py_ssize_t k) noexcept
         _add_row(s, weights, k)
 
 
-# Keys of the word-pair caches: two type ids (-1: the document's edge) as one number.
-cdef inline object _pair_key(Py_ssize_t x, Py_ssize_t y):
+# Keys and values of the word-pair caches: two type ids or feature ids (-1: none) as one number.
+cdef inline long long _pair_code(Py_ssize_t x, Py_ssize_t y) noexcept:
     return (x + 1) * 4294967296 + (y + 1)
+
+
+cdef inline size_t _mix(unsigned long long x) noexcept nogil:
+    """splitmix64's finaliser: nearby keys (type ids, pairs of them) land far apart."""
+    x ^= x >> 30
+    x *= 0xbf58476d1ce4e5b9ULL
+    x ^= x >> 27
+    x *= 0x94d049bb133111ebULL
+    x ^= x >> 31
+    return <size_t>x
+
+
+cdef class IntMap:
+    """int64 -> int64 (values >= 0), open addressing, key and value side by side in one array: a
+    look-up reads one slot where a dict of int keys reads its index, its entry and the key's
+    object. The span classifier's caches keyed by type ids."""
+
+    cdef object slots_array
+    cdef long long* slots  # key, value; value -1: an empty slot
+    cdef public Py_ssize_t count
+    cdef Py_ssize_t mask
+
+    def __init__(self, Py_ssize_t capacity=1024):
+        self.count = 0
+        self._allocate(capacity)
+
+    cdef void _allocate(self, Py_ssize_t capacity):
+        cdef Py_ssize_t size = 16
+        while size < capacity:
+            size *= 2
+        self.slots_array = np.full(2 * size, -1, dtype=np.int64)
+        cdef long long[::1] raw = self.slots_array
+        self.slots = &raw[0]
+        self.mask = size - 1
+
+    cdef inline long long get(self, long long key) noexcept:
+        cdef size_t i = _mix(<unsigned long long>key) & <size_t>self.mask
+        while self.slots[2 * i + 1] != -1:
+            if self.slots[2 * i] == key:
+                return self.slots[2 * i + 1]
+            i = (i + 1) & <size_t>self.mask
+        return -1
+
+    cdef void put(self, long long key, long long value):
+        """Set ``key`` (not in the map yet) to ``value`` (>= 0)."""
+        cdef size_t i
+        cdef Py_ssize_t j, n
+        cdef long long* old
+        if 2 * (self.count + 1) > self.mask + 1:
+            old_array = self.slots_array
+            old = self.slots
+            n = self.mask + 1
+            self._allocate(2 * n)
+            for j in range(n):
+                if old[2 * j + 1] != -1:
+                    self._insert(old[2 * j], old[2 * j + 1])
+        self._insert(key, value)
+        self.count += 1
+
+    cdef inline void _insert(self, long long key, long long value) noexcept:
+        cdef size_t i = _mix(<unsigned long long>key) & <size_t>self.mask
+        while self.slots[2 * i + 1] != -1:
+            i = (i + 1) & <size_t>self.mask
+        self.slots[2 * i] = key
+        self.slots[2 * i + 1] = value
+
+    def __getitem__(self, long long key):
+        cdef long long found = self.get(key)
+        if found < 0:
+            raise KeyError(key)
+        return found
+
+    def __setitem__(self, long long key, long long value):
+        if value < 0:
+            raise ValueError("values are >= 0")
+        if self.get(key) >= 0:
+            raise KeyError(f"{key} is set already")
+        self.put(key, value)
+
+    def __len__(self):
+        return self.count
 
 
 cdef class SpanCache:
@@ -332,8 +413,9 @@ cdef class SpanCache:
     Made by ``EntityRecognizer`` for its span model, which it reads from once."""
 
     cdef public object generation
-    cdef list heads, margins, words_before, words_after
-    cdef dict names, before, after
+    cdef list heads, margins, words_before, words_after, name_list
+    cdef dict long_names
+    cdef IntMap names, before, after
     cdef Py_ssize_t[:] tag_id, before_tag, after_tag
     cdef bytes no_prev, no_next
     cdef Py_ssize_t no_before_tag, no_after_tag
@@ -353,13 +435,13 @@ cdef class SpanCache:
         for x in range(4):
             k = fixed.index.get(f"d={x}")
             self.others[x] = -1 if k is None else k
-        self.words_before, self.words_after = [], []
-        self.names, self.before, self.after = {}, {}, {}
+        self._forget()
 
     cdef void _forget(self):
         """Start the caches over (they only grow otherwise)."""
         self.words_before, self.words_after = [], []
-        self.names, self.before, self.after = {}, {}, {}
+        self.name_list, self.long_names = [], {}  # a name's features; names of 3+ words by their types
+        self.names, self.before, self.after = IntMap(), IntMap(), IntMap()  # names of 1 or 2 words -> name_list
 
 
 def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_t[::1] types,
@@ -384,14 +466,15 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
     cdef object key
     cdef list words_before = cache.words_before
     cdef list words_after = cache.words_after
-    cdef dict names = cache.names
-    cdef dict before_pairs = cache.before
-    cdef dict after_pairs = cache.after
+    cdef IntMap names = cache.names
+    cdef IntMap before_pairs = cache.before
+    cdef IntMap after_pairs = cache.after
+    cdef long long pair, found_id, ahead, behind
     if weight_rows.shape[1] != 4:
         raise ValueError("the span classifier has four classes")
     if types.shape[0] != n_tokens or len(words) != n_tokens:
         raise ValueError("a type id and a tag for every token")
-    if len(names) > 200_000 or len(before_pairs) > 200_000 or len(after_pairs) > 200_000:
+    if len(cache.name_list) > 200_000 or before_pairs.count > 200_000 or after_pairs.count > 200_000:
         cache._forget()
         words_before, words_after = cache.words_before, cache.words_after
         names, before_pairs, after_pairs = cache.names, cache.before, cache.after
@@ -436,17 +519,24 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
             else:
                 hi_doc = x
         docs[i] = lo_doc
-        # A name's key: its type, two types in one number, or the tuple of its types.
-        if b - a == 1:
-            key = types[a]
-        elif b - a == 2:
-            key = -_pair_key(types[a], types[a + 1])
+        # A name's key: its type, or two types in one number (negative), or the tuple of its types.
+        if b - a <= 2:
+            pair = types[a] if b - a == 1 else -((types[a] + 1) * 4294967296 + types[a + 1] + 1)
+            found_id = names.get(pair)
+            if found_id >= 0:
+                name = cache.name_list[found_id]
+            else:
+                whole, body, lower = name_ids(tuple(words[a:b]))
+                name = (_packed(whole), _packed(body), lower)
+                names.put(pair, len(cache.name_list))
+                cache.name_list.append(name)
         else:
             key = tuple([types[j] for j in range(a, b)])
-        name = names.get(key)
-        if name is None:
-            whole, body, lower = name_ids(tuple(words[a:b]))
-            name = names[key] = (_packed(whole), _packed(body), lower)
+            name = cache.long_names.get(key)
+            if name is None:
+                whole, body, lower = name_ids(tuple(words[a:b]))
+                name = cache.long_names[key] = (_packed(whole), _packed(body), lower)
+                cache.name_list.append(None)  # counted towards the limit
         found_names[i] = name
         if lo_doc != current_doc:
             table = tables.setdefault(lo_doc, {})
@@ -505,23 +595,23 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
         else:
             _add_packed(&s, weights, cache.no_next)
         # The two words before and after: their features as one number, two ids (-1: none).
-        key = _pair_key(types[a - 2] if a > lo + 1 else -1, types[a - 1] if a > lo else -1)
-        ahead = before_pairs.get(key)
-        if ahead is None:
+        pair = _pair_code(types[a - 2] if a > lo + 1 else -1, types[a - 1] if a > lo else -1)
+        ahead = before_pairs.get(pair)
+        if ahead < 0:
             before = words[a - 1].lower() if a > lo else "<s>"
             before2 = words[a - 2].lower() if a > lo + 1 else "<s>"
-            ahead = before_pairs[key] = _pair_key(_or_none(index.get("p2=" + before2)),
-                                                  _or_none(index.get("p12=" + before2 + "_" + before)))
-        key = _pair_key(types[b] if b < hi else -1, types[b + 1] if b + 1 < hi else -1)
-        behind = after_pairs.get(key)
-        if behind is None:
+            ahead = _pair_code(_or_none(index.get("p2=" + before2)), _or_none(index.get("p12=" + before2 + "_" + before)))
+            before_pairs.put(pair, ahead)
+        pair = _pair_code(types[b] if b < hi else -1, types[b + 1] if b + 1 < hi else -1)
+        behind = after_pairs.get(pair)
+        if behind < 0:
             after = words[b].lower() if b < hi else "</s>"
             after2 = words[b + 1].lower() if b + 1 < hi else "</s>"
-            behind = after_pairs[key] = _pair_key(_or_none(index.get("n2=" + after2)),
-                                                  _or_none(index.get("n12=" + after + "_" + after2)))
-        p2, p12 = _unpair(ahead)
+            behind = _pair_code(_or_none(index.get("n2=" + after2)), _or_none(index.get("n12=" + after + "_" + after2)))
+            after_pairs.put(pair, behind)
+        p2, p12 = ahead // 4294967296 - 1, ahead % 4294967296 - 1
         _add_some(&s, weights, p2)
-        k, x = _unpair(behind)
+        k, x = behind // 4294967296 - 1, behind % 4294967296 - 1
         _add_some(&s, weights, k)
         _add_some(&s, weights, p12)
         _add_some(&s, weights, x)
@@ -548,11 +638,6 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
 
 cdef inline Py_ssize_t _or_none(object k):
     return -1 if k is None else <Py_ssize_t>k
-
-
-cdef inline (Py_ssize_t, Py_ssize_t) _unpair(object key):
-    cdef long long value = key
-    return value // 4294967296 - 1, value % 4294967296 - 1
 
 
 cdef extern from "Python.h":
