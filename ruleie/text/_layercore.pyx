@@ -41,14 +41,16 @@ cdef enum:
 cdef inline Py_ssize_t _argmax16(const int16_t* acc, Py_ssize_t c) noexcept nogil:
     """Index of the largest of ``acc`` (the first on ties): the maximum first, in a loop
     without branches the compiler turns into vector instructions, then where it is."""
-    cdef Py_ssize_t j
+    cdef int16_t j, n = <int16_t>c, first = n, here
     cdef int16_t top = acc[0]
-    for j in range(1, c):
+    for j in range(1, n):
         top = acc[j] if acc[j] > top else top
-    for j in range(c):
-        if acc[j] == top:
-            return j
-    return 0
+    # Where: the least index that holds the maximum, as a minimum over all of them (a
+    # reduction, vectorised too, instead of a scan that stops at the first).
+    for j in range(n):
+        here = j if acc[j] == top else n
+        first = here if here < first else first
+    return first
 
 
 def tag_classes(const Py_ssize_t[::1] padded, const int16_t[:, ::1] role_rows,
@@ -59,6 +61,8 @@ def tag_classes(const Py_ssize_t[::1] padded, const int16_t[:, ::1] role_rows,
     cdef Py_ssize_t m = padded.shape[0]
     cdef Py_ssize_t c = role_rows.shape[1]
     cdef Py_ssize_t k = c + 1  # tag ids in the context tables: the classes and the boundary
+    if c >= 32767:
+        raise ValueError("at most 32766 classes (the arg-max counts them in int16)")
     out = np.full(m, c, dtype=np.intp)
     first = np.full(m, c, dtype=np.intp)
     # Pass 2 at a slot needs the pass-1 tags two slots on: it runs two slots behind pass 1,
