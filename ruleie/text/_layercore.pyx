@@ -1126,22 +1126,26 @@ cdef class _Spans:
                     self.owner[j] = -1
 
 
-def label_entities(list candidates, object words, const int16_t[::1] flags, const Py_ssize_t[::1] tags,
+def label_entities(list candidates, object kinds, object words, const int16_t[::1] flags, const Py_ssize_t[::1] tags,
                    const unsigned char[::1] first, const unsigned char[::1] proper_tags,
                    const unsigned char[::1] name_tags, object connectors, object is_gpe, tuple labels):
     """The entities of the classified candidates and of the kind, title, nationality and lower-case
     place words (``EntityRecognizer._finish``, ``_named_by_kind_word``, ``_titled_persons``), rows
-    being tokens: (start, end, label) in text order. ``flags``, ``tags``, ``first``: each token's;
+    being tokens: (start, end, label) in text order. ``kinds``: the span classifier's kind of each
+    candidate (0: dropped), None to keep theirs. ``flags``, ``tags``, ``first``: each token's;
     ``proper_tags``, ``name_tags``: by tag id; ``labels``: PERSON, ORG, GPE, LOC, NORP."""
-    cdef Py_ssize_t n = flags.shape[0], m = len(candidates), a, b, k, left, right, kind, flag, label, x, last
+    cdef Py_ssize_t n = flags.shape[0], m = len(candidates), a, b, i, k, left, right, kind, flag, label, x, last
     if tags.shape[0] != n or first.shape[0] != n:
         raise ValueError("flags, tags and sentence starts for every token")
     spans = _Spans(m + 2 * n + 1, n)
     cdef _Spans e = spans
-    for candidate in candidates:
+    if kinds is not None and len(kinds) != m:
+        raise ValueError("a kind for every candidate")
+    for i in range(m):
+        candidate = candidates[i]
         a = candidate[0]
         b = candidate[1]
-        kind = candidate[2]
+        kind = candidate[2] if kinds is None else kinds[i]
         flag = candidate[4]
         if not 0 <= a < b <= n:
             raise ValueError(f"a candidate span ({a}, {b}) outside the tokens")
@@ -1226,3 +1230,12 @@ def label_entities(list candidates, object words, const int16_t[::1] flags, cons
         else:
             k += 1
     return out
+
+
+def covered_tokens(object sentences):
+    """How many tokens the sentences (start, end) hold together (``Scored``)."""
+    cdef Py_ssize_t total = 0, s, e
+    for span in sentences:
+        s, e = span
+        total += e - s
+    return total

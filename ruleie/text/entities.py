@@ -152,7 +152,7 @@ class EntityRecognizer:
         word ("Ministry", "Party"), 32 capitalised place word ("River"), 64 capitalised,
         128 capitalised title ("President", "Mr."), 256 a country that is also a nationality
         word ("U.S."): a GPE where a NORP word would be NORP, 512 a country or US state in
-        lower case ("mexico")."""
+        lower case ("mexico"), 1024 holds an "@" (an e-mail or Lotus Notes address)."""
         words = self.engine.words
         have = len(self._flags)
         if have > len(words):  # the engine's cache of new types started over
@@ -177,7 +177,8 @@ class EntityRecognizer:
                              | (32 if "locword" in cats else 0)
                              | (64 if w[:1].isupper() else 0)
                              | (128 if "title" in cats else 0)
-                             | (512 if lower_gpe else 0))
+                             | (512 if lower_gpe else 0)
+                             | (1024 if "@" in w else 0))
             self._flags = np.concatenate([self._flags, np.asarray(flags, dtype=np.int16)])
         return self._flags
 
@@ -204,10 +205,13 @@ class EntityRecognizer:
                                                     _EDGE_TAGS_U8, self.transitions, self.margin, token)
             token = None if token is None else token.tolist()
             if token is None:  # rows are tokens: the labelling below, in C
+                kinds = None
                 if candidates and (self.span_model is not None or self.collect is not None):
-                    candidates = self._retype(words, scored, scores, candidates, documents)
+                    kinds = self._compiled_kinds(words, scored, scores, candidates, documents)
+                    if kinds is None:
+                        candidates = self._retype(words, scored, scores, candidates, documents)
                 tags = np.ascontiguousarray(scored.tags, dtype=np.intp)
-                out = compiled.label_entities(candidates, words, flags, tags,
+                out = compiled.label_entities(candidates, kinds, words, flags, tags,
                                               np.ascontiguousarray(scored.first).view(np.uint8), _PROPER_TAGS_U8,
                                               _NAME_TAGS_U8, _CONNECTORS, self.gazetteer.is_gpe, _LABEL_ORDER)
                 return self._documents_and_addresses(words, scored, out, documents, flags)
@@ -270,16 +274,20 @@ class EntityRecognizer:
             else:
                 out = self._each_document(words, scored, out, documents)
         if out:
-            out = self._notes_addresses(words, scored, out)
+            out = self._notes_addresses(words, scored, out, flags if scored.identity else None)
         if len(out) > 1:
             out.sort()
         return tuple(out)
 
-    def _notes_addresses(self, words: Sequence[str], scored: Scored, out: list[Entity]) -> list[Entity]:
+    def _notes_addresses(self, words: Sequence[str], scored: Scored, out: list[Entity],
+                         flags: np.ndarray | None = None) -> list[Entity]:
         """A person's name ends in the Lotus Notes address that follows it in e-mail headers:
         "John Griffith@ENRON" (the tokenizer keeps "Griffith@ENRON" whole, so the model, which
-        never starts or ends a name on an "@" word, stopped at "John"), in the same sentence."""
+        never starts or ends a name on an "@" word, stopped at "John"), in the same sentence.
+        ``flags``: each token's (rows are tokens), to skip the search where no word holds an "@"."""
         n = len(words)
+        if flags is not None and not (flags & 1024).any():
+            return out  # no token holds an "@": no address to take
         hits = [k for k, (_, b, label) in enumerate(out)
                 if label == "PERSON" and b < n and _NOTES_NAME.match(words[b])]
         if not hits:
@@ -424,19 +432,10 @@ class EntityRecognizer:
         A linear model over the whole span (``span_features``) sees more than the
         sequence model's window of one word either side.
         """
-        bounds = list(documents) + [len(words)]
-        compiled = layercore.kernels()
-        if (compiled is not None and self.collect is None and self.span_model is not None
-                and scored.identity):  # the same kinds, in C, its caches keyed by the tokens' type ids
-            generation = self.engine.generation
-            cache = self._span_cache
-            if cache is None or cache.generation != generation:
-                cache = self._span_cache = compiled.SpanCache(self._span_ids, generation)
-            kinds = compiled.span_kinds(cache, self, words, np.ascontiguousarray(scored.types, dtype=np.intp),
-                                        np.ascontiguousarray(scored.tags, dtype=np.intp), candidates,
-                                        np.ascontiguousarray(scores, dtype=np.float32), bounds, self._span_weights,
-                                        self.span_bias)
+        kinds = self._compiled_kinds(words, scored, scores, candidates, documents)
+        if kinds is not None:
             return [(a, b, k, row, flag) for (a, b, _, row, flag), k in zip(candidates, kinds) if k]
+        bounds = list(documents) + [len(words)]
         bins = margin_bins(scores, candidates)
         keys = [(bisect_left(bounds, a + 1), " ".join(words[a:b]).lower()) for a, b, _, _, _ in candidates]
         same: dict[tuple[int, str], list[int]] = {}
@@ -472,6 +471,23 @@ class EntityRecognizer:
         if self.span_model is None:
             return candidates
         return self._classify(candidates, ids, counts)
+
+    def _compiled_kinds(self, words: Sequence[str], scored: Scored, scores: np.ndarray,
+                        candidates: list[tuple[int, int, int, int, int]], documents: Sequence[int]) -> list[int] | None:
+        """The span classifier's kind of each candidate (0: dropped) from the compiled kernel, its
+        caches keyed by the tokens' type ids; None where it does not apply (numpy kernels, no
+        span model, training, rows that are not tokens)."""
+        compiled = layercore.kernels()
+        if compiled is None or self.collect is not None or self.span_model is None or not scored.identity:
+            return None
+        generation = self.engine.generation
+        cache = self._span_cache
+        if cache is None or cache.generation != generation:
+            cache = self._span_cache = compiled.SpanCache(self._span_ids, generation)
+        return compiled.span_kinds(  # type: ignore[no-any-return]
+            cache, self, words, np.ascontiguousarray(scored.types, dtype=np.intp),
+            np.ascontiguousarray(scored.tags, dtype=np.intp), candidates, np.ascontiguousarray(scores, dtype=np.float32),
+            list(documents) + [len(words)], self._span_weights, self.span_bias)
 
     def _classify(self, candidates: list[tuple[int, int, int, int, int]], ids: list[int], counts: list[int]
                   ) -> list[tuple[int, int, int, int, int]]:

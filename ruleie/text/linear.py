@@ -193,7 +193,8 @@ class Scored:
         self.scores, self.types, self.tags = scores, types, tags
         self.n, self.sentences = n, sentences
         self.first = np.zeros(0, dtype=bool)
-        covered = sum(e - s for s, e in sentences)
+        compiled = layercore.kernels()
+        covered = compiled.covered_tokens(sentences) if compiled is not None else sum(e - s for s, e in sentences)
         self.identity = bool(sentences) and sentences[0][0] == 0 and sentences[-1][1] == n and covered == n
         self._token_index: np.ndarray | None = None
 
