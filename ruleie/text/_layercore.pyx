@@ -82,6 +82,7 @@ def tag_classes(const Py_ssize_t[::1] padded, const int16_t[:, ::1] role_rows,
                     ahead = <const char*>&role_rows[padded[i + 2 + PREFETCH_AHEAD] * 5, 0]
                     for q in range(0, 10 * c, 64):  # the type's five role rows, a cache line at a time
                         RULEIE_PREFETCH(ahead + q)
+                    RULEIE_PREFETCH(&amb[padded[i + 2 + PREFETCH_AHEAD]])  # and its ambiguous-word offset (pass 2)
                 if padded[i] != 0:
                     # Pass 1: the five words of the window, each in its role.
                     for q in range(5):
