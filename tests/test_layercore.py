@@ -357,3 +357,21 @@ def test_int_map_finds_what_a_dict_finds() -> None:
         else:
             with pytest.raises(KeyError):
                 table[key]
+
+
+def test_phrases_of_random_scores_are_the_same_on_either_kernels() -> None:
+    """The chunker's decoding on small integer scores (ties between O, B and I are common, and
+    so are I after O, which the decoding repairs) and random tags."""
+    from ruleie.text.chunker import default_chunker, phrase_arrays
+
+    columns = default_chunker().engine.columns[default_chunker().slot]
+    rng = np.random.default_rng(31)
+    for _ in range(200):
+        n = int(rng.integers(1, 80))
+        scored = Scored(rng.integers(-3, 4, (n, 10)).astype(np.float32), np.zeros(n, np.int64),
+                        rng.integers(0, N_TAGS, n), n, [(0, n)])
+        got = {}
+        for core in (layercore.NUMPY, layercore.COMPILED):
+            with layercore.using(core):
+                got[core] = [a.tolist() for a in phrase_arrays(scored, columns)]
+        assert got[layercore.COMPILED] == got[layercore.NUMPY]

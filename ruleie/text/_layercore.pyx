@@ -1240,3 +1240,39 @@ def covered_tokens(object sentences):
         s, e = span
         total += e - s
     return total
+
+
+def phrase_spans(const float[:, ::1] scores, Py_ssize_t column, const Py_ssize_t[::1] tags,
+                 const unsigned char[::1] nominal):
+    """The chunker's phrases (``chunker.phrase_arrays``, rows being tokens): each row's label the
+    arg-max of its O, B, I scores (columns ``column``.. + 3; the first on ties), a phrase starting
+    at B or at an I after O and ending where no I follows, its head the last row of a nominal tag
+    (``nominal``, by tag id) in it, else its last. Starts, ends (exclusive) and heads."""
+    cdef Py_ssize_t n = scores.shape[0], r, count = 0, label, previous = 0, following, start = 0, last_nominal = -1
+    cdef float o, b, i
+    if tags.shape[0] != n or column < 0 or column + 3 > scores.shape[1]:
+        raise ValueError("scores with the chunker's three columns and a tag for every row")
+    labels_array = np.zeros(n + 1, dtype=np.int8)
+    cdef signed char[::1] labels = labels_array
+    for r in range(n):
+        o, b, i = scores[r, column], scores[r, column + 1], scores[r, column + 2]
+        labels[r] = 2 if i > (b if b > o else o) else (1 if b > o else 0)
+    starts_array = np.empty(n, dtype=np.intp)
+    ends_array = np.empty(n, dtype=np.intp)
+    heads_array = np.empty(n, dtype=np.intp)
+    cdef Py_ssize_t[::1] starts = starts_array, ends = ends_array, heads = heads_array
+    for r in range(n):
+        label = labels[r]
+        if nominal[tags[r]]:
+            last_nominal = r
+        if label == 1 or (label == 2 and previous == 0):  # B, or an I after O (repaired)
+            start = r
+        previous = label
+        if label == 0:
+            continue
+        following = labels[r + 1] if r + 1 < n else 0
+        if following != 2:
+            starts[count], ends[count] = start, r + 1
+            heads[count] = last_nominal if last_nominal >= start else r
+            count += 1
+    return starts_array[:count], ends_array[:count], heads_array[:count]
