@@ -113,7 +113,8 @@ def engine_scores(const float[:, ::1] table, const Py_ssize_t[::1] w, const Py_s
                   Py_ssize_t word_base, Py_ssize_t n_tags):
     """The engine's scores (``Engine.run_padded``): one row per real slot of the padded type
     ids ``w`` and tag ids ``t`` (tag 0 is padding), the sum of its seven table rows in the
-    reference's order: words at -1, 0, +1, tags at -2, +2, tag pairs (-1, 0) and (0, 1)."""
+    reference's order: words at -1, 0, +1, tags at -2, +2, tag pairs (-1, 0) and (0, 1). With
+    them, the type id and tag id of each real slot and whether it begins a sentence (``Scored``)."""
     cdef Py_ssize_t m = w.shape[0]
     cdef Py_ssize_t k = table.shape[1]
     cdef Py_ssize_t i, j, n = 0
@@ -121,8 +122,13 @@ def engine_scores(const float[:, ::1] table, const Py_ssize_t[::1] w, const Py_s
         if t[i] != 0:
             n += 1
     out = np.empty((n, k), dtype=np.float32)
+    types_array = np.empty(n, dtype=np.intp)
+    tags_array = np.empty(n, dtype=np.intp)
+    first_array = np.empty(n, dtype=np.bool_)
     if n == 0:
-        return out
+        return out, types_array, tags_array, first_array
+    cdef Py_ssize_t[::1] types = types_array, tags = tags_array
+    cdef unsigned char[::1] first = first_array.view(np.uint8)
     cdef float[:, ::1] o = out
     cdef const float* rows[7]
     cdef float* dst
@@ -155,8 +161,9 @@ def engine_scores(const float[:, ::1] table, const Py_ssize_t[::1] w, const Py_s
                 v = v + rows[5][j]
                 v = v + rows[6][j]
                 dst[j] = v
+            types[r], tags[r], first[r] = w[i], t[i], t[i - 1] == 0
             r += 1
-    return out
+    return out, types_array, tags_array, first_array
 
 
 cdef enum:
