@@ -1006,7 +1006,7 @@ def sentence_spans(object sentences, Py_ssize_t n):
             raise ValueError(f"sentence ({s}, {e}) breaks the partition of the words (expected start {expected})")
         expected = e
         if e > s:
-            spans.append((s, e))
+            spans.append(span)  # the caller's pair itself: only read
     if expected != n:
         raise ValueError(f"sentences cover {expected} of {n} words")
     return spans
