@@ -148,6 +148,9 @@ def test_entity_candidates_and_bins_on_random_scores(identity: bool) -> None:
         got = compiled.entity_candidates(scores, scored.first.view(np.uint8), flags, scored.tags, _EDGE_TAGS_U8,
                                          recognizer.transitions, recognizer.margin, token)
         assert got == expected
+        rows = compiled.entity_candidates(scores, scored.first.view(np.uint8), flags, scored.tags, _EDGE_TAGS_U8,
+                                          recognizer.transitions, recognizer.margin, token, as_array=True)
+        assert [tuple(x) for x in rows.tolist()] == expected
         if got:
             assert compiled.span_bins(scores, got) == margin_bins(scores, got)
             checked += len(got)

@@ -172,19 +172,23 @@ cdef enum:
 
 def entity_candidates(const float[:, ::1] scores, const unsigned char[::1] first, const int16_t[::1] flags,
                       const Py_ssize_t[::1] tags, const unsigned char[::1] edge_tags,
-                      const float[:, ::1] transitions, double margin, object token):
+                      const float[:, ::1] transitions, double margin, object token, bint as_array=False):
     """The entity recogniser's candidate spans (``EntityRecognizer._candidates``): Viterbi over
     each run of tokens where a name is possible, then the spans of each decoded run, trimmed.
-    A list of (start, end, kind 1 PER / 2 ORG / 3 LOC, first row, flags of the first word)."""
+    A list of (start, end, kind 1 PER / 2 ORG / 3 LOC, first row, flags of the first word); with
+    ``as_array``, the same as the rows of an (n, 5) array (what ``span_kinds`` and
+    ``label_entities`` read without a tuple per candidate)."""
     cdef Py_ssize_t n = scores.shape[0]
     cdef Py_ssize_t i, j, l, p, s, e, a, b, start, end, kind, label
     cdef float m32 = <float>margin
     cdef float best, v
     cdef float delta[N_LABELS]
     cdef float step[N_LABELS]
-    out = []
+    rows_array = np.zeros((n, 5), dtype=np.intp)  # at most a span per row
+    cdef Py_ssize_t[:, ::1] rows = rows_array
+    cdef Py_ssize_t count = 0
     if n == 0:
-        return out
+        return rows_array if as_array else []
     cdef const Py_ssize_t[::1] index
     cdef bint identity = token is None
     if not identity:
@@ -261,9 +265,13 @@ def entity_candidates(const float[:, ::1] scores, const unsigned char[::1] first
             if end <= start:
                 continue
             a = start if identity else index[start]
-            out.append((a, a + end - start, kind, start, flags[start]))
+            rows[count, 0], rows[count, 1], rows[count, 2] = a, a + end - start, kind
+            rows[count, 3], rows[count, 4] = start, flags[start]
+            count += 1
         s = e
-    return out
+    if as_array:
+        return rows_array[:count]
+    return [tuple(x) for x in rows_array[:count].tolist()]
 
 
 cdef inline void _bins(const float[:, ::1] scores, Py_ssize_t row, Py_ssize_t length, long* out) noexcept:
@@ -457,7 +465,8 @@ cdef class SpanCache:
 
 
 def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_t[::1] types,
-               const Py_ssize_t[::1] tags, list candidates, const float[:, ::1] scores, list bounds,
+               const Py_ssize_t[::1] tags, const Py_ssize_t[:, ::1] candidates, const float[:, ::1] scores,
+               list bounds,
                const float[:, ::1] weight_rows, const float[::1] bias):
     """The span classifier's kind of each candidate (0: dropped), as
     ``EntityRecognizer._span_feature_ids`` and ``_classify`` give it: the same feature rows,
@@ -471,7 +480,7 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
     name_ids = recognizer._name_ids
     word_feature_ids = recognizer._word_feature_ids
     cdef Py_ssize_t n_tokens = tags.shape[0]
-    cdef Py_ssize_t n_candidates = len(candidates)
+    cdef Py_ssize_t n_candidates = candidates.shape[0]
     cdef Py_ssize_t i, j, a, b, kind, row, n, lo, hi, lo_doc, hi_doc, doc, x, best, t, k, p2, p12
     cdef float top, v
     cdef _Sum s
@@ -514,11 +523,12 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
     cdef Py_ssize_t[::1] group_of = group_array
     cdef Py_ssize_t[:, ::1] counts = count_array
     cdef Py_ssize_t n_groups = 0, current_doc = -1, g
+    if n_candidates and candidates.shape[1] != 5:
+        raise ValueError("candidates are rows of five: start, end, kind, row, flags")
     for i in range(n_candidates):
-        candidate = candidates[i]
-        a = candidate[0]
-        b = candidate[1]
-        kind = candidate[2]
+        a = candidates[i, 0]
+        b = candidates[i, 1]
+        kind = candidates[i, 2]
         if not 0 <= kind <= 3:
             raise ValueError(f"a candidate of kind {kind}")
         if not 0 <= a < b <= n_tokens:
@@ -564,11 +574,10 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
         counts[g, kind] += 1
     kinds = []
     for i in range(n_candidates):
-        candidate = candidates[i]
-        a = candidate[0]
-        b = candidate[1]
-        kind = candidate[2]
-        row = candidate[3]
+        a = candidates[i, 0]
+        b = candidates[i, 1]
+        kind = candidates[i, 2]
+        row = candidates[i, 3]
         if row != a:
             raise ValueError("rows must be tokens")
         n = b - a
@@ -1134,7 +1143,7 @@ cdef class _Spans:
                     self.owner[j] = -1
 
 
-def label_entities(list candidates, object kinds, object words, const int16_t[::1] flags, const Py_ssize_t[::1] tags,
+def label_entities(const Py_ssize_t[:, ::1] candidates, object kinds, object words, const int16_t[::1] flags, const Py_ssize_t[::1] tags,
                    const unsigned char[::1] first, const unsigned char[::1] proper_tags,
                    const unsigned char[::1] name_tags, object connectors, object is_gpe, tuple labels):
     """The entities of the classified candidates and of the kind, title, nationality and lower-case
@@ -1142,19 +1151,20 @@ def label_entities(list candidates, object kinds, object words, const int16_t[::
     being tokens: (start, end, label) in text order. ``kinds``: the span classifier's kind of each
     candidate (0: dropped), None to keep theirs. ``flags``, ``tags``, ``first``: each token's;
     ``proper_tags``, ``name_tags``: by tag id; ``labels``: PERSON, ORG, GPE, LOC, NORP."""
-    cdef Py_ssize_t n = flags.shape[0], m = len(candidates), a, b, i, k, left, right, kind, flag, label, x, last
+    cdef Py_ssize_t n = flags.shape[0], m = candidates.shape[0], a, b, i, k, left, right, kind, flag, label, x, last
     if tags.shape[0] != n or first.shape[0] != n:
         raise ValueError("flags, tags and sentence starts for every token")
     spans = _Spans(m + 2 * n + 1, n)
     cdef _Spans e = spans
     if kinds is not None and len(kinds) != m:
         raise ValueError("a kind for every candidate")
+    if m and candidates.shape[1] != 5:
+        raise ValueError("candidates are rows of five: start, end, kind, row, flags")
     for i in range(m):
-        candidate = candidates[i]
-        a = candidate[0]
-        b = candidate[1]
-        kind = candidate[2] if kinds is None else kinds[i]
-        flag = candidate[4]
+        a = candidates[i, 0]
+        b = candidates[i, 1]
+        kind = candidates[i, 2] if kinds is None else kinds[i]
+        flag = candidates[i, 4]
         if not 0 <= a < b <= n:
             raise ValueError(f"a candidate span ({a}, {b}) outside the tokens")
         for k in range(a, b):

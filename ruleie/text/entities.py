@@ -202,14 +202,16 @@ class EntityRecognizer:
             token = None if scored.identity else scored.token_index
             scores = np.ascontiguousarray(scores, dtype=np.float32)
             candidates = compiled.entity_candidates(scores, scored.first.view(np.uint8), flags, scored.tags,
-                                                    _EDGE_TAGS_U8, self.transitions, self.margin, token)
+                                                    _EDGE_TAGS_U8, self.transitions, self.margin, token,
+                                                    as_array=token is None)
             token = None if token is None else token.tolist()
-            if token is None:  # rows are tokens: the labelling below, in C
+            if token is None:  # rows are tokens: the labelling below, in C, the candidates as an array
                 kinds = None
-                if candidates and (self.span_model is not None or self.collect is not None):
+                if len(candidates) and (self.span_model is not None or self.collect is not None):
                     kinds = self._compiled_kinds(words, scored, scores, candidates, documents)
-                    if kinds is None:
-                        candidates = self._retype(words, scored, scores, candidates, documents)
+                    if kinds is None:  # training: the reference collects the features
+                        kept = self._retype(words, scored, scores, [tuple(x) for x in candidates.tolist()], documents)
+                        candidates = np.asarray(kept, dtype=np.intp).reshape(-1, 5)
                 tags = np.ascontiguousarray(scored.tags, dtype=np.intp)
                 out = compiled.label_entities(candidates, kinds, words, flags, tags,
                                               np.ascontiguousarray(scored.first).view(np.uint8), _PROPER_TAGS_U8,
@@ -473,8 +475,10 @@ class EntityRecognizer:
         return self._classify(candidates, ids, counts)
 
     def _compiled_kinds(self, words: Sequence[str], scored: Scored, scores: np.ndarray,
-                        candidates: list[tuple[int, int, int, int, int]], documents: Sequence[int]) -> list[int] | None:
-        """The span classifier's kind of each candidate (0: dropped) from the compiled kernel, its
+                        candidates: list[tuple[int, int, int, int, int]] | np.ndarray, documents: Sequence[int]
+                        ) -> list[int] | None:
+        """The span classifier's kind of each candidate (0: dropped; candidates as tuples or as the
+        rows of an array) from the compiled kernel, its
         caches keyed by the tokens' type ids; None where it does not apply (numpy kernels, no
         span model, training, rows that are not tokens)."""
         compiled = layercore.kernels()
@@ -484,9 +488,10 @@ class EntityRecognizer:
         cache = self._span_cache
         if cache is None or cache.generation != generation:
             cache = self._span_cache = compiled.SpanCache(self._span_ids, generation)
+        rows = np.ascontiguousarray(np.asarray(candidates, dtype=np.intp).reshape(-1, 5))
         return compiled.span_kinds(  # type: ignore[no-any-return]
             cache, self, words, np.ascontiguousarray(scored.types, dtype=np.intp),
-            np.ascontiguousarray(scored.tags, dtype=np.intp), candidates, np.ascontiguousarray(scores, dtype=np.float32),
+            np.ascontiguousarray(scored.tags, dtype=np.intp), rows, np.ascontiguousarray(scores, dtype=np.float32),
             list(documents) + [len(words)], self._span_weights, self.span_bias)
 
     def _classify(self, candidates: list[tuple[int, int, int, int, int]], ids: list[int], counts: list[int]
