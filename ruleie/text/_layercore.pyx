@@ -429,18 +429,26 @@ cdef class IntMap:
 cdef class SpanCache:
     """The compiled span classifier's caches, by the engine's type ids (valid for one generation
     of them): each type's features as the word before and after a span, each name's (by its
-    types), the features of the word pairs before and after spans; feature ids packed as int32.
-    Made by ``EntityRecognizer`` for its span model, which it reads from once."""
+    types), the features of the word pairs before and after spans. The feature ids of words and
+    names lie in one int32 arena, found by a code (offset << 16 | count) kept in flat arrays, so
+    that a candidate reads a few array slots rather than a chain of Python objects. Made by
+    ``EntityRecognizer`` for its span model, which it reads from once."""
 
     cdef public object generation
-    cdef list heads, margins, words_before, words_after, name_list
-    cdef dict long_names
+    cdef list heads, margins
+    cdef dict long_names, lower_ids
     cdef IntMap names, before, after
     cdef Py_ssize_t[:] tag_id, before_tag, after_tag
     cdef bytes no_prev, no_next
     cdef Py_ssize_t no_before_tag, no_after_tag
     cdef Py_ssize_t others[4]
     cdef dict index
+    cdef object arena_array, names_array, words_array
+    cdef int* arena
+    cdef Py_ssize_t arena_used, n_names
+    cdef long long* name_codes  # per name: its whole-string ids, its body ids, its lower-case string's number
+    cdef long long* word_codes  # per type: its ids as the word before a span, as the word after (-1: not yet)
+    cdef Py_ssize_t names_capacity, words_capacity
 
     def __init__(self, object fixed, object generation):
         self.generation = generation
@@ -459,21 +467,85 @@ cdef class SpanCache:
 
     cdef void _forget(self):
         """Start the caches over (they only grow otherwise)."""
-        self.words_before, self.words_after = [], []
-        self.name_list, self.long_names = [], {}  # a name's features; names of 3+ words by their types
-        self.names, self.before, self.after = IntMap(), IntMap(), IntMap()  # names of 1 or 2 words -> name_list
+        self.long_names, self.lower_ids = {}, {}  # names of 3+ words by their types -> name number
+        self.names, self.before, self.after = IntMap(), IntMap(), IntMap()  # names of 1 or 2 words -> number
+        self.arena_array = np.zeros(1 << 16, dtype=np.int32)
+        self.arena = <int*><size_t>self.arena_array.ctypes.data
+        self.arena_used = 0
+        self.names_capacity, self.n_names = 1024, 0
+        self.names_array = np.zeros(3 * self.names_capacity, dtype=np.int64)
+        self.name_codes = <long long*><size_t>self.names_array.ctypes.data
+        self.words_capacity = 0
+        self.words_array = np.zeros(0, dtype=np.int64)
+        self.word_codes = NULL
+
+    cdef long long store(self, object ids) except -1:
+        """Put feature ids (None left out) in the arena: their code."""
+        packed = np.asarray([k for k in ids if k is not None], dtype=np.int32)
+        cdef Py_ssize_t n = len(packed), size = len(self.arena_array)
+        if n >= 65536:
+            raise ValueError("too many features for one word or name")
+        if self.arena_used + n > size:
+            while self.arena_used + n > size:
+                size *= 2
+            grown = np.zeros(size, dtype=np.int32)
+            grown[:self.arena_used] = self.arena_array[:self.arena_used]
+            self.arena_array = grown
+            self.arena = <int*><size_t>grown.ctypes.data
+        self.arena_array[self.arena_used:self.arena_used + n] = packed
+        cdef long long code = (<long long>self.arena_used << 16) | n
+        self.arena_used += n
+        return code
+
+    cdef Py_ssize_t add_name(self, object whole, object body, str lower) except -1:
+        """A new name's number (its feature ids stored)."""
+        cdef Py_ssize_t x = self.n_names
+        if x == self.names_capacity:
+            self.names_capacity *= 2
+            grown = np.zeros(3 * self.names_capacity, dtype=np.int64)
+            grown[:3 * x] = self.names_array[:3 * x]
+            self.names_array = grown
+            self.name_codes = <long long*><size_t>grown.ctypes.data
+        found = self.lower_ids.get(lower)
+        if found is None:
+            found = self.lower_ids[lower] = len(self.lower_ids)
+        self.name_codes[3 * x] = self.store(whole)
+        self.name_codes[3 * x + 1] = self.store(body)
+        self.name_codes[3 * x + 2] = found
+        self.n_names += 1
+        return x
+
+    cdef void cover_types(self, Py_ssize_t most):
+        """Room in the per-type codes for type ids up to ``most``."""
+        cdef Py_ssize_t size = max(self.words_capacity, 1024)
+        if most < self.words_capacity:
+            return
+        while size <= most:
+            size *= 2
+        grown = np.full(2 * size, -1, dtype=np.int64)
+        grown[:2 * self.words_capacity] = self.words_array
+        self.words_array = grown
+        self.word_codes = <long long*><size_t>grown.ctypes.data
+        self.words_capacity = size
+
+
+cdef inline void _add_code(_Sum* s, const float* weights, const int* arena, long long code) noexcept:
+    cdef const int* p = arena + (code >> 16)
+    cdef Py_ssize_t q, n = code & 0xffff
+    for q in range(n):
+        _add_row(s, weights, p[q])
 
 
 def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_t[::1] types,
                const Py_ssize_t[::1] tags, const Py_ssize_t[:, ::1] candidates, const float[:, ::1] scores,
-               list bounds,
-               const float[:, ::1] weight_rows, const float[::1] bias):
+               list bounds, const float[:, ::1] weight_rows, const float[::1] bias):
     """The span classifier's kind of each candidate (0: dropped), as
     ``EntityRecognizer._span_feature_ids`` and ``_classify`` give it: the same feature rows,
     added in the same order, without the list of ids. Rows are tokens: ``types`` and ``tags``
-    are the tokens' engine type ids and tag ids; ``scores``: the recogniser's (for the
-    margins, ``span_bins``); ``bounds``: the first token of each document and the end of the
-    last; ``cache``: a ``SpanCache`` of the same generation of type ids as ``types``."""
+    are the tokens' engine type ids and tag ids; ``candidates`` rows of (start, end, kind, row,
+    flags); ``scores``: the recogniser's (for the margins, ``span_bins``); ``bounds``: the first
+    token of each document and the end of the last; ``cache``: a ``SpanCache`` of the same
+    generation of type ids as ``types``."""
     fixed = recognizer._span_ids
     cdef dict index = cache.index
     cdef long margin[3]
@@ -481,50 +553,43 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
     word_feature_ids = recognizer._word_feature_ids
     cdef Py_ssize_t n_tokens = tags.shape[0]
     cdef Py_ssize_t n_candidates = candidates.shape[0]
-    cdef Py_ssize_t i, j, a, b, kind, row, n, lo, hi, lo_doc, hi_doc, doc, x, best, t, k, p2, p12
+    cdef Py_ssize_t i, j, a, b, kind, row, n, lo, hi, lo_doc, hi_doc, doc, x, best, t, k, p2, p12, number
     cdef float top, v
     cdef _Sum s
     cdef object key
-    cdef list words_before = cache.words_before
-    cdef list words_after = cache.words_after
-    cdef IntMap names = cache.names
-    cdef IntMap before_pairs = cache.before
-    cdef IntMap after_pairs = cache.after
-    cdef long long pair, found_id, ahead, behind
+    cdef long long pair, found_id, ahead, behind, code
     if weight_rows.shape[1] != 4:
         raise ValueError("the span classifier has four classes")
     if types.shape[0] != n_tokens or len(words) != n_tokens:
         raise ValueError("a type id and a tag for every token")
-    if len(cache.name_list) > 200_000 or before_pairs.count > 200_000 or after_pairs.count > 200_000:
+    if n_candidates and candidates.shape[1] != 5:
+        raise ValueError("candidates are rows of five: start, end, kind, row, flags")
+    if cache.n_names > 200_000 or cache.before.count > 200_000 or cache.after.count > 200_000:
         cache._forget()
-        words_before, words_after = cache.words_before, cache.words_after
-        names, before_pairs, after_pairs = cache.names, cache.before, cache.after
+    cdef IntMap names = cache.names
+    cdef IntMap before_pairs = cache.before
+    cdef IntMap after_pairs = cache.after
     cdef const float* weights = &weight_rows[0, 0]
     cdef Py_ssize_t n_bounds = len(bounds)
     bounds_array = np.asarray(bounds, dtype=np.intp)
     cdef const Py_ssize_t[::1] bv = bounds_array
-    # The word features of every type of this batch: a list indexed by type id.
     cdef Py_ssize_t most = 0
     for i in range(n_tokens):
         if types[i] > most:
             most = types[i]
-    if len(words_before) <= most:
-        words_before.extend([None] * (most + 1 - len(words_before)))
-        words_after.extend([None] * (most + 1 - len(words_after)))
+    cache.cover_types(most)
     # Which candidates share a document and a string ("the same string got" features).
     docs_array = np.zeros(n_candidates, dtype=np.intp)
     cdef Py_ssize_t[::1] docs = docs_array
-    found_names = [None] * n_candidates
-    # Per document, lower-case string -> group; per group, how many candidates of each kind.
-    tables = {}
-    table = None
+    number_array = np.zeros(n_candidates, dtype=np.intp)
+    cdef Py_ssize_t[::1] numbers = number_array  # each candidate's name number
+    groups = IntMap()  # document << 32 | lower-case string's number -> group
     group_array = np.zeros(n_candidates, dtype=np.intp)
     count_array = np.zeros((max(n_candidates, 1), 4), dtype=np.intp)
+    cdef IntMap group_map = groups
     cdef Py_ssize_t[::1] group_of = group_array
     cdef Py_ssize_t[:, ::1] counts = count_array
-    cdef Py_ssize_t n_groups = 0, current_doc = -1, g
-    if n_candidates and candidates.shape[1] != 5:
-        raise ValueError("candidates are rows of five: start, end, kind, row, flags")
+    cdef Py_ssize_t n_groups = 0, g
     for i in range(n_candidates):
         a = candidates[i, 0]
         b = candidates[i, 1]
@@ -533,6 +598,8 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
             raise ValueError(f"a candidate of kind {kind}")
         if not 0 <= a < b <= n_tokens:
             raise ValueError(f"a candidate span ({a}, {b}) outside the tokens")
+        if candidates[i, 3] != a:
+            raise ValueError("rows must be tokens")
         lo_doc, hi_doc = 0, n_bounds  # bisect_left(bounds, a + 1)
         while lo_doc < hi_doc:
             x = (lo_doc + hi_doc) // 2
@@ -545,31 +612,24 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
         if b - a <= 2:
             pair = types[a] if b - a == 1 else -((types[a] + 1) * 4294967296 + types[a + 1] + 1)
             found_id = names.get(pair)
-            if found_id >= 0:
-                name = cache.name_list[found_id]
-            else:
+            if found_id < 0:
                 whole, body, lower = name_ids(tuple(words[a:b]))
-                name = (_packed(whole), _packed(body), lower)
-                names.put(pair, len(cache.name_list))
-                cache.name_list.append(name)
+                found_id = cache.add_name(whole, body, lower)
+                names.put(pair, found_id)
         else:
             key = tuple([types[j] for j in range(a, b)])
-            name = cache.long_names.get(key)
-            if name is None:
+            found = cache.long_names.get(key)
+            if found is None:
                 whole, body, lower = name_ids(tuple(words[a:b]))
-                name = cache.long_names[key] = (_packed(whole), _packed(body), lower)
-                cache.name_list.append(None)  # counted towards the limit
-        found_names[i] = name
-        if lo_doc != current_doc:
-            table = tables.setdefault(lo_doc, {})
-            current_doc = lo_doc
-        found = table.get(name[2])
-        if found is None:
+                found = cache.long_names[key] = cache.add_name(whole, body, lower)
+            found_id = found
+        numbers[i] = found_id
+        pair = (<long long>lo_doc << 32) | cache.name_codes[3 * found_id + 2]
+        g = group_map.get(pair)
+        if g < 0:
             g = n_groups
-            table[name[2]] = g
+            group_map.put(pair, g)
             n_groups += 1
-        else:
-            g = found
         group_of[i] = g
         counts[g, kind] += 1
     kinds = []
@@ -577,42 +637,38 @@ def span_kinds(SpanCache cache, object recognizer, object words, const Py_ssize_
         a = candidates[i, 0]
         b = candidates[i, 1]
         kind = candidates[i, 2]
-        row = candidates[i, 3]
-        if row != a:
-            raise ValueError("rows must be tokens")
+        row = a
         n = b - a
         doc = docs[i]
         lo = bv[doc - 1]
         hi = bv[doc]
         s.started = False
-        name = found_names[i]
+        number = numbers[i]
         _add_packed(&s, weights, cache.heads[kind * 5 + min(n, 4)])
-        _add_packed(&s, weights, name[0])
+        _add_code(&s, weights, cache.arena, cache.name_codes[3 * number])
         _bins(scores, row, n, margin)
         x = (margin[0] + 4) * 81 + (margin[1] + 4) * 9 + margin[2] + 4
         found = cache.margins[x]
         if found is None:
             found = cache.margins[x] = _packed(fixed.margins([margin[0], margin[1], margin[2]]))
         _add_packed(&s, weights, found)
-        _add_packed(&s, weights, name[1])
+        _add_code(&s, weights, cache.arena, cache.name_codes[3 * number + 1])
         for j in range(row, row + n):
             _add_some(&s, weights, cache.tag_id[tags[j]])
         if a > lo:
             t = types[a - 1]
-            found = words_before[t]
-            if found is None:
-                info = word_feature_ids(words[a - 1])
-                found = words_before[t] = _packed(info[3])
-            _add_packed(&s, weights, found)
+            code = cache.word_codes[2 * t]
+            if code < 0:
+                code = cache.word_codes[2 * t] = cache.store(word_feature_ids(words[a - 1])[3])
+            _add_code(&s, weights, cache.arena, code)
         else:
             _add_packed(&s, weights, cache.no_prev)
         if b < hi:
             t = types[b]
-            found = words_after[t]
-            if found is None:
-                info = word_feature_ids(words[b])
-                found = words_after[t] = _packed(info[4])
-            _add_packed(&s, weights, found)
+            code = cache.word_codes[2 * t + 1]
+            if code < 0:
+                code = cache.word_codes[2 * t + 1] = cache.store(word_feature_ids(words[b])[4])
+            _add_code(&s, weights, cache.arena, code)
         else:
             _add_packed(&s, weights, cache.no_next)
         # The two words before and after: their features as one number, two ids (-1: none).
