@@ -38,6 +38,18 @@ cdef enum:
     PREFETCH_AHEAD = 6
 
 
+cdef enum:
+    CONTEXT_LAG = 2  # slots pass 2 runs behind the first slot it could (see ``tag_classes``)
+    RING = CONTEXT_LAG + 3
+
+
+cdef inline void _prefetch_row(const int16_t* row, Py_ssize_t c) noexcept nogil:
+    cdef const char* start = <const char*>row
+    cdef Py_ssize_t q
+    for q in range(0, 2 * c, 64):
+        RULEIE_PREFETCH(start + q)
+
+
 cdef inline Py_ssize_t _argmax16(const int16_t* acc, Py_ssize_t c) noexcept nogil:
     """Index of the largest of ``acc`` (the first on ties): the maximum first, in a loop
     without branches the compiler turns into vector instructions, then where it is."""
@@ -65,18 +77,19 @@ def tag_classes(const Py_ssize_t[::1] padded, const int16_t[:, ::1] role_rows,
         raise ValueError("at most 32766 classes (the arg-max counts them in int16)")
     out = np.full(m, c, dtype=np.intp)
     first = np.full(m, c, dtype=np.intp)
-    # Pass 2 at a slot needs the pass-1 tags two slots on: it runs two slots behind pass 1,
-    # and the pass-1 sums wait in a ring of three.
-    ring = np.zeros((3, c), dtype=np.int16)
+    # Pass 2 at a slot needs the pass-1 tags two slots on; it runs CONTEXT_LAG slots further
+    # behind, so that its context rows can be fetched ahead as soon as those tags are known.
+    # The pass-1 sums wait in a ring.
+    ring = np.zeros((RING, c), dtype=np.int16)
     cdef Py_ssize_t[::1] o = out
     cdef Py_ssize_t[::1] t = first
     cdef int16_t[:, ::1] sums = ring
-    cdef Py_ssize_t i, j, q, a
+    cdef Py_ssize_t i, j, p, q, a
     cdef const int16_t* rows[5]
     cdef const char* ahead
     cdef int16_t* acc
     with nogil:
-        for i in range(2, m):
+        for i in range(2, m + CONTEXT_LAG):
             if i < m - 2:
                 if i + 2 + PREFETCH_AHEAD < m:
                     ahead = <const char*>&role_rows[padded[i + 2 + PREFETCH_AHEAD] * 5, 0]
@@ -87,13 +100,21 @@ def tag_classes(const Py_ssize_t[::1] padded, const int16_t[:, ::1] role_rows,
                     # Pass 1: the five words of the window, each in its role.
                     for q in range(5):
                         rows[q] = &role_rows[padded[i - 2 + q] * 5 + window_roles[q], 0]
-                    acc = &sums[i % 3, 0]
+                    acc = &sums[i % RING, 0]
                     for j in range(c):
                         # int16 wraps as numpy's does (the sums never reach the bounds anyway)
                         acc[j] = <int16_t>(rows[0][j] + rows[1][j] + rows[2][j] + rows[3][j] + rows[4][j])
                     t[i] = _argmax16(acc, c)
-            j = i - 2
-            if j < 2 or padded[j] == 0:
+            p = i - 2  # the newest slot whose neighbours' tags are all known: fetch its context rows
+            if 2 <= p < m - 2 and padded[p] != 0:
+                a = amb[padded[p]]
+                _prefetch_row(&context[t[p - 1] * k + t[p + 1] + context_offsets[0], 0], c)
+                _prefetch_row(&context[t[p - 2] * k + t[p - 1] + context_offsets[1], 0], c)
+                _prefetch_row(&context[t[p + 1] * k + t[p + 2] + context_offsets[2], 0], c)
+                _prefetch_row(&context[a + t[p - 1] + context_offsets[3], 0], c)
+                _prefetch_row(&context[a + t[p + 1] + context_offsets[4], 0], c)
+            j = i - 2 - CONTEXT_LAG
+            if j < 2 or j >= m - 2 or padded[j] == 0:
                 continue
             # Pass 2: the neighbours' pass-1 tags, alone and with an ambiguous word.
             a = amb[padded[j]]
@@ -102,7 +123,7 @@ def tag_classes(const Py_ssize_t[::1] padded, const int16_t[:, ::1] role_rows,
             rows[2] = &context[t[j + 1] * k + t[j + 2] + context_offsets[2], 0]
             rows[3] = &context[a + t[j - 1] + context_offsets[3], 0]
             rows[4] = &context[a + t[j + 1] + context_offsets[4], 0]
-            acc = &sums[j % 3, 0]
+            acc = &sums[j % RING, 0]
             for q in range(c):
                 acc[q] = <int16_t>(acc[q] + rows[0][q] + rows[1][q] + rows[2][q] + rows[3][q] + rows[4][q])
             o[j] = _argmax16(acc, c)
