@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import layercore
 from .linear import XPOS_TAGS, Engine, LinearModel, Scored
 
 __all__ = ["NounPhrase", "Chunker", "default_chunker", "noun_phrases", "featurize", "phrases_from"]
@@ -36,6 +37,7 @@ LABELS = ("O", "B", "I")
 # Tags that can head a phrase; the head is the last of them in the phrase (else its last token).
 _NOMINAL = np.asarray([t in {"NN", "NNS", "NNP", "NNPS", "PRP", "CD", "EX", "WP", "DT", "FW", "ADD", "SYM", "$"}
                        for t in XPOS_TAGS])
+_NOMINAL_U8 = _NOMINAL.astype(np.uint8)
 
 
 # Whether (previous label, label) starts a phrase, indexed by previous * 3 + label.
@@ -67,6 +69,10 @@ def load_model(path: Path = MODEL_PATH) -> LinearModel:
 
 def phrase_arrays(scored: Scored, columns: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Starts, ends (exclusive) and heads of the phrases, as token indices in text order."""
+    compiled = layercore.kernels()
+    if compiled is not None and scored.identity:  # the same phrases, in one pass in C
+        return compiled.phrase_spans(np.ascontiguousarray(scored.scores, dtype=np.float32),  # type: ignore[no-any-return]
+                                     columns.start, np.ascontiguousarray(scored.tags, dtype=np.intp), _NOMINAL_U8)
     # One O more at either end, so that every token's neighbours are plain slices. The
     # engine never puts I first in a sentence, so spans cannot run across sentences.
     framed = np.zeros(len(scored.tags) + 2, dtype=np.int64)

@@ -31,10 +31,10 @@ columns, in text order, never overlapping, never crossing a sentence boundary.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -65,6 +65,9 @@ _EDGE_TAGS = np.asarray([t in {"POS", ",", ".", ":", "``", "''", "-LRB-", "-RRB-
                          for t in XPOS_TAGS])
 _EDGE_TAGS_U8 = _EDGE_TAGS.view(np.uint8)
 _PROPER_TAGS_LIST: list[bool] = [t in {"NNP", "NNPS"} for t in XPOS_TAGS]
+_PROPER_TAGS_U8 = np.asarray(_PROPER_TAGS_LIST, np.uint8)
+_NAME_TAGS_U8 = _NAME_TAGS.astype(np.uint8)
+_LABEL_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP")  # the compiled labelling's label numbers
 _STRIP_FROM_PERSON = ("demonym", "title")
 _DIGITS = re.compile(r"\d")
 # The surname and server of a Lotus Notes address ("Griffith@ENRON", not "jg@enron.com").
@@ -133,9 +136,8 @@ class EntityRecognizer:
         """Use this span classifier (feature names, their weights for O, PER, ORG, LOC, the bias); None: none."""
         self._word_ids: dict[str, tuple[list[int], list[int], list[int], list[int], list[int], str]] = {}
         self._span_names: dict[tuple[str, ...], tuple[list[int], list[int], str]] = {}  # see ``_name_ids``
-        # The compiled classifier's: the ids of the features of the two words before a span
-        # (p2, p12) and after it (n2, n12), by those words (None: the document's edge).
-        self._around: dict[tuple[str | None, ...], tuple[int | None, int | None]] = {}
+        # The compiled classifier's caches (``_layercore.SpanCache``), by the engine's type ids.
+        self._span_cache: object = None
         if names is None or weights is None or bias is None:
             self.span_model = None
             return
@@ -150,7 +152,7 @@ class EntityRecognizer:
         word ("Ministry", "Party"), 32 capitalised place word ("River"), 64 capitalised,
         128 capitalised title ("President", "Mr."), 256 a country that is also a nationality
         word ("U.S."): a GPE where a NORP word would be NORP, 512 a country or US state in
-        lower case ("mexico")."""
+        lower case ("mexico"), 1024 holds an "@" (an e-mail or Lotus Notes address)."""
         words = self.engine.words
         have = len(self._flags)
         if have > len(words):  # the engine's cache of new types started over
@@ -175,7 +177,8 @@ class EntityRecognizer:
                              | (32 if "locword" in cats else 0)
                              | (64 if w[:1].isupper() else 0)
                              | (128 if "title" in cats else 0)
-                             | (512 if lower_gpe else 0))
+                             | (512 if lower_gpe else 0)
+                             | (1024 if "@" in w else 0))
             self._flags = np.concatenate([self._flags, np.asarray(flags, dtype=np.int16)])
         return self._flags
 
@@ -194,17 +197,30 @@ class EntityRecognizer:
         if self.o_bias[0]:
             scores = scores - self.o_bias
         flags = self._type_flags()[scored.types]
-        special = np.flatnonzero(flags & 689).tolist()  # NORP, organisation, place, title and lower-case GPE words
         compiled = layercore.kernels()
         if compiled is not None:  # the same candidates, in C
             token = None if scored.identity else scored.token_index
             scores = np.ascontiguousarray(scores, dtype=np.float32)
             candidates = compiled.entity_candidates(scores, scored.first.view(np.uint8), flags, scored.tags,
-                                                    _EDGE_TAGS_U8, self.transitions, self.margin, token)
+                                                    _EDGE_TAGS_U8, self.transitions, self.margin, token,
+                                                    as_array=token is None)
             token = None if token is None else token.tolist()
+            if token is None:  # rows are tokens: the labelling below, in C, the candidates as an array
+                kinds = None
+                if len(candidates) and (self.span_model is not None or self.collect is not None):
+                    kinds = self._compiled_kinds(words, scored, scores, candidates, documents)
+                    if kinds is None:  # training: the reference collects the features
+                        kept = self._retype(words, scored, scores, [tuple(x) for x in candidates.tolist()], documents)
+                        candidates = np.asarray(kept, dtype=np.intp).reshape(-1, 5)
+                tags = np.ascontiguousarray(scored.tags, dtype=np.intp)
+                out = compiled.label_entities(candidates, kinds, words, flags, tags,
+                                              np.ascontiguousarray(scored.first).view(np.uint8), _PROPER_TAGS_U8,
+                                              _NAME_TAGS_U8, _CONNECTORS, self.gazetteer.is_gpe, _LABEL_ORDER)
+                return self._documents_and_addresses(words, scored, out, documents, flags)
         else:
             token = None if scored.identity else scored.token_index.tolist()
             candidates = self._candidates(scores, scored, flags, token)
+        special = np.flatnonzero(flags & 689).tolist()  # NORP, organisation, place, title and lower-case GPE words
         if not candidates and not special:
             return ()
         out: list[Entity] = []
@@ -246,35 +262,34 @@ class EntityRecognizer:
                     a = row if token is None else token[row]
                     if a not in inside:
                         out.append((a, a + 1, "GPE"))
+        return self._documents_and_addresses(words, scored, out, documents, flags)
+
+    def _documents_and_addresses(self, words: Sequence[str], scored: Scored, out: list[Entity],
+                                 documents: Sequence[int], flags: np.ndarray) -> tuple[Entity, ...]:
+        """The end of ``_finish``: evidence from the rest of each document, e-mail names, in text order."""
         if out:
             # In text order (what ``_repeated`` tries first depends on it), so that glued
             # documents each get what they would get alone.
             out.sort()
-            # The rows of capitalised words: the only ones a repeated name or a surname can be at.
-            capitalised = np.flatnonzero(flags & 64).tolist() if scored.identity else None
-            if len(documents) == 1:
-                out = self._in_document(words, scored, out, 0, len(words), capitalised)
-            else:  # glued documents: each on its own
-                firsts = [a for a, _, _ in out]
-                bounds = list(documents) + [len(words)]
-                parts = []
-                for lo, hi in zip(bounds, bounds[1:]):
-                    mine = out[bisect_left(firsts, lo):bisect_left(firsts, hi)]
-                    if mine:
-                        mine = self._in_document(words, scored, mine, lo, hi, capitalised)
-                    parts += mine
-                out = parts
+            if scored.identity:  # rows are tokens: every document at once
+                out = self._in_documents(words, scored, out, list(documents) + [len(words)], flags)
+            else:
+                out = self._each_document(words, scored, out, documents)
         if out:
-            out = self._notes_addresses(words, scored, out)
+            out = self._notes_addresses(words, scored, out, flags if scored.identity else None)
         if len(out) > 1:
             out.sort()
         return tuple(out)
 
-    def _notes_addresses(self, words: Sequence[str], scored: Scored, out: list[Entity]) -> list[Entity]:
+    def _notes_addresses(self, words: Sequence[str], scored: Scored, out: list[Entity],
+                         flags: np.ndarray | None = None) -> list[Entity]:
         """A person's name ends in the Lotus Notes address that follows it in e-mail headers:
         "John Griffith@ENRON" (the tokenizer keeps "Griffith@ENRON" whole, so the model, which
-        never starts or ends a name on an "@" word, stopped at "John"), in the same sentence."""
+        never starts or ends a name on an "@" word, stopped at "John"), in the same sentence.
+        ``flags``: each token's (rows are tokens), to skip the search where no word holds an "@"."""
         n = len(words)
+        if flags is not None and not (flags & 1024).any():
+            return out  # no token holds an "@": no address to take
         hits = [k for k, (_, b, label) in enumerate(out)
                 if label == "PERSON" and b < n and _NOTES_NAME.match(words[b])]
         if not hits:
@@ -419,13 +434,10 @@ class EntityRecognizer:
         A linear model over the whole span (``span_features``) sees more than the
         sequence model's window of one word either side.
         """
-        bounds = list(documents) + [len(words)]
-        compiled = layercore.kernels()
-        if compiled is not None and self.collect is None and self.span_model is not None:  # the same kinds, in C
-            kinds = compiled.span_kinds(self, words, np.ascontiguousarray(scored.tags, dtype=np.intp), candidates,
-                                        np.ascontiguousarray(scores, dtype=np.float32), bounds, self._span_weights,
-                                        self.span_bias)
+        kinds = self._compiled_kinds(words, scored, scores, candidates, documents)
+        if kinds is not None:
             return [(a, b, k, row, flag) for (a, b, _, row, flag), k in zip(candidates, kinds) if k]
+        bounds = list(documents) + [len(words)]
         bins = margin_bins(scores, candidates)
         keys = [(bisect_left(bounds, a + 1), " ".join(words[a:b]).lower()) for a, b, _, _, _ in candidates]
         same: dict[tuple[int, str], list[int]] = {}
@@ -461,6 +473,26 @@ class EntityRecognizer:
         if self.span_model is None:
             return candidates
         return self._classify(candidates, ids, counts)
+
+    def _compiled_kinds(self, words: Sequence[str], scored: Scored, scores: np.ndarray,
+                        candidates: list[tuple[int, int, int, int, int]] | np.ndarray, documents: Sequence[int]
+                        ) -> list[int] | None:
+        """The span classifier's kind of each candidate (0: dropped; candidates as tuples or as the
+        rows of an array) from the compiled kernel, its
+        caches keyed by the tokens' type ids; None where it does not apply (numpy kernels, no
+        span model, training, rows that are not tokens)."""
+        compiled = layercore.kernels()
+        if compiled is None or self.collect is not None or self.span_model is None or not scored.identity:
+            return None
+        generation = self.engine.generation
+        cache = self._span_cache
+        if cache is None or cache.generation != generation:
+            cache = self._span_cache = compiled.SpanCache(self._span_ids, generation)
+        rows = np.ascontiguousarray(np.asarray(candidates, dtype=np.intp).reshape(-1, 5))
+        return compiled.span_kinds(  # type: ignore[no-any-return]
+            cache, self, words, np.ascontiguousarray(scored.types, dtype=np.intp),
+            np.ascontiguousarray(scored.tags, dtype=np.intp), rows, np.ascontiguousarray(scores, dtype=np.float32),
+            list(documents) + [len(words)], self._span_weights, self.span_bias)
 
     def _classify(self, candidates: list[tuple[int, int, int, int, int]], ids: list[int], counts: list[int]
                   ) -> list[tuple[int, int, int, int, int]]:
@@ -546,6 +578,106 @@ class EntityRecognizer:
         if others:
             ids += [k for k in map(get, [f"d={x}" for x in sorted(others)]) if k is not None]
         return ids
+
+    def _each_document(self, words: Sequence[str], scored: Scored, out: list[Entity], documents: Sequence[int],
+                       capitalised: list[int] | None = None) -> list[Entity]:
+        """``_in_document`` on each document's share of ``out`` (sorted), in turn: the reference
+        of ``_in_documents``, and the way when rows are not tokens."""
+        firsts = [a for a, _, _ in out]
+        bounds = list(documents) + [len(words)]
+        parts: list[Entity] = []
+        for lo, hi in zip(bounds, bounds[1:]):
+            mine = out[bisect_left(firsts, lo):bisect_left(firsts, hi)]
+            if mine:
+                mine = self._in_document(words, scored, mine, lo, hi, capitalised)
+            parts += mine
+        return parts
+
+    def _in_documents(self, words: Sequence[str], scored: Scored, out: list[Entity], bounds: list[int],
+                      flags: np.ndarray) -> list[Entity]:
+        """``_in_document`` for every document of a batch in one pass (rows are tokens; ``out``
+        sorted; ``bounds`` the first token of each document and the end of the last; ``flags``
+        each token's, see ``_type_flags``). Surnames and names are keyed by their document, so
+        none reaches another; each document sees its entities in the order its own call sees
+        them, so the result holds the same entities (the caller sorts them). The reference of
+        ``_layercore.document_evidence``, which tells words apart by their type ids."""
+        compiled = layercore.kernels()
+        if compiled is not None:
+            return compiled.document_evidence(  # type: ignore[no-any-return]
+                out, words, np.ascontiguousarray(scored.types, dtype=np.intp), bounds, flags,
+                np.ascontiguousarray(scored.first).view(np.uint8), self.propagate, _LABEL_ORDER)
+        capitalised = np.flatnonzero(flags & 64).tolist()  # the only tokens a repeated name or a surname can be at
+        single = len(bounds) == 2
+
+        def doc_of(token: int) -> int:
+            return 0 if single else bisect_right(bounds, token) - 1
+
+        if any(label == "PERSON" for _, _, label in out):
+            out = self._surnames_all(words, out, bounds, doc_of, capitalised)
+        if self.propagate:
+            out = self._repeated_all(words, scored, out, bounds, doc_of, capitalised)
+        return out
+
+    def _surnames_all(self, words: Sequence[str], out: list[Entity], bounds: list[int],
+                      doc_of: Callable[[int], int], capitalised: list[int]) -> list[Entity]:
+        """``_surnames`` of every document at once (see ``_in_documents``)."""
+        surnames: set[tuple[int, str]] = set()  # (document, word)
+        for a, b, label in out:
+            if label != "PERSON":
+                continue
+            doc = doc_of(a)
+            if b - a > 1 or (a > bounds[doc] and self._is_title(words[a - 1])):
+                w = words[b - 1]
+                if w[:1].isupper() and len(w) > 1:
+                    surnames.add((doc, w))
+        if not surnames:
+            return out
+        relabelled = [(a, b, "PERSON") if b - a == 1 and label in ("ORG", "GPE", "LOC") and (doc_of(a), words[a]) in surnames
+                      else (a, b, label) for a, b, label in out]
+        covered = {k for a, b, _ in relabelled for k in range(a, b)}
+        wanted = {w for _, w in surnames}
+        for i in capitalised:
+            if words[i] in wanted and i not in covered and (doc_of(i), words[i]) in surnames:
+                relabelled.append((i, i + 1, "PERSON"))
+        return relabelled
+
+    def _repeated_all(self, words: Sequence[str], scored: Scored, out: list[Entity], bounds: list[int],
+                      doc_of: Callable[[int], int], capitalised: list[int]) -> list[Entity]:
+        """``_repeated`` of every document at once (see ``_in_documents``)."""
+        votes: dict[tuple[int, tuple[str, ...]], dict[str, int]] = {}  # (document, name) -> label counts
+        for a, b, label in out:
+            if label in ("PERSON", "ORG", "GPE", "LOC") and words[a][:1].isupper() and len(words[a]) > 1:
+                box = votes.setdefault((doc_of(a), tuple(words[a:b])), {})
+                box[label] = box.get(label, 0) + 1
+        if not votes:
+            return out
+        best = {key: next(iter(box)) if len(box) == 1 else max(box, key=lambda k: (box[k], k == "PERSON", k))
+                for key, box in votes.items()}
+        if any(len(box) > 1 for box in votes.values()):  # else every name keeps its one label
+            out = [(a, b, best.get((doc_of(a), tuple(words[a:b])), label)) if label in ("PERSON", "ORG", "GPE", "LOC")
+                   else (a, b, label) for a, b, label in out]
+        else:
+            out = list(out)  # extended below: never the caller's list
+        first = scored.first
+        covered = {k for a, b, _ in out for k in range(a, b)}
+        by_first: dict[tuple[int, str], list[tuple[tuple[str, ...], str]]] = {}  # (document, first word)
+        for (doc, name), label in best.items():
+            by_first.setdefault((doc, name[0]), []).append((name, label))
+        starting = {name[0] for _, name in best}
+        for a in capitalised:
+            if words[a] not in starting or a in covered:
+                continue
+            doc = doc_of(a)
+            hi = bounds[doc + 1]
+            for name, label in by_first.get((doc, words[a]), ()):
+                n = len(name)
+                if (a + n > hi or not covered.isdisjoint(range(a, a + n))
+                        or tuple(words[a:a + n]) != name or (n > 1 and first[a + 1:a + n].any())):
+                    continue
+                out.append((a, a + n, label))
+                covered.update(range(a, a + n))
+                break
+        return out
 
     def _in_document(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int,
                      capitalised: list[int] | None = None) -> list[Entity]:
@@ -749,8 +881,6 @@ class _SpanIds:
         self.no_next = [k for k in (get("n1=</s>"),) if k is not None]
         self._heads: dict[tuple[int, int], list[int]] = {}
         self._margins: dict[tuple[int, int, int], list[int]] = {}
-        # The compiled classifier's: ``margins`` by the three bins (-4..4) as a number in base 9.
-        self.margin_table: list[list[int] | None] = [None] * 9 ** 3
 
     def head(self, kind: int, n: int) -> list[int]:
         """Ids of "bias", the kind, the length and both."""

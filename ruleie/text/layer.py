@@ -25,6 +25,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from . import layercore
 from .linear import _TAG_ID, Engine, Scored
 from .tagger import Tagged, Tagger, default_tagger
 
@@ -192,6 +193,10 @@ class Glued:
 
     def _split_phrases(self) -> list[Phrases]:
         starts, ends, heads = self.phrase_arrays()
+        compiled = layercore.kernels()
+        if compiled is not None:  # the same split, one walk in C
+            return compiled.split_phrases(  # type: ignore[no-any-return]
+                *(np.ascontiguousarray(x, np.intp) for x in (starts, ends, heads)), self.offsets, len(self.words))
         bounds = np.searchsorted(starts, self.offsets + [len(self.words)])
         shift = np.repeat(np.asarray(self.offsets, np.int64), np.diff(bounds))
         rows = list(zip((starts - shift).tolist(), (ends - shift).tolist(), (heads - shift).tolist()))
@@ -208,6 +213,9 @@ class Glued:
         prime(self.words, self.xpos, self.sentences, self.tagged)
         if GLUED_ENTITIES:
             found = recognizer(self.words, self.upos, self.xpos, self.sentences, documents=self.offsets)
+            compiled = layercore.kernels()
+            if compiled is not None:  # the same split, one walk in C
+                return compiled.split_entities(list(found), self.offsets, len(self.words))  # type: ignore[no-any-return]
             starts = [e[0] for e in found]
             out = []
             for offset, end in zip(self.offsets, self._ends()):
@@ -236,16 +244,20 @@ class Glued:
 
 def layer_many(documents: Sequence[tuple[Sequence[str], Sequence[tuple[int, int]]]]) -> Glued:
     """Tag documents (words, sentences) as one; the result splits tags, phrases and entities per document."""
-    words: list[str] = []
-    sentences: list[tuple[int, int]] = []
-    offsets: list[int] = []
-    for w, s in documents:
-        offset = len(words)
-        offsets.append(offset)
-        words += w
-        sentences += [(a + offset, b + offset) for a, b in s if b > a] if offset else [x for x in s if x[1] > x[0]]
+    compiled = layercore.kernels()
+    if compiled is not None:  # the same gluing, in C
+        all_words, sentences, offsets = compiled.glue(list(documents))
+    else:
+        words: list[str] = []
+        sentences = []
+        offsets = []
+        for w, s in documents:
+            offset = len(words)
+            offsets.append(offset)
+            words += w
+            sentences += [(a + offset, b + offset) for a, b in s if b > a] if offset else [x for x in s if x[1] > x[0]]
+        all_words = tuple(words)
     tagger = default_tagger()
-    all_words = tuple(words)
     tagged = tagger.tag_ids(all_words, sentences) if all_words else None
     upos, xpos = tagger.columns(tagged) if tagged is not None else ((), ())
     return Glued(all_words, upos, xpos, sentences, offsets, tagged, [s for _, s in documents])
@@ -254,4 +266,7 @@ def layer_many(documents: Sequence[tuple[Sequence[str], Sequence[tuple[int, int]
 def split_tags(glued: Glued) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """Each document's (UPOS, XPOS) columns."""
     upos, xpos = glued.upos, glued.xpos
+    compiled = layercore.kernels()
+    if compiled is not None:  # the same slices, never walked by the garbage collector
+        return compiled.split_columns(upos, xpos, glued.offsets, len(glued.words))  # type: ignore[no-any-return]
     return [(upos[a:b], xpos[a:b]) for a, b in zip(glued.offsets, glued._ends())]

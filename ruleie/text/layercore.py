@@ -17,7 +17,7 @@ import os
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
-__all__ = ["ENV", "NUMPY", "COMPILED", "kernels", "available", "use", "using"]
+__all__ = ["ENV", "NUMPY", "COMPILED", "kernels", "extension", "available", "use", "using"]
 
 ENV = "RULEIE_LAYER_CORE"
 NUMPY, COMPILED = "numpy", "compiled"
@@ -43,6 +43,12 @@ def _chosen() -> str:
 def available() -> bool:
     """Whether the compiled kernels imported (whichever run)."""
     return _ext is not None
+
+
+def extension() -> Any:
+    """The compiled kernels module whichever kernels run (None when it is not built): for
+    structures that must be kept up to date either way."""
+    return _ext
 
 
 def kernels() -> Any:

@@ -193,7 +193,8 @@ class Scored:
         self.scores, self.types, self.tags = scores, types, tags
         self.n, self.sentences = n, sentences
         self.first = np.zeros(0, dtype=bool)
-        covered = sum(e - s for s, e in sentences)
+        compiled = layercore.kernels()
+        covered = compiled.covered_tokens(sentences) if compiled is not None else sum(e - s for s, e in sentences)
         self.identity = bool(sentences) and sentences[0][0] == 0 and sentences[-1][1] == n and covered == n
         self._token_index: np.ndarray | None = None
 
@@ -362,18 +363,19 @@ class Engine:
             if generation != self.generation:
                 return None
             table = self.table
-        m = len(w)
-        real = t[PAD:m - PAD] != 0
-        types, tags, before = w[PAD:m - PAD], t[PAD:m - PAD], t[PAD - 1:m - PAD - 1]
-        if len(sentences) != 1 or not real.all():  # padding inside: drop its slots
-            types, tags, before = types[real], tags[real], before[real]
         compiled = layercore.kernels()
-        if compiled is not None:  # the same sums, without the gathered temporary
-            scores = compiled.engine_scores(table, w, t, self.base, N_TAGS)
+        if compiled is not None:  # the same sums, without the gathered temporary; the same columns
+            scores, types, tags, first = compiled.engine_scores(table, w, t, self.base, N_TAGS)
         else:
+            m = len(w)
+            real = t[PAD:m - PAD] != 0
+            types, tags, before = w[PAD:m - PAD], t[PAD:m - PAD], t[PAD - 1:m - PAD - 1]
+            if len(sentences) != 1 or not real.all():  # padding inside: drop its slots
+                types, tags, before = types[real], tags[real], before[real]
             scores = self._scores(table, w, t, real)
+            first = before == 0  # tokens that begin a sentence
         result = Scored(scores, types, tags, len(words), sentences)
-        result.first = before == 0  # tokens that begin a sentence
+        result.first = first
         with self._lock:
             self._last, self._last_result = (words, xpos, sentences), result
         return result

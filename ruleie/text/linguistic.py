@@ -173,6 +173,8 @@ class LayerBatch:
                 return
             for d, pair in zip(docs, columns):
                 d._cache[_TAGS] = pair
+                # The columns themselves too, as ``Document.column`` would keep them on first use.
+                d._cache["pos"], d._cache["tag"] = pair
 
     def _stage(self, name: str, key: tuple[str, str]) -> None:
         with self._lock:

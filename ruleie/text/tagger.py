@@ -201,6 +201,12 @@ class Tagger:
         self._role_rows[: len(ROLES)] = self._type_rows([BOUNDARY]).reshape(len(ROLES), c)
         self.words: list[str] = [PAD_WORD]  # type id -> word (sentence-first types too)
         self._size = 1
+        # The same two maps as tables the compiled type look-up reads (kept whenever the
+        # extension is there, whichever kernels run, so that switching needs no rebuild).
+        self._tables = None
+        if layercore.available():
+            ext = layercore.extension()
+            self._tables = (ext.TypeTable(self.words), ext.TypeTable(self.words))
 
     def _type_rows(self, features: list[list[str]]) -> np.ndarray:
         """The rows (five role blocks side by side, int16) of word types given by their features."""
@@ -238,6 +244,11 @@ class Tagger:
         self._amb[start:need] = [get(f[0][2:], 0) for f in features]  # f[0] is "w=" + lower case
         self._ids.update(zip(words, range(start, need)))
         self._first_ids.update(zip(firsts, range(start + len(words), need)))
+        if self._tables is not None:
+            for table, new, first_id in zip(self._tables, (words, firsts), (start, start + len(words))):
+                for type_id, word in enumerate(new, first_id):
+                    if type(word) is str:
+                        table.add(word, type_id)
         self.words += words
         self.words += firsts
         self._size = need
@@ -263,22 +274,17 @@ class Tagger:
 
     def tag_ids(self, words: Sequence[str], sentences: Sequence[tuple[int, int]]) -> Tagged:
         """The tagger's arrays for a document (see ``Tagged``); ``tag_sentences`` turns them into tags."""
-        expected = 0
-        for s, e in sentences:
-            if s != expected or e < s:
-                raise ValueError(f"sentence ({s}, {e}) breaks the partition of the words (expected start {expected})")
-            expected = e
-        if expected != len(words):
-            raise ValueError(f"sentences cover {expected} of {len(words)} words")
+        compiled = layercore.kernels()
+        check = compiled.sentence_spans if compiled is not None else _sentence_spans
+        spans = check(sentences, len(words))
         c, r = self.n_classes, len(ROLES)
         if not len(words):
             return Tagged(np.zeros(4, np.intp), np.full(4, c, np.intp), np.zeros(0, bool), self.generation)
-        compiled = layercore.kernels()
         with self._lock:  # the cache may be reset or replaced by a bigger array meanwhile
-            spans = [(s, e) for s, e in sentences if e > s]
             padded = None
-            if compiled is not None and len(self._ids) + len(self._first_ids) + len(words) <= CACHE_LIMIT:
-                padded = compiled.padded_type_ids(self._ids, self._first_ids, words, spans)  # None: new types
+            if (compiled is not None and self._tables is not None
+                    and len(self._ids) + len(self._first_ids) + len(words) <= CACHE_LIMIT):
+                padded = compiled.padded_type_ids(*self._tables, words, spans)  # None: new types
             if padded is None:
                 padded = np.array(self._type_ids(words, spans), np.intp)
             generation, role_rows, amb = self.generation, self._role_rows, self._amb
@@ -329,11 +335,29 @@ class Tagger:
     def columns(self, tagged: Tagged) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """UPOS and XPOS columns from ``tag_ids``'s arrays."""
         best = tagged.classes[2:-2][tagged.real]
-        return tuple(self._upos_names.take(best).tolist()), tuple(self._xpos_names.take(best).tolist())
+        upos, xpos = tuple(self._upos_names.take(best).tolist()), tuple(self._xpos_names.take(best).tolist())
+        ext = layercore.extension()
+        if ext is not None:  # tuples of strings: nothing for the garbage collector to walk
+            ext.settled(upos)
+            ext.settled(xpos)
+        return upos, xpos
 
     def tag(self, words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """UPOS and XPOS tags of one sentence."""
         return self.tag_sentences(words, [(0, len(words))])
+
+
+def _sentence_spans(sentences: Sequence[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    """The non-empty sentences, after checking that they partition ``n`` words in order (the
+    reference of ``_layercore.sentence_spans``)."""
+    expected = 0
+    for s, e in sentences:
+        if s != expected or e < s:
+            raise ValueError(f"sentence ({s}, {e}) breaks the partition of the words (expected start {expected})")
+        expected = e
+    if expected != n:
+        raise ValueError(f"sentences cover {expected} of {n} words")
+    return [(s, e) for s, e in sentences if e > s]
 
 
 def _widen(weights: np.ndarray, scale: np.ndarray) -> np.ndarray:
