@@ -155,3 +155,25 @@ def test_batches_equal_single_documents():
     single = [(noun_phrases(*d), entities(*d)) for d in docs]
     assert list(analyse_many(docs, batch_tokens=10)) == single
     assert list(analyse_many(docs, batch_tokens=10_000)) == single
+
+
+def test_word_flags_follow_the_engine_when_its_type_cache_starts_over(monkeypatch):
+    """After the engine's cache of new word types starts over, other words hold the old type
+    ids: the recogniser's flags per type (capitalised, an address, a place ...) must be those
+    of the words that hold the ids now, as a recogniser that never saw the old words has them."""
+    import numpy as np
+
+    from ruleie.text import linear
+    from ruleie.text.entities import EntityRecognizer
+
+    recogniser = EntityRecognizer()
+    monkeypatch.setattr(linear, "_CACHE_LIMIT", len(recogniser.engine.index) + 200)
+
+    def run(words):
+        recogniser(words, ["NOUN"] * len(words), ["NN"] * len(words), [(0, len(words))])
+
+    run([f"zqxw{i}" for i in range(150)])  # new lower-case types, no flags
+    # more new types than the cache holds: it starts over, and these take the ids of the first
+    run([f"Vrelkan{i}@HQ" for i in range(300)])
+    fresh = EntityRecognizer(engine=recogniser.engine, slot=recogniser.slot)
+    assert np.array_equal(recogniser._type_flags(), fresh._type_flags())

@@ -128,8 +128,10 @@ class EntityRecognizer:
         self.collect: list[tuple[int, int, int, list[str]]] | None = None
         # Subtracted from the O score: the trade of precision for recall chosen by cross-validation.
         self.o_bias = np.asarray([o_bias] + [0.0] * (len(LABELS) - 1), dtype=np.float32)
-        # Per word type, aligned with the engine's type ids and grown as types appear.
+        # Per word type, aligned with the engine's type ids and grown as types appear; for the
+        # engine's generation of type ids they were computed in.
         self._flags = np.zeros(0, dtype=np.int16)
+        self._flags_generation: int | None = None
 
     def set_span_classifier(self, names: Sequence[str] | None, weights: np.ndarray | None = None,
                             bias: np.ndarray | None = None) -> None:
@@ -154,9 +156,11 @@ class EntityRecognizer:
         word ("U.S."): a GPE where a NORP word would be NORP, 512 a country or US state in
         lower case ("mexico"), 1024 holds an "@" (an e-mail or Lotus Notes address)."""
         words = self.engine.words
+        if self._flags_generation != self.engine.generation:
+            # The engine's cache of new types started over: other words now hold the ids past
+            # the shipped ones, however many there are again, so no flag of the old ids holds.
+            self._flags, self._flags_generation = self._flags[:0], self.engine.generation
         have = len(self._flags)
-        if have > len(words):  # the engine's cache of new types started over
-            self._flags, have = self._flags[:len(words)], len(words)
         if have < len(words):
             flags = []
             for w in words[have:]:
