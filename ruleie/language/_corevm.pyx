@@ -32,6 +32,7 @@ import gc
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.bytearray cimport PyByteArray_AS_STRING
 from cpython.list cimport PyList_GET_ITEM
+cimport cython
 from libc.stdlib cimport malloc, calloc, realloc, free
 from libc.string cimport memcpy, memset
 from libc.stdint cimport uint8_t, int8_t, uint32_t, uint64_t
@@ -1216,6 +1217,38 @@ cdef class Runner:
                 th_add(out, pc, tmp, hist, 0)
         return 0
 
+    @cython.final  # called directly (no virtual table), so the C compiler can inline it into both loops
+    cdef inline int thread_step(self, Prog p, Threads* out, int pc, int wait, int* slots, int hist, int pos,
+                                bint capture) except -1:
+        """One thread of a Pike step at pos, into out (at pos + 1): a thread waiting for the end
+        of a mention, a token test, a mention. Returns 1 when the thread stands at MATCH (what a
+        match means is the caller's: ``pike`` and ``OnePass.step``), else 0."""
+        cdef Doc d = self.doc
+        cdef int hi = self.hi
+        cdef int op, a, m, end
+        if wait:
+            if wait == pos + 1:
+                self.closure(p, out, pc, slots, hist, pos + 1, capture)
+            elif self.waiting_add(pc, wait):
+                th_add(out, pc, slots, hist, wait)
+            return 0
+        op = p.op[pc]
+        a = p.a[pc]
+        if op == CONSUME:
+            if pos < hi and (a < 0 or self.holds(p, a, pos)):
+                self.closure(p, out, pc + 1, slots, hist, pos + 1, capture)
+        elif op == MENTION:
+            for m in range(d.ms_off[pos], d.ms_off[pos + 1]):
+                end = d.ms_end[m]
+                if end <= hi and doc_isa(d, d.ms_type[m], a):
+                    if end == pos + 1:
+                        self.closure(p, out, pc + 1, slots, hist, pos + 1, capture)
+                    elif self.waiting_add(pc + 1, end):
+                        th_add(out, pc + 1, slots, hist, end)
+        elif op == MATCH:
+            return 1
+        return 0
+
     cdef int pike(self, Prog p, int start, bint must_advance, bint capture, int anchor, int anchor_end,
                   int* found) except -1:
         """The leftmost, highest-priority match in [lo, hi) starting at or after start
@@ -1224,13 +1257,12 @@ cdef class Runner:
         """
         cdef int nslots = p.n_slots if capture else 1
         cdef int lo = self.lo, hi = self.hi
-        cdef int pos, i, j, pc, wait, hist, op, a, end, c
+        cdef int pos, i, j, hist, c
         cdef int matched = 0
         cdef int* slots
         cdef Threads* clist
         cdef Threads* nlist
         cdef Threads* swap
-        cdef Doc d = self.doc
         cdef bint anchored = anchor >= 0
         if self.ta.nslots != nslots:
             th_free(&self.ta)
@@ -1260,30 +1292,9 @@ cdef class Runner:
             self.next_stamp(p)
             self.waiting_clear()
             for i in range(clist.n):
-                pc = clist.pc[i]
-                wait = clist.wait[i]
                 hist = clist.hist[i]
                 slots = &clist.slots[i * nslots]
-                if wait:
-                    if wait == pos + 1:
-                        self.closure(p, nlist, pc, slots, hist, pos + 1, capture)
-                    elif self.waiting_add(pc, wait):
-                        th_add(nlist, pc, slots, hist, wait)
-                    continue
-                op = p.op[pc]
-                a = p.a[pc]
-                if op == CONSUME:
-                    if pos < hi and (a < 0 or self.holds(p, a, pos)):
-                        self.closure(p, nlist, pc + 1, slots, hist, pos + 1, capture)
-                elif op == MENTION:
-                    for j in range(d.ms_off[pos], d.ms_off[pos + 1]):
-                        end = d.ms_end[j]
-                        if end <= hi and doc_isa(d, d.ms_type[j], a):
-                            if end == pos + 1:
-                                self.closure(p, nlist, pc + 1, slots, hist, pos + 1, capture)
-                            elif self.waiting_add(pc + 1, end):
-                                th_add(nlist, pc + 1, slots, hist, end)
-                elif op == MATCH:
+                if self.thread_step(p, nlist, clist.pc[i], clist.wait[i], slots, hist, pos, capture):
                     if must_advance and pos == start and slots[0] == start:
                         continue
                     matched = 1
@@ -2187,9 +2198,8 @@ cdef class OnePass:
         Returns 1 when the search is over (its match, if any, is final), else 0."""
         global STEPS
         cdef Prog p = <Prog>self.progs[j]
-        cdef Doc d = r.doc
         cdef int hi = r.hi
-        cdef int i, pc, wait, op, arg, m, end
+        cdef int i
         cdef int seg = out.n
         cdef int start = self.start[j]
         cdef int* slots
@@ -2197,29 +2207,8 @@ cdef class OnePass:
         r.next_stamp(p)
         r.waiting_clear()
         for i in range(a, b):
-            pc = src.pc[i]
-            wait = src.wait[i]
             slots = &src.slots[i]
-            if wait:
-                if wait == pos + 1:
-                    r.closure(p, out, pc, slots, j, pos + 1, False)
-                elif r.waiting_add(pc, wait):
-                    th_add(out, pc, slots, j, wait)
-                continue
-            op = p.op[pc]
-            arg = p.a[pc]
-            if op == CONSUME:
-                if pos < hi and (arg < 0 or r.holds(p, arg, pos)):
-                    r.closure(p, out, pc + 1, slots, j, pos + 1, False)
-            elif op == MENTION:
-                for m in range(d.ms_off[pos], d.ms_off[pos + 1]):
-                    end = d.ms_end[m]
-                    if end <= hi and doc_isa(d, d.ms_type[m], arg):
-                        if end == pos + 1:
-                            r.closure(p, out, pc + 1, slots, j, pos + 1, False)
-                        elif r.waiting_add(pc + 1, end):
-                            th_add(out, pc + 1, slots, j, end)
-            elif op == MATCH:
+            if r.thread_step(p, out, src.pc[i], src.wait[i], slots, j, pos, False):
                 if self.advance[j] and pos == start and slots[0] == start:
                     continue
                 self.matched[j] = 1
