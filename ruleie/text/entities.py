@@ -34,7 +34,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -97,6 +97,43 @@ def featurize(word: str, gazetteer: Gazetteer | None = None) -> list[str]:
 def load_model(path: Path = MODEL_PATH, gazetteer: Gazetteer | None = None) -> LinearModel:
     gaz = gazetteer or default_gazetteer()
     return LinearModel(path, lambda word: featurize(word, gaz))
+
+
+_NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC")
+
+
+def _vote_names(out: list[Entity], key: Callable[[int, int], object], words: Sequence[str]
+                ) -> tuple[dict, list[Entity]]:
+    """The label most occurrences of each capitalised name got (``key``: which occurrences count
+    as the same name), and ``out`` with every occurrence relabelled so (a new list, which the
+    caller may extend). No names: ({}, out) unchanged."""
+    votes: dict[object, dict[str, int]] = {}
+    for a, b, label in out:
+        if label in _NAME_LABELS and words[a][:1].isupper() and len(words[a]) > 1:
+            box = votes.setdefault(key(a, b), {})
+            box[label] = box.get(label, 0) + 1
+    if not votes:
+        return {}, out
+    best = {k: next(iter(box)) if len(box) == 1 else max(box, key=lambda x: (box[x], x == "PERSON", x))
+            for k, box in votes.items()}
+    if any(len(box) > 1 for box in votes.values()):  # else every name keeps its one label
+        return best, [(a, b, best.get(key(a, b), label)) if label in _NAME_LABELS else (a, b, label)
+                      for a, b, label in out]
+    return best, list(out)
+
+
+def _place_first_name(out: list[Entity], covered: set[int], words: Sequence[str], first: np.ndarray,
+                      a: int, row: int, hi: int, names: Iterable[tuple[tuple[str, ...], str]]) -> None:
+    """The first of ``names`` that recurs at token ``a`` (its row ``row``), fits before ``hi``,
+    overlaps nothing found and starts no sentence inside it, appended to ``out`` with its label."""
+    for name, label in names:
+        n = len(name)
+        if (a + n > hi or not covered.isdisjoint(range(a, a + n))
+                or tuple(words[a:a + n]) != name or (n > 1 and first[row + 1:row + n].any())):
+            continue
+        out.append((a, a + n, label))
+        covered.update(range(a, a + n))
+        return
 
 
 class EntityRecognizer:
@@ -648,20 +685,9 @@ class EntityRecognizer:
     def _repeated_all(self, words: Sequence[str], scored: Scored, out: list[Entity], bounds: list[int],
                       doc_of: Callable[[int], int], capitalised: list[int]) -> list[Entity]:
         """``_repeated`` of every document at once (see ``_in_documents``)."""
-        votes: dict[tuple[int, tuple[str, ...]], dict[str, int]] = {}  # (document, name) -> label counts
-        for a, b, label in out:
-            if label in ("PERSON", "ORG", "GPE", "LOC") and words[a][:1].isupper() and len(words[a]) > 1:
-                box = votes.setdefault((doc_of(a), tuple(words[a:b])), {})
-                box[label] = box.get(label, 0) + 1
-        if not votes:
+        best, out = _vote_names(out, lambda a, b: (doc_of(a), tuple(words[a:b])), words)
+        if not best:
             return out
-        best = {key: next(iter(box)) if len(box) == 1 else max(box, key=lambda k: (box[k], k == "PERSON", k))
-                for key, box in votes.items()}
-        if any(len(box) > 1 for box in votes.values()):  # else every name keeps its one label
-            out = [(a, b, best.get((doc_of(a), tuple(words[a:b])), label)) if label in ("PERSON", "ORG", "GPE", "LOC")
-                   else (a, b, label) for a, b, label in out]
-        else:
-            out = list(out)  # extended below: never the caller's list
         first = scored.first
         covered = {k for a, b, _ in out for k in range(a, b)}
         by_first: dict[tuple[int, str], list[tuple[tuple[str, ...], str]]] = {}  # (document, first word)
@@ -672,15 +698,7 @@ class EntityRecognizer:
             if words[a] not in starting or a in covered:
                 continue
             doc = doc_of(a)
-            hi = bounds[doc + 1]
-            for name, label in by_first.get((doc, words[a]), ()):
-                n = len(name)
-                if (a + n > hi or not covered.isdisjoint(range(a, a + n))
-                        or tuple(words[a:a + n]) != name or (n > 1 and first[a + 1:a + n].any())):
-                    continue
-                out.append((a, a + n, label))
-                covered.update(range(a, a + n))
-                break
+            _place_first_name(out, covered, words, first, a, a, bounds[doc + 1], by_first.get((doc, words[a]), ()))
         return out
 
     def _in_document(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int,
@@ -697,20 +715,9 @@ class EntityRecognizer:
                   capitalised: list[int] | None = None) -> list[Entity]:
         """A capitalised name found once is the same name wherever it recurs in the document:
         every occurrence gets the label most of its occurrences got ("the CPA" five times)."""
-        votes: dict[tuple[str, ...], dict[str, int]] = {}
-        for a, b, label in out:
-            if label in ("PERSON", "ORG", "GPE", "LOC") and words[a][:1].isupper() and len(words[a]) > 1:
-                box = votes.setdefault(tuple(words[a:b]), {})
-                box[label] = box.get(label, 0) + 1
-        if not votes:
+        best, out = _vote_names(out, lambda a, b: tuple(words[a:b]), words)
+        if not best:
             return out
-        best = {name: next(iter(box)) if len(box) == 1 else max(box, key=lambda k: (box[k], k == "PERSON", k))
-                for name, box in votes.items()}
-        if any(len(box) > 1 for box in votes.values()):  # else every name keeps its one label
-            out = [(a, b, best.get(tuple(words[a:b]), label)) if label in ("PERSON", "ORG", "GPE", "LOC")
-                   else (a, b, label) for a, b, label in out]
-        else:
-            out = list(out)  # extended below: never the caller's list
         token = None if scored.identity else scored.token_index
         first = scored.first
         covered = {k for a, b, _ in out for k in range(a, b)}
@@ -728,14 +735,7 @@ class EntityRecognizer:
             a = row if token is None else int(token[row])
             if a < lo or a in covered:
                 continue
-            for name, label in by_first.get(words[a], ()):
-                n = len(name)
-                if (a + n > hi or not covered.isdisjoint(range(a, a + n))
-                        or tuple(words[a:a + n]) != name or (n > 1 and first[row + 1:row + n].any())):
-                    continue
-                out.append((a, a + n, label))
-                covered.update(range(a, a + n))
-                break
+            _place_first_name(out, covered, words, first, a, row, hi, by_first.get(words[a], ()))
         return out
 
     def _surnames(self, words: Sequence[str], scored: Scored, out: list[Entity], lo: int, hi: int,
