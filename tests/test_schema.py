@@ -97,6 +97,7 @@ def _properties(path: list[str]) -> set[str]:
         (["definitions", "type"], rulefile.TYPE_KEYS),
         (["definitions", "field"], rulefile.FIELD_KEYS),
         (["definitions", "rule"], rulefile.RULE_KEYS),
+        (["definitions", "rule", "properties", "context"], rulefile.CONTEXT_KEYS),
         (["definitions", "mapping"], rulefile.MAPPING_KEYS),
         (["definitions", "example"], rulefile.EXAMPLE_KEYS),
     ],

@@ -45,12 +45,24 @@ ZERO_WORDS = frozenset({"no", "none", "nobody", "noone", "zero", "nil", "neither
 
 
 @attrs.frozen(eq=False)
+class CompiledContext:
+    """A rule's ``context:`` compiled: its window of sentences around a match, and the
+    programs that must match somewhere in it (``requires``) or nowhere in it (``excludes``)."""
+
+    before: int
+    after: int
+    requires: Optional[Program]
+    excludes: Optional[Program]
+
+
+@attrs.frozen(eq=False)
 class CompiledRule:
     spec: RuleSpec
     type: TypeSpec
     program: Program
     order: int  # position in the rule set: the last tie-breaker everywhere
     mappings: tuple[FieldMapping, ...]
+    context: Optional[CompiledContext] = None
 
     @property
     def name(self) -> str:
@@ -118,11 +130,12 @@ class RuleSet:
             for order, rule in enumerate(spec.rules):
                 try:
                     program = compile_program(rule.node, lexicons=self._lexicon_entries, cache=cache, source=rule.pattern)
+                    context = self._compile_context(rule, cache)
                 except PatternError as error:  # too large after unrolling: say where the rule is
                     problems.extend(_at_rule(d, rule) for d in error.diagnostics)
                     continue
                 rtype = spec.types[rule.type]
-                compiled.append(CompiledRule(rule, rtype, program, order, _mappings(rule, rtype)))
+                compiled.append(CompiledRule(rule, rtype, program, order, _mappings(rule, rtype), context))
             if problems:
                 raise RuleFileError(problems)
             self.rules: tuple[CompiledRule, ...] = tuple(compiled)
@@ -132,14 +145,14 @@ class RuleSet:
             )
             self._phrases = _phrase_tables(spec)
             # Layer types some rule can match: named in a pattern itself or through a parent type.
-            referenced = {node.type for rule in spec.rules for node in walk(rule.node) if isinstance(node, MentionRef)}
+            referenced = {node.type for rule in spec.rules for node in _rule_nodes(rule) if isinstance(node, MentionRef)}
             self.layer_types: frozenset[str] = frozenset(
                 t for t in LAYER_MENTION_TYPES if referenced & self.ancestors.get(t, frozenset({t}))
             )
             # Whether documents ever need the layer (``pos``, ``tag`` ... or its mentions): then
             # ``extract_many`` annotates ahead in batches that get the layer in one call.
             self.uses_layer: bool = bool(self.layer_types) or any(
-                expr_fields(node.expr) & LAYER_FIELDS for rule in spec.rules for node in walk(rule.node)
+                expr_fields(node.expr) & LAYER_FIELDS for rule in spec.rules for node in _rule_nodes(rule)
                 if isinstance(node, TokenTest) and node.expr is not None
             ) or any(field in LAYER_FIELDS for field, _ in self._phrases)
             self.index = RuleIndex([r.program for r in self.rules], self._lexicon_entries)
@@ -147,6 +160,40 @@ class RuleSet:
 
     def __repr__(self) -> str:
         return f"<ruleie.RuleSet {len(self.rules)} rules, {len(self.record_classes)} record types>"
+
+    def _compile_context(self, rule: RuleSpec, cache: dict) -> Optional[CompiledContext]:
+        context = rule.context
+        if context is None:
+            return None
+        programs = [
+            None if node is None else compile_program(node, lexicons=self._lexicon_entries, cache=cache, source=text or "")
+            for node, text in ((context.requires_node, context.requires), (context.excludes_node, context.excludes))
+        ]
+        return CompiledContext(context.before, context.after, programs[0], programs[1])
+
+    def context_allows(
+        self, rule: CompiledRule, ctx: matcher.DocumentContext, doc: Document, sentence: tuple[int, int],
+        seen: Optional[dict[tuple[int, int, int], bool]] = None,
+    ) -> bool:
+        """Whether a match of ``rule`` in ``sentence`` stands by the rule's ``context:``: its
+        ``requires`` pattern matches in some sentence of the window, its ``excludes`` pattern in
+        none (with the mentions ``ctx`` holds, those of the stages before the rule's). ``seen``
+        keeps answers per (program, sentence) while ``ctx`` stays the same."""
+        context = rule.context
+        if context is None:
+            return True
+        sentences = doc.sentences
+        i = bisect_left(sentences, sentence)
+        window = sentences[max(0, i - context.before) : i + context.after + 1]
+        if seen is None:
+            seen = {}
+
+        def found(program: Program) -> bool:
+            return any(_pattern_in(program, ctx, lo, hi, seen) for lo, hi in window)
+
+        if context.excludes is not None and found(context.excludes):
+            return False
+        return context.requires is None or found(context.requires)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickle as the loaded spec (compiled programs hold functions): a worker process or
@@ -254,7 +301,10 @@ class RuleSet:
         for number, (_stage, rules) in enumerate(self.stages):
             found: list[Mention] = []
             matches, _ = self._run_stage(number, rules, token_hits, mentions, ctx, doc, deadline)
+            seen: dict[tuple[int, int, int], bool] = {}
             for rule, raw, sentence in matches:
+                if rule.context is not None and not self.context_allows(rule, ctx, doc, sentence, seen):
+                    continue
                 if rule.makes_mentions:
                     found.append(self._mention(rule, raw, doc, sentence))
                 else:
@@ -283,7 +333,9 @@ class RuleSet:
         for number, (_stage, rules) in enumerate(self.stages):
             matches, spans = self._run_stage(number, rules, token_hits, mentions, ctx, doc, None, all_spans=True)
             found.extend(spans)
-            new_mentions = [self._mention(rule, raw, doc, sentence) for rule, raw, sentence in matches]
+            seen: dict[tuple[int, int, int], bool] = {}
+            new_mentions = [self._mention(rule, raw, doc, sentence) for rule, raw, sentence in matches
+                            if rule.context is None or self.context_allows(rule, ctx, doc, sentence, seen)]
             if new_mentions:
                 mentions = _settle_mentions(mentions + new_mentions, self.types)
                 mentions = _settle_mentions(mentions + _propagate(doc, mentions, self.types), self.types)
@@ -493,6 +545,25 @@ def _restore_rule_set(payload: bytes, options: tuple[Any, Optional[int], Optiona
                         time_budget=time_budget)
         _RESTORED[key] = found
     return found
+
+
+def _rule_nodes(rule: RuleSpec) -> Iterator[Any]:
+    """Every pattern node of a rule: its pattern's and its context patterns'."""
+    yield from walk(rule.node)
+    if rule.context is not None:
+        for node in (rule.context.requires_node, rule.context.excludes_node):
+            if node is not None:
+                yield from walk(node)
+
+
+def _pattern_in(program: Program, ctx: matcher.DocumentContext, lo: int, hi: int,
+                seen: dict[tuple[int, int, int], bool]) -> bool:
+    """Whether ``program`` matches (at least one token) in tokens [lo, hi); answers kept in ``seen``."""
+    key = (id(program), lo, hi)
+    answer = seen.get(key)
+    if answer is None:
+        answer = seen[key] = any(m.end > m.start for m in matcher.finditer(program, ctx, lo, hi))
+    return answer
 
 
 def _in_stage(rules: tuple[CompiledRule, ...], hits: set[int]) -> list[CompiledRule]:

@@ -24,6 +24,7 @@ from .spec import CONFLICT_POLICIES, FIELD_TYPES, FieldSpec, SourceLocation
 from .yamlpos import NotUtf8, Source, Unreadable, bool_value, compose_document, decode_source, display_name, int_value, read_bytes, tag
 
 __all__ = [
+    "CONTEXT_KEYS",
     "EXAMPLE_KEYS",
     "FIELD_KEYS",
     "FORMAT_VERSION",
@@ -54,7 +55,8 @@ NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", 
 LEXICON_KEYS = ("entries", "file", "field", "mention", "doc")
 TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "anchor", "propagate", "doc")
 FIELD_KEYS = ("type", "doc")
-RULE_KEYS = ("name", "type", "pattern", "stage", "priority", "fields", "examples", "doc")
+RULE_KEYS = ("name", "type", "pattern", "stage", "priority", "context", "fields", "examples", "doc")
+CONTEXT_KEYS = ("before", "after", "requires", "excludes")
 MAPPING_KEYS = ("capture", "normalise", "default", "value")
 EXAMPLE_KEYS = ("text", "expect")
 KINDS = ("record", "mention")

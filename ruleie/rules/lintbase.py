@@ -46,7 +46,7 @@ class PatternSite:
     nodes are offsets into ``text``; ``diagnostic`` places them in the file.
     """
 
-    kind: str  # "rule" or "var"
+    kind: str  # "rule", "var" or "context" (a pattern of a rule's `context:`)
     name: str  # the rule's or the variable's name
     text: str
     node: n.Node

@@ -39,6 +39,7 @@ from .yamlpos import display_name
 
 # The format's keys and limits, readable from the entry point as before (tests and the schema check use them).
 from .declarations import (  # noqa: F401  (re-exported)
+    CONTEXT_KEYS,
     EXAMPLE_KEYS,
     FIELD_KEYS,
     LEXICON_KEYS,

@@ -18,12 +18,12 @@ from ..errors import PatternError, PatternSyntaxError
 from ..language import nodes as n
 from ..language.parser import parse_pattern
 from .checker import Checker, did_you_mean
-from .declarations import RuleDecl
+from .declarations import CONTEXT_KEYS, RuleDecl
 from .examples import read_examples
 from .fieldmaps import default_normaliser, field_mappings
 from .lintbase import PatternSite
-from .spec import Example, FieldMapping, RuleSpec, SourceLocation, TypeSpec
-from .yamlpos import first_character
+from .spec import ContextSpec, Example, FieldMapping, RuleSpec, SourceLocation, TypeSpec
+from .yamlpos import Source, first_character
 
 __all__ = ["resolve_rules"]
 
@@ -87,6 +87,10 @@ def resolve_rules(
         doc = ""
         if "doc" in items:
             doc = check.text(src, items["doc"][1], "doc", empty_ok=True) or ""
+        context = None
+        context_patterns: list[tuple[str, n.Node, YamlNode]] = []
+        if "context" in items:
+            context = _context(check, src, items["context"][1], var_nodes, lexicon_names, types, foreign, context_patterns)
 
         node: Optional[n.Node] = None
         text: Optional[str] = None
@@ -132,6 +136,7 @@ def resolve_rules(
                     fields=tuple(mappings),
                     examples=tuple(examples),
                     doc=doc,
+                    context=context,
                     location=location,
                     pattern_location=src.location(first_character(src.text, pattern_node)),  # type: ignore[arg-type]
                 )
@@ -150,7 +155,72 @@ def resolve_rules(
                     foreign=foreign,
                 )
             )
+        for text_, node_, value_node in context_patterns:  # linted as written, like a variable's text
+            sites.append(PatternSite("context", name or "?", text_, node_, src.display, locate=src.locator(value_node), foreign=foreign))
     return rules, sites
+
+
+def _context(
+    check: Checker,
+    src: Source,
+    node: YamlNode,
+    var_nodes: Mapping[str, n.Node],
+    lexicon_names: set[str],
+    types: Mapping[str, TypeSpec],
+    foreign: frozenset[int],
+    parsed_patterns: list[tuple[str, n.Node, YamlNode]],
+) -> Optional[ContextSpec]:
+    """A rule's ``context:`` (``before``/``after`` sentence counts, ``requires``/``excludes``
+    patterns), each part checked where it is written; None when it has an error (reported).
+    Every pattern that parsed is added to ``parsed_patterns`` (text, node, where written) for the lints."""
+    items = check.mapping(src, node, "context", CONTEXT_KEYS)
+    if items is None:
+        return None
+    ok = True
+    counts = {}
+    for key in ("before", "after"):
+        counts[key] = 0
+        if key in items:
+            value = check.integer(src, items[key][1], f"context {key}")
+            if value is None or value < 0:
+                if value is not None:
+                    check.error(src, items[key][1], f"context {key} must be 0 or more (a number of sentences)")
+                ok = False
+            else:
+                counts[key] = value
+    patterns: dict[str, tuple[Optional[str], Optional[n.Node]]] = {}
+    for key in ("requires", "excludes"):
+        patterns[key] = (None, None)
+        if key not in items:
+            continue
+        value_node = items[key][1]
+        text = check.text(src, value_node, f"context {key}")
+        if text is None:
+            ok = False
+            continue
+        try:
+            parsed = parse_pattern(text, vars=var_nodes, lexicons=lexicon_names, file=src.display)
+        except (PatternError, PatternSyntaxError) as error:
+            check.pattern_error(src, value_node, error)
+            ok = False
+            continue
+        own = [x for x in n.walk(parsed) if id(x) not in foreign]
+        check.check_mention_refs(src, value_node, own, types)
+        patterns[key] = (text, parsed)
+        parsed_patterns.append((text, parsed, value_node))
+    if not items:
+        check.error(src, node, "context needs `requires:` or `excludes:` (a pattern to look for around the match)")
+        return None
+    if ok and patterns["requires"][1] is None and patterns["excludes"][1] is None:
+        check.error(src, node, "context needs `requires:` or `excludes:` (a pattern to look for around the match)")
+        return None
+    if not ok:
+        return None
+    return ContextSpec(
+        before=counts["before"], after=counts["after"],
+        requires=patterns["requires"][0], requires_node=patterns["requires"][1],
+        excludes=patterns["excludes"][0], excludes_node=patterns["excludes"][1],
+    )
 
 
 def _all_parts(node: n.Node) -> Iterator[object]:

@@ -110,6 +110,23 @@ class Example:
 
 
 @attrs.frozen
+class ContextSpec:
+    """Where else in the document a rule's match is looked at (``context:``).
+
+    A match counts only when ``requires`` (a pattern) matches somewhere in the window and
+    ``excludes`` matches nowhere in it. The window is the match's sentence with ``before``
+    sentences before it and ``after`` sentences after it. Either pattern may be None.
+    """
+
+    before: int = 0
+    after: int = 0
+    requires: Optional[str] = None
+    requires_node: Optional[Node] = None
+    excludes: Optional[str] = None
+    excludes_node: Optional[Node] = None
+
+
+@attrs.frozen
 class RuleSpec:
     name: str
     type: str
@@ -120,6 +137,7 @@ class RuleSpec:
     fields: tuple[FieldMapping, ...] = ()
     examples: tuple[Example, ...] = ()
     doc: str = ""
+    context: Optional[ContextSpec] = None
     location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
     pattern_location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
 

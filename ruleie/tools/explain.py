@@ -319,6 +319,7 @@ class _Explainer:
         self.compiler = _Compiler(lexicons, {}, "")
         self.holds_cache: dict[int, frozenset[int]] = {}
         self.keep: list[object] = []
+        self.out_of_context: set[tuple[str, int, int]] = set()  # matches the rule's ``context:`` turned down
 
     def run(self, wanted: Optional[list[str]], adhoc: Optional[_Rule], label: str) -> Explanation:
         rules, doc = self.rules, self.doc
@@ -348,6 +349,9 @@ class _Explainer:
                         if raw.end == raw.start:
                             continue
                         raw_matches.append((rule, raw, (lo, hi)))
+                        if compiled.context is not None and not rules.context_allows(compiled, ctx, doc, (lo, hi)):
+                            self.out_of_context.add((rule.name, raw.start, raw.end))
+                            continue
                         if compiled.makes_mentions:
                             found.append(rules._mention(compiled, raw, doc, (lo, hi)))
             if found:
@@ -411,7 +415,9 @@ class _Explainer:
         captures.sort(key=lambda c: (c.start, c.end))
         kept: Optional[bool] = None
         note = ""
-        if rule.kind == "mention":
+        if (rule.name, raw.start, raw.end) in self.out_of_context:
+            kept, note = False, _context_note(self.rules, rule.name)
+        elif rule.kind == "mention":
             kept = any(m.rule == rule.name and (m.start, m.end) == (raw.start, raw.end) for m in final_mentions)
             if not kept:
                 winners = sorted({m.rule for m in final_mentions if m.type == rule.type and m.start < raw.end and raw.start < m.end})
@@ -567,6 +573,22 @@ class _Explainer:
             value = column[i]
             parts.append(f"{field} is not set" if value is None else f"{field} is {_show_value(value)}")
         return ", ".join(parts)
+
+
+def _context_note(rules: RuleSet, rule_name: str) -> str:
+    """Why a rule's ``context:`` turned a match down, in the rule file's words."""
+    context = next(r.spec.context for r in rules.rules if r.name == rule_name)
+    assert context is not None
+    window = "its sentence"
+    if context.before or context.after:
+        window += f" and the {context.before} before" if context.before else ""
+        window += f" and the {context.after} after" if context.after else ""
+    wants = []
+    if context.requires is not None:
+        wants.append(f"requires {context.requires.strip()!r}")
+    if context.excludes is not None:
+        wants.append(f"excludes {context.excludes.strip()!r}")
+    return f"its context ({' and '.join(wants)} in {window}) turned it down"
 
 
 def _dropped_note(rules: RuleSet, type_name: str, winners: list[str]) -> str:
