@@ -79,6 +79,21 @@ def test_a_name_ends_in_its_lotus_notes_address():
     assert all(e <= 4 for s, e, _ in found(words, tags, ranges) if s < 4)
 
 
+def test_names_around_a_comma():
+    # A company's legal form after a comma is part of its name; e-mail headers write a person
+    # surname first between quotes, one name (UNER's span).
+    words, tags, ranges = document(
+        ("He works for Enron Broadband Services , Inc. in Houston .", "PRP VBZ IN NNP NNP NNPS , NNP IN NNP ."),
+        ('" Smith , John " < john.smith@enron.com > wrote :', "`` NNP , NNP '' -LRB- NN -RRB- VBD :"))
+    result = named(words, found(words, tags, ranges))
+    assert ("Enron Broadband Services , Inc.", "ORG") in result
+    assert ("Smith , John", "PERSON") in result
+    assert not {("Smith", "PERSON"), ("John", "PERSON")} & result
+    # Never across a sentence start.
+    words, tags, ranges = document(('He wrote to " Smith', "PRP VBD IN `` NNP"), (', John " .', ", NNP '' ."))
+    assert not any(s < 5 < e for s, e, _ in found(words, tags, ranges))
+
+
 def test_countries_and_states_in_lower_case():
     # Web text writes "mexico"; tagged a proper noun, a country or US state is a GPE in any case.
     words, tags, ranges = document(("i am from mexico and we ate turkey with us in california .",

@@ -22,7 +22,8 @@ Three stages:
    state or city becomes GPE; nationality and group words ("Iraqi", "Shiite",
    "Democrats") become NORP; a title or nationality word the model took into a
    person's name ("President", "Syrian") is cut off; a name found once in a
-   document is that name wherever it recurs there.
+   document is that name wherever it recurs there; "CCNG , Inc." is one ORG and
+   a quoted "Townsend , George" one PERSON.
 
 Spans are ``(start, end exclusive, label)`` token indices into the document's
 columns, in text order, never overlapping, never crossing a sentence boundary.
@@ -72,6 +73,8 @@ _STRIP_FROM_PERSON = ("demonym", "title")
 _DIGITS = re.compile(r"\d")
 # The surname and server of a Lotus Notes address ("Griffith@ENRON", not "jg@enron.com").
 _NOTES_NAME = re.compile(r"[A-Z][A-Za-z'-]*@[A-Za-z]+$")
+# A company's legal form after a comma ("CCNG , Inc."): part of its name.
+_CORPORATE = frozenset({"inc.", "inc", "l.p.", "llc", "ltd.", "ltd", "corp.", "corp", "co.", "plc", "l.l.c."})
 
 
 def _case(word: str) -> str:
@@ -318,6 +321,7 @@ class EntityRecognizer:
                 out = self._each_document(words, scored, out, documents)
         if out:
             out = self._notes_addresses(words, scored, out, flags if scored.identity else None)
+            out = self._comma_names(words, scored, out)
         if len(out) > 1:
             out.sort()
         return tuple(out)
@@ -346,6 +350,40 @@ class EntityRecognizer:
             row = b if row_of is None else row_of.get(b)
             if row is not None and row < len(first) and not first[row]:
                 out[k] = (a, b + 1, label)
+        return out
+
+    def _comma_names(self, words: Sequence[str], scored: Scored, out: list[Entity]) -> list[Entity]:
+        """Names written around a comma, within a sentence: a company's legal form ("CCNG , Inc.":
+        the name before it, whatever the model made of it, is an ORG that takes it in), and a
+        person's name written surname first between quotes in e-mail headers
+        (\" Townsend , George \": one PERSON once either word is one)."""
+        n = len(words)
+        hits = []
+        for a, b, label in out:
+            if b + 1 >= n or label not in _NAME_LABELS:
+                continue
+            if words[b] == "," and words[b + 1].lower() in _CORPORATE:
+                hits.append((a, b + 2, "ORG"))
+            elif label == "PERSON" and b - a == 1:
+                if (a >= 3 and words[a - 1] == "," and words[b] == '"' and words[a - 3] == '"'
+                        and _is_name_word(words[a - 2])):
+                    hits.append((a - 2, b, "PERSON"))
+                elif (a >= 1 and b + 2 < n and words[b] == "," and words[b + 2] == '"' and words[a - 1] == '"'
+                      and _is_name_word(words[b + 1])):
+                    hits.append((a, b + 2, "PERSON"))
+        if not hits:
+            return out
+        first = scored.first
+        row_of = None if scored.identity else {t: r for r, t in enumerate(scored.token_index.tolist())}
+        out = list(out)
+        for a, b, label in hits:
+            rows = [t if row_of is None else row_of.get(t) for t in range(a + 1, b)]
+            if any(r is None or r >= len(first) or first[r] for r in rows):
+                continue  # it would cross a sentence start
+            gone = [x for x in out if x[0] < b and a < x[1]]
+            if any(x[0] < a or x[1] > b for x in gone):
+                continue  # it would cut another entity
+            out = [x for x in out if not (x[0] < b and a < x[1])] + [(a, b, label)]
         return out
 
     def _candidates(self, scores: np.ndarray, scored: Scored, flags: np.ndarray, token: list[int] | None
@@ -846,6 +884,11 @@ class EntityRecognizer:
         taken = {k for s, e, _ in spans for k in range(s, e)}
         kept = [x for x in out if taken.isdisjoint(range(x[0], x[1]))]
         return kept + spans
+
+
+def _is_name_word(word: str) -> bool:
+    """A capitalised word of letters (hyphens and apostrophes allowed): "Townsend", "O'Neill"."""
+    return len(word) > 1 and word[:1].isupper() and word.replace("-", "").replace("'", "").isalpha()
 
 
 def _tokens_of(words: Sequence[str], lo: int, hi: int, wanted: set[str] | dict[str, object],
