@@ -790,3 +790,29 @@ def test_best_anchored_reads_every_item_of_a_list_anchor() -> None:
     c = Claim(2, 9, 0, 2, 2, (fv("", 7, 8),))  # overlaps a, claims nothing a claims: stays
     kept = engine._best_anchored([a, b, c], ("x",), lambda c: (c.priority, c.order))
     assert [k.label for k in kept] == [0, 2]
+
+
+# ---------------------------------------------------------------------------
+# Settling the mentions a stage adds: only the types it brings are settled again, and the
+# result is that of settling everything at once.
+
+SETTLE_SPECS = {
+    "A": engine.TypeSpec("A", kind="mention", conflict="drop-contained"),
+    "B": engine.TypeSpec("B", kind="mention", conflict="keep-all"),
+    "C": engine.TypeSpec("C", kind="mention", conflict="best"),
+}
+
+random_mentions = st.lists(
+    st.builds(
+        lambda t, s, n, rule: ruleie.Mention(t, s, s + n, rule=rule),
+        st.sampled_from(["A", "B", "C", "D"]),  # D: a type no spec declares
+        st.integers(0, 12), st.integers(1, 4), st.sampled_from(["r1", "r2"]),
+    ),
+    max_size=14,
+)
+
+
+@given(before=random_mentions, added=random_mentions)
+def test_settling_what_a_stage_adds_equals_settling_everything(before, added):
+    settled = engine._settle_mentions(before, SETTLE_SPECS)
+    assert engine._settle_more(settled, added, SETTLE_SPECS) == engine._settle_mentions(settled + added, SETTLE_SPECS)

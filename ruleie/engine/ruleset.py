@@ -310,8 +310,8 @@ class RuleSet:
                 else:
                     candidates.append(Candidate(rule, raw, sentence))
             if found:
-                mentions = _settle_mentions(mentions + found, self.types)
-                mentions = _settle_mentions(mentions + _propagate(doc, mentions, self.types), self.types)
+                mentions = _settle_more(mentions, found, self.types)
+                mentions = _settle_more(mentions, _propagate(doc, mentions, self.types), self.types)
                 ctx = ctx.with_mentions(doc.with_mentions(mentions))
         final_doc = doc.with_mentions(mentions)
         resolver = NameResolver(final_doc, self.ancestors, self.spec.names)
@@ -337,8 +337,8 @@ class RuleSet:
             new_mentions = [self._mention(rule, raw, doc, sentence) for rule, raw, sentence in matches
                             if rule.context is None or self.context_allows(rule, ctx, doc, sentence, seen)]
             if new_mentions:
-                mentions = _settle_mentions(mentions + new_mentions, self.types)
-                mentions = _settle_mentions(mentions + _propagate(doc, mentions, self.types), self.types)
+                mentions = _settle_more(mentions, new_mentions, self.types)
+                mentions = _settle_more(mentions, _propagate(doc, mentions, self.types), self.types)
                 ctx = ctx.with_mentions(doc.with_mentions(mentions))
         found.sort()
         return [(self.rules[order].name, s, e) for s, e, order in found]
@@ -684,6 +684,18 @@ def _settle_mentions(mentions: Sequence[Mention], types: Mapping[str, TypeSpec])
     for type_name, group in by_type.items():
         policy = types[type_name].conflict if type_name in types else "drop-contained"
         kept.extend(_apply_policy(group, policy, lambda m: (m.start, m.end), lambda m: (0, 0)))
+    kept.sort(key=lambda m: (m.start, -m.end, m.type))
+    return kept
+
+
+def _settle_more(settled: list[Mention], added: Sequence[Mention], types: Mapping[str, TypeSpec]) -> list[Mention]:
+    """``_settle_mentions(settled + added)`` for a ``settled`` list (its result): only the
+    types that ``added`` brings are settled again, the others stay as they are."""
+    if not added:
+        return settled
+    changed = {m.type for m in added}
+    again = _settle_mentions([m for m in settled if m.type in changed] + list(added), types)
+    kept = [m for m in settled if m.type not in changed] + again
     kept.sort(key=lambda m: (m.start, -m.end, m.type))
     return kept
 

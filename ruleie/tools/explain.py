@@ -46,7 +46,7 @@ from ..language.compiler import (
     compile_program,
 )
 from ..text.document import Document, Mention
-from ..engine.ruleset import RuleSet, _propagate, _settle_mentions, cap_sentences
+from ..engine.ruleset import RuleSet, _propagate, _settle_mentions, _settle_more, cap_sentences
 from ..errors import PatternError
 from ..language.parser import parse_pattern
 from .explain_format import _format, _miss_summary, _to_dict
@@ -355,8 +355,8 @@ class _Explainer:
                         if compiled.makes_mentions:
                             found.append(rules._mention(compiled, raw, doc, (lo, hi)))
             if found:
-                mentions = _settle_mentions(mentions + found, types)
-                mentions = _settle_mentions(mentions + _propagate(doc, mentions, types), types)
+                mentions = _settle_more(mentions, found, types)
+                mentions = _settle_more(mentions, _propagate(doc, mentions, types), types)
                 for m in mentions:
                     stage_of.setdefault((m.type, m.start, m.end), stage)
                 ctx = ctx.with_mentions(doc.with_mentions(mentions))
