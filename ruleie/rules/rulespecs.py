@@ -177,7 +177,7 @@ def _context(
     if items is None:
         return None
     ok = True
-    counts = {}
+    counts: dict[str, int] = {}
     for key in ("before", "after"):
         counts[key] = 0
         if key in items:
@@ -208,13 +208,10 @@ def _context(
         check.check_mention_refs(src, value_node, own, types)
         patterns[key] = (text, parsed)
         parsed_patterns.append((text, parsed, value_node))
-    if not items:
-        check.error(src, node, "context needs `requires:` or `excludes:` (a pattern to look for around the match)")
-        return None
-    if ok and patterns["requires"][1] is None and patterns["excludes"][1] is None:
-        check.error(src, node, "context needs `requires:` or `excludes:` (a pattern to look for around the match)")
-        return None
     if not ok:
+        return None
+    if patterns["requires"][1] is None and patterns["excludes"][1] is None:
+        check.error(src, node, "context needs `requires:` or `excludes:` (a pattern to look for around the match)")
         return None
     return ContextSpec(
         before=counts["before"], after=counts["after"],
