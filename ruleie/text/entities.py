@@ -339,16 +339,11 @@ class EntityRecognizer:
                 if label == "PERSON" and b < n and _NOTES_NAME.match(words[b])]
         if not hits:
             return out
-        first = scored.first
-        if scored.identity:
-            row_of = None
-        else:
-            row_of = {t: r for r, t in enumerate(scored.token_index.tolist())}
+        starts = _sentence_starts(scored)
         out = list(out)
         for k in hits:
             a, b, label = out[k]
-            row = b if row_of is None else row_of.get(b)
-            if row is not None and row < len(first) and not first[row]:
+            if starts(b) is False:
                 out[k] = (a, b + 1, label)
         return out
 
@@ -373,12 +368,10 @@ class EntityRecognizer:
                     hits.append((a, b + 2, "PERSON"))
         if not hits:
             return out
-        first = scored.first
-        row_of = None if scored.identity else {t: r for r, t in enumerate(scored.token_index.tolist())}
+        starts = _sentence_starts(scored)
         out = list(out)
         for a, b, label in hits:
-            rows = [t if row_of is None else row_of.get(t) for t in range(a + 1, b)]
-            if any(r is None or r >= len(first) or first[r] for r in rows):
+            if any(starts(t) is not False for t in range(a + 1, b)):
                 continue  # it would cross a sentence start
             gone = [x for x in out if x[0] < b and a < x[1]]
             if any(x[0] < a or x[1] > b for x in gone):
@@ -884,6 +877,18 @@ class EntityRecognizer:
         taken = {k for s, e, _ in spans for k in range(s, e)}
         kept = [x for x in out if taken.isdisjoint(range(x[0], x[1]))]
         return kept + spans
+
+
+def _sentence_starts(scored: Scored) -> Callable[[int], bool | None]:
+    """Whether token t begins a sentence, by the scores' rows (None: the token has no row)."""
+    first = scored.first
+    row_of = None if scored.identity else {t: r for r, t in enumerate(scored.token_index.tolist())}
+
+    def starts(t: int) -> bool | None:
+        row = t if row_of is None else row_of.get(t)
+        return None if row is None or row >= len(first) else bool(first[row])
+
+    return starts
 
 
 def _is_name_word(word: str) -> bool:
