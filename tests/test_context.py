@@ -37,13 +37,18 @@ def hit_sentences(rules: ruleie.RuleSet, text: str) -> list[str]:
     return [r.text for r in rules.extract(text)]
 
 
-def test_requires_looks_in_the_sentences_before(tmp_path):
-    rules = rules_from(tmp_path, """\
+def toll_rules(tmp_path: Path, context: str) -> ruleie.RuleSet:
+    """One rule, a toll ("Five people were killed"), under the given ``context:`` mapping."""
+    return rules_from(tmp_path, f"""\
         - name: toll
           type: Hit
           pattern: '(?<what> [num>0] people) were killed'
-          context: {before: 1, requires: '[lower=/bomb|shelling/]'}
+          context: {context}
         """)
+
+
+def test_requires_looks_in_the_sentences_before(tmp_path):
+    rules = toll_rules(tmp_path, "{before: 1, requires: '[lower=/bomb|shelling/]'}")
     text = "A bomb went off. Five people were killed. Later six people were killed."
     assert hit_sentences(rules, text) == ["Five people were killed"]
     # the match's own sentence is always in the window
@@ -52,12 +57,7 @@ def test_requires_looks_in_the_sentences_before(tmp_path):
 
 
 def test_excludes_looks_before_and_after(tmp_path):
-    rules = rules_from(tmp_path, """\
-        - name: toll
-          type: Hit
-          pattern: '(?<what> [num>0] people) were killed'
-          context: {before: 1, after: 1, excludes: '[lower=/earthquake|flood/]'}
-        """)
+    rules = toll_rules(tmp_path, "{before: 1, after: 1, excludes: '[lower=/earthquake|flood/]'}")
     assert hit_sentences(rules, "Troops fired. Four people were killed. Nothing else.") == ["Four people were killed"]
     assert hit_sentences(rules, "Four people were killed. The earthquake hit at dawn.") == []
     assert hit_sentences(rules, "A flood came. Four people were killed.") == []
@@ -66,12 +66,7 @@ def test_excludes_looks_before_and_after(tmp_path):
 
 
 def test_requires_and_excludes_together(tmp_path):
-    rules = rules_from(tmp_path, """\
-        - name: toll
-          type: Hit
-          pattern: '(?<what> [num>0] people) were killed'
-          context: {before: 2, requires: '[lower=bomb]', excludes: '[lower=earthquake]'}
-        """)
+    rules = toll_rules(tmp_path, "{before: 2, requires: '[lower=bomb]', excludes: '[lower=earthquake]'}")
     assert hit_sentences(rules, "A bomb exploded. Two people were killed.") == ["Two people were killed"]
     assert hit_sentences(rules, "A bomb and an earthquake. Two people were killed.") == []
 
@@ -109,12 +104,7 @@ def test_a_mention_turned_down_by_its_context_is_not_seen_by_later_stages(tmp_pa
 
 
 def test_explain_says_which_context_turned_a_match_down(tmp_path):
-    rules = rules_from(tmp_path, """\
-        - name: toll
-          type: Hit
-          pattern: '(?<what> [num>0] people) were killed'
-          context: {before: 1, excludes: '[lower=earthquake]'}
-        """)
+    rules = toll_rules(tmp_path, "{before: 1, excludes: '[lower=earthquake]'}")
     text = explain(rules, "An earthquake hit. Ten people were killed.").format()
     assert "not in the output" in text
     assert "its context (excludes '[lower=earthquake]' in its sentence and the 1 before) turned it down" in text
