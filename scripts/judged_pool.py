@@ -21,10 +21,26 @@ from pathlib import Path
 SCRIPTS = Path(__file__).resolve().parent
 
 
+def judgement_files() -> list[Path]:
+    """The judgement files, oldest first: the first sample's file, the file of the 2024 recall
+    changes (_new), the rebuilt packs' (_2026), then the samples by seed, which grow with time.
+    (By name alone, _new would sort after every seed and outrank newer verdicts.)"""
+
+    def age(path: Path) -> tuple[int, int]:
+        suffix = path.stem.removeprefix("precision_judgements").lstrip("_")
+        if not suffix:
+            return (0, 0)
+        if suffix == "new":
+            return (1, 0)
+        return (2, int(suffix)) if suffix.isdigit() else (3, 0)
+
+    return sorted(SCRIPTS.glob("precision_judgements*.tsv"), key=lambda path: (age(path), path.name))
+
+
 def load_verdicts() -> dict[tuple[str, int, int, str], tuple[str, str, str]]:
     """(doc, start, end, type) -> (verdict, reason, file), later files winning."""
     verdicts = {}
-    for path in sorted(SCRIPTS.glob("precision_judgements*.tsv")):
+    for path in judgement_files():
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("#") or not line.strip():
                 continue
