@@ -144,6 +144,7 @@ class RuleSet:
                 for stage in sorted({r.spec.stage for r in compiled})
             )
             self._phrases = _phrase_tables(spec)
+            self._phrase_firsts = _phrase_firsts(self._phrases)
             # Layer types some rule can match: named in a pattern itself or through a parent type.
             referenced = {node.type for rule in spec.rules for node in _rule_nodes(rule) if isinstance(node, MentionRef)}
             self.layer_types: frozenset[str] = frozenset(
@@ -437,17 +438,30 @@ class RuleSet:
         """Mentions made before the first stage: lexicon entries, and the layer's noun phrases
         and entities when some rule refers to them (``@NP``, ``@PERSON``, or a parent of theirs)."""
         found: list[Mention] = layer_mentions(doc, self.layer_types) if self.layer_types else []
-        for (field, mention_type), (table, longest) in self._phrases.items():
+        if not doc.sentences:
+            return found
+        # Where each table's entries can begin: one pass over each field's column finds them for
+        # every table on that field (the shipped pack has five tables on ``word``).
+        starts_of: dict[tuple[str, str], list[int]] = {}
+        values_of: dict[str, Any] = {}
+        for field, (firsts, keys) in self._phrase_firsts.items():
             column = doc.column(field)
             if column is None:
                 continue
             fold = field in ("lower", "lemma")
-            values = [v.lower() if fold and isinstance(v, str) else v for v in column]
+            values = [v.lower() if isinstance(v, str) else v for v in column] if fold else column
+            values_of[field] = values
+            lists = [starts_of.setdefault(key, []) for key in keys]
+            for i in [i for i, v in enumerate(values) if v in firsts]:
+                for t in firsts[values[i]]:
+                    lists[t].append(i)
+        for (field, mention_type), (table, longest) in self._phrases.items():
+            starts = starts_of.get((field, mention_type))
+            if not starts:
+                continue
+            values = values_of[field]
             # Left to right, longest entry first, a match skipping what it covers: only positions
             # whose value begins some entry can match, so only those are tried.
-            starts = [i for i, v in enumerate(values) if v in table]
-            if not starts or not doc.sentences:
-                continue
             free = 0  # the first position no earlier match covers
             for i in starts:
                 if i < free:
@@ -665,6 +679,20 @@ def _phrase_tables(spec: RuleSetSpec) -> dict[tuple[str, str], tuple[dict[Any, l
     }
 
 
+def _phrase_firsts(
+    phrases: Mapping[tuple[str, str], tuple[dict[Any, list[int]], frozenset[tuple[str, ...]]]],
+) -> dict[str, tuple[dict[Any, tuple[int, ...]], tuple[tuple[str, str], ...]]]:
+    """Per field: first word -> the tables (numbers into the field's keys) some entry of which it begins."""
+    by_field: dict[str, tuple[dict[Any, list[int]], list[tuple[str, str]]]] = {}
+    for key, (firsts, _) in phrases.items():
+        words, keys = by_field.setdefault(key[0], ({}, []))
+        number = len(keys)
+        keys.append(key)
+        for word in firsts:
+            words.setdefault(word, []).append(number)
+    return {field: ({w: tuple(ts) for w, ts in words.items()}, tuple(keys)) for field, (words, keys) in by_field.items()}
+
+
 def _entry_words(entry: str) -> list[str]:
     """Split a lexicon phrase the way the tokenizer splits text, so entries line up with tokens."""
     from ..text.tokenizer import tokenize
@@ -703,15 +731,18 @@ def _settle_more(settled: list[Mention], added: Sequence[Mention], types: Mappin
 def _propagate(doc: Document, mentions: Sequence[Mention], types: Mapping[str, TypeSpec]) -> list[Mention]:
     """Repeat mentions: "Zelensky" later in a document that named "Volodymyr Zelensky"."""
     found: list[Mention] = []
+    repeated = [m for m in mentions if m.end - m.start >= 2 and getattr(types.get(m.type), "propagate", False)]
+    if not repeated:
+        return found
+    # (only the types that repeat need their covered positions)
     covered: dict[str, set[int]] = defaultdict(set)
+    repeating = {m.type for m in repeated}
     for m in mentions:
-        covered[m.type].update(range(m.start, m.end))
+        if m.type in repeating:
+            covered[m.type].update(range(m.start, m.end))
     words = doc.column("word") or ()
     positions: Optional[dict[str, list[int]]] = None  # word -> where it occurs, built once if needed
-    for m in mentions:
-        spec = types.get(m.type)
-        if spec is None or not spec.propagate or m.end - m.start < 2:
-            continue
+    for m in repeated:
         surname = words[m.end - 1]
         if not surname[:1].isupper():
             continue
@@ -776,6 +807,25 @@ def _compatible(a: Any, b: Any) -> bool:
     return any(x.start < y.end and y.start < x.end for x in a_items for y in b_items)
 
 
+def _value_key(value: Any) -> Any:
+    """What tells two field values apart for exact-duplicate removal: what their ``repr`` shows
+    (text, span, value with its type, canonical), without building the string."""
+    if isinstance(value, FieldValue):
+        v = value.value
+        return (value.text, value.start, value.end, type(v), v if _hashable(v) else repr(v), value.canonical)
+    if isinstance(value, tuple):
+        return tuple(_value_key(x) for x in value)
+    return repr(value)
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def _settle_records(
     records: list[Record], candidates: list[Candidate], types: Mapping[str, TypeSpec], text: str = ""
 ) -> list[Record]:
@@ -784,7 +834,7 @@ def _settle_records(
     sentence_of = {id(r): c.sentence for r, c in zip(records, candidates)}
     unique: dict[Any, Record] = {}
     for r in sorted(records, key=lambda r: (-rank[id(r)][0], rank[id(r)][1])):
-        key = (r.type, r.start, r.end, tuple(sorted((k, repr(v)) for k, v in r.fields.items())))
+        key = (r.type, r.start, r.end, tuple(sorted((k, _value_key(v)) for k, v in r.fields.items())))
         unique.setdefault(key, r)
     by_type: dict[str, list[Record]] = defaultdict(list)
     for r in unique.values():
