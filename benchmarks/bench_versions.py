@@ -1,0 +1,102 @@
+"""A whole ``ruleie run`` of the corpus by this checkout against another git revision, side by side.
+
+    python benchmarks/bench_versions.py 35780f6 --pairs 5      # the issue's reference code and pack
+    python benchmarks/bench_versions.py HEAD~3 --limit 2000
+
+The other revision is checked out in a temporary ``git worktree``, its compiled extensions
+(every ``.pyx`` it has) are built there with this checkout's ``hatch_build.compile_extensions``,
+and the two versions then run alternately, each its own shipped pack, each from its own
+directory: ``python -m ruleie`` imports the package of the directory it runs in before
+anything on ``PYTHONPATH``, so a version run from this checkout's directory would be this
+checkout's code. Reports the CPU time (user + system) of every run, each pair's ratio (this
+checkout / the other) and their median: on a shared machine the pairs vary by a few per cent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import CORPUS, ROOT  # noqa: E402
+
+
+def build_extensions(tree: Path) -> list[Path]:
+    """Compile the revision's ``.pyx`` modules in place, with this checkout's build code."""
+    sys.path.insert(0, str(ROOT))
+    import hatch_build
+
+    modules = {
+        ".".join(path.relative_to(tree).with_suffix("").parts): path.relative_to(tree)
+        for path in sorted((tree / "ruleie").rglob("*.pyx"))
+    }
+    saved = hatch_build.MODULES
+    hatch_build.MODULES = modules
+    scratch = Path(tempfile.mkdtemp(prefix="ruleie-ext-"))
+    try:
+        return list(hatch_build.compile_extensions(tree, scratch, inplace=True).values())
+    finally:
+        hatch_build.MODULES = saved
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def cpu_of_run(directory: Path, corpus: Path) -> float:
+    """CPU seconds (user + system) of one ``python -m ruleie run`` of the corpus, run in ``directory``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run(
+        [sys.executable, "-m", "ruleie", "run", "--no-progress", str(corpus), "-o", os.devnull],
+        cwd=directory, env=env, check=True,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("revision", help="the git revision to compare with (a commit, tag or HEAD~n)")
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--limit", type=int, help="only the first N corpus documents")
+    args = parser.parse_args()
+    if not CORPUS.exists():
+        sys.exit(f"benchmark corpus not found at {CORPUS}; set RULEIE_CORPUS to a JSONL file of {{id, text}}")
+
+    work = Path(tempfile.mkdtemp(prefix="ruleie-bench-"))
+    tree = work / "tree"
+    corpus = CORPUS.resolve()
+    if args.limit:
+        corpus = work / "corpus.jsonl"
+        with CORPUS.open(encoding="utf-8") as src, corpus.open("w", encoding="utf-8") as dst:
+            for n, line in enumerate(src):
+                if n >= args.limit:
+                    break
+                dst.write(line)
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), args.revision], cwd=ROOT, check=True)
+    try:
+        for path in build_extensions(tree):
+            print(f"built {path.relative_to(tree)} for {args.revision}", file=sys.stderr)
+        # one run each first: the rule-set caches fill, the files are read once
+        cpu_of_run(tree, corpus)
+        cpu_of_run(ROOT, corpus)
+        ratios = []
+        for pair in range(1, args.pairs + 1):
+            other = cpu_of_run(tree, corpus)
+            this = cpu_of_run(ROOT, corpus)
+            ratios.append(this / other)
+            print(f"pair {pair}: {args.revision} {other:.2f} s, this checkout {this:.2f} s, ratio {this / other:.3f}")
+        print(f"median ratio (this checkout / {args.revision}): {statistics.median(ratios):.3f}")
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
