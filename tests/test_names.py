@@ -149,6 +149,22 @@ def test_the_shipped_pack_resolves_pronouns_by_gender():
     assert speakers == {"She": "Maria Lopez", "He": "Ilham Karimov"}
 
 
+@pytest.mark.parametrize("text,expected", [
+    # two people with one title: the nearest one before the title phrase, as a reader takes it
+    ("President Ada Brown of Uganda opened a dam on Monday. In other news, President Ken Obi of Ghana "
+     "visited Lagos. The president said the trip went well.", "Ken Obi"),
+    ("President Ken Obi of Ghana visited Lagos. President Ada Brown of Uganda opened a dam. "
+     "The president said it would bring power to a million homes.", "Ada Brown"),
+    # none before it: the first one after
+    ("The president said the trip went well. President Ken Obi of Ghana spoke later, and President "
+     "Ada Brown of Uganda arrived.", "Ken Obi"),
+])
+def test_a_title_phrase_names_the_nearest_person_before_it_with_that_title(text: str, expected: str):
+    rules = ruleie.load_rules()
+    speakers = [r.speaker.canonical for r in rules.extract(text) if r.type == "Statement" and r.speaker.text == "The president"]
+    assert speakers == [expected]
+
+
 def test_demonyms_inline_and_from_a_file(tmp_path: Path):
     (tmp_path / "demonyms.tsv").write_text("# word<TAB>name\nBrazilian\tBrazil\n", encoding="utf-8")
     for table in ("{Brazilian: Brazil}", "{file: demonyms.tsv}"):

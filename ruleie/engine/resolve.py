@@ -82,7 +82,11 @@ class NameResolver:
                     best = self._fullest_by_part.get(part)
                     if best is None or len(name.words) > len(best.words):
                         self._fullest_by_part[part] = name
-        self._titles: dict[frozenset[str], str] = {}
+        # Per title key, the names that carried it, in document order (their ends, and their
+        # fullest forms): "the president" is the nearest one before it, as a reader takes it
+        # in a brief with two presidents.
+        self._titles: dict[frozenset[str], tuple[list[int], list[str]]] = {}
+        titled: dict[frozenset[str], list[tuple[int, str]]] = {}
         if names.title_capture:
             for name in self._names:
                 title = name.mention.fields.get(names.title_capture)
@@ -90,7 +94,10 @@ class NameResolver:
                 if isinstance(title_text, str) and title_text:
                     key = _title_key(title_text)
                     if key:
-                        self._titles.setdefault(key, self._fullest(name.words) or name.text)
+                        titled.setdefault(key, []).append((name.end, self._fullest(name.words) or name.text))
+        for key, carriers in titled.items():
+            carriers.sort(key=lambda carrier: carrier[0])
+            self._titles[key] = ([end for end, _ in carriers], [text for _, text in carriers])
         self._pronoun_names = [n for n in self._names if names.pronoun_type is None
                                or names.pronoun_type in ancestors.get(n.mention.type, frozenset({n.mention.type}))]
         self._pronoun_ends = [n.end for n in sorted(self._pronoun_names, key=lambda n: n.end)]
@@ -126,9 +133,9 @@ class NameResolver:
         doc = self.doc
         text = doc.text[doc.starts[start] : doc.ends[end - 1]]
         if self._titles:
-            key = _title_key(text)
-            if key in self._titles:
-                return self._titles[key]
+            titled = self._titles.get(_title_key(text))
+            if titled is not None:
+                return self._titled_name(titled, start)
         if self.spec.demonyms:
             named = self.spec.demonyms.get(_LEADING_THE.sub("", text))
             if named is not None:
@@ -152,6 +159,14 @@ class NameResolver:
             span_words = tuple(doc.text[doc.starts[i] : doc.ends[i]].lower() for i in range(start, end))
             return self._fullest(span_words) or text
         return None
+
+    @staticmethod
+    def _titled_name(titled: tuple[list[int], list[str]], position: int) -> str:
+        """The name that carried a title nearest before ``position`` (the first one after it
+        when none comes before: "The president … President Ada Brown said")."""
+        ends, fullest = titled
+        k = bisect_right(ends, position) - 1
+        return fullest[max(k, 0)]
 
     def _antecedent(self, position: int, pronoun: str) -> Optional[str]:
         """The nearest name that ends before a pronoun, in its fullest form. A pronoun with a
