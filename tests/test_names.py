@@ -165,6 +165,20 @@ def test_a_title_phrase_names_the_nearest_person_before_it_with_that_title(text:
     assert speakers == [expected]
 
 
+@pytest.mark.parametrize("text", [
+    'Ken Obi said he "trusts Mr. Ada Brown completely." He said the two men speak every week.',
+    "Ken Obi says the vote is close. “But Mr. Ada Brown thinks we can win,” he says.",
+    # a quotation left open at a paragraph's end quotes nothing of the next paragraph
+    'Ken Obi said: "We will win.\n\nMr. Ada Brown arrived later. He said the vote was close.',
+])
+def test_a_pronoun_skips_names_inside_a_quotation(text: str):
+    rules = ruleie.load_rules()
+    speakers = {r.speaker.text: r.speaker.canonical for r in rules.extract(text)
+                if r.type == "Statement" and r.speaker.text.lower() == "he"}
+    expected = "Ada Brown" if "\n" in text else "Ken Obi"
+    assert set(speakers.values()) == {expected}
+
+
 def test_demonyms_inline_and_from_a_file(tmp_path: Path):
     (tmp_path / "demonyms.tsv").write_text("# word<TAB>name\nBrazilian\tBrazil\n", encoding="utf-8")
     for table in ("{Brazilian: Brazil}", "{file: demonyms.tsv}"):

@@ -2,9 +2,10 @@
 
 "Zelensky" → "Volodymyr Zelensky" (a shorter form of a longer name in the same
 document); "the Russian president" → "Vladimir Putin" (a title phrase that the
-document attached to a person: "Russian President Vladimir Putin"); "Russian" →
-"Russia" (a demonym names its country); "he" → the nearest name before it (of the
-pronoun's gender or of none known, where the rule files declare genders); "which" in
+document attached to a person: "Russian President Vladimir Putin", the nearest such
+person before the phrase); "Russian" → "Russia" (a demonym names its country); "he" →
+the nearest name before it outside quotation marks (of the pronoun's gender or of none
+known, where the rule files declare genders); "which" in
 "Sweden, which said" → the name right before the relative pronoun.
 
 The engine knows none of these words or types: what counts as a name, which captures
@@ -39,6 +40,33 @@ _RELATIVE_GAP = frozenset({",", "-", "–", "—", "--"})
 def _title_key(text: str) -> frozenset[str]:
     words = [w.lower() for w in _WORD.findall(text)]
     return frozenset(w for w in words if w not in _TITLE_STOPWORDS)
+
+
+_OPENING_QUOTES = frozenset({"“", "«"})
+_CLOSING_QUOTES = frozenset({"”", "»"})
+_STRAIGHT_QUOTES = frozenset({'"', "''"})
+
+
+def _quoted_tokens(doc: Document) -> frozenset[int]:
+    """The tokens between quotation marks. A straight quote opens or closes by turns; a
+    paragraph break closes what is open (a quotation running over paragraphs opens again
+    on each one), so one unbalanced mark cannot quote the rest of a document."""
+    inside: list[int] = []
+    words = doc.column("word")
+    text = doc.text
+    is_open = False
+    for i, word in enumerate(words):
+        if is_open and i and "\n" in text[doc.ends[i - 1] : doc.starts[i]]:
+            is_open = False
+        if word in _OPENING_QUOTES:
+            is_open = True
+        elif word in _CLOSING_QUOTES:
+            is_open = False
+        elif word in _STRAIGHT_QUOTES:
+            is_open = not is_open
+        elif is_open:
+            inside.append(i)
+    return frozenset(inside)
 
 
 class _Name:
@@ -98,8 +126,12 @@ class NameResolver:
         for key, carriers in titled.items():
             carriers.sort(key=lambda carrier: carrier[0])
             self._titles[key] = ([end for end, _ in carriers], [text for _, text in carriers])
-        self._pronoun_names = [n for n in self._names if names.pronoun_type is None
-                               or names.pronoun_type in ancestors.get(n.mention.type, frozenset({n.mention.type}))]
+        # A name inside a quotation is the quoted speaker's topic, not someone the narrative
+        # goes on about: ‘Brown said "Obi is wrong." He added …’ — "He" is Brown.
+        quoted = _quoted_tokens(doc)
+        self._pronoun_names = [n for n in self._names if (names.pronoun_type is None
+                               or names.pronoun_type in ancestors.get(n.mention.type, frozenset({n.mention.type})))
+                               and n.start not in quoted]
         self._pronoun_ends = [n.end for n in sorted(self._pronoun_names, key=lambda n: n.end)]
         self._pronoun_names.sort(key=lambda n: n.end)
         # the longest name ending at each token (the antecedent of a relative pronoun after it)
