@@ -166,6 +166,37 @@ def test_constraint_bitsets(exprs: list, texts: list[str]) -> None:
                 assert found == set(predicate.positions(ctx)), n.unparse_expr(predicate.expr)
 
 
+# The core asks each question (a test without its negation) once per value and once per
+# document, for every predicate that asks it; these ask the same questions many ways.
+SHARED_QUESTIONS = [
+    "lower in L", "!lower in L", "lower in L & word=/[A-Z].*/", "!(lower in L) | num>0",
+    "word=/[A-Z]\\w+/", "word!=/[A-Z]\\w+/", "!word=/[A-Z]\\w+/ & !lower in L",
+    "num>0", "!num>0", "num>0 | lower=at", "!(num>0) & !lower=at",
+    "lower=at", "lower!=at", "!lower=at & lower in L",
+    # a field most tokens have no value of: a negated test holds only where there is one
+    "entity=GPE", "entity!=GPE", "entity!=/GPE|ORG/", "entity=/GPE|ORG/ | entity!=GPE",
+]
+
+
+@needs_extension
+def test_predicates_that_ask_the_same_question_get_their_own_answers() -> None:
+    from ruleie.language.compiler import _Compiler
+    from ruleie.language.parser import parse_pattern
+
+    lexicons = {"L": ["at", "launched", "kyiv", "23"]}
+    compiler = _Compiler(lexicons, {}, "")
+    exprs = [parse_pattern(f"[{c}]").expr for c in SHARED_QUESTIONS]
+    predicates = [compiler.predicate(e, 0) for e in exprs]
+    texts = ["Russia launched 23 missiles at Kyiv.", "At dawn 4 drones hit Kyiv, at 5 more.", "Nothing at all here"]
+    for text in texts * 2:  # answers remembered from earlier documents, rows made afresh
+        ctx = DocumentContext(ruleie.annotate(text))
+        with corevm.using(corevm.COMPILED):
+            for predicate in predicates:
+                row = corevm.row(ctx, predicate)
+                found = {p for p in range(len(ctx.doc)) if row[p >> 3] >> (p & 7) & 1}
+                assert found == set(predicate.positions(ctx)), (n.unparse_expr(predicate.expr), text)
+
+
 # ---------------------------------------------------------------------------
 # Fixed cases
 

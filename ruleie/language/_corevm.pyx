@@ -1531,9 +1531,16 @@ cdef class AnswerTable:
     cdef int slots  # test slots given out
     cdef Py_ssize_t rows  # rows allocated
     cdef uint8_t* matrix
+    cdef dict slot_of  # ValueTest.question → its slot: tests that ask the same share the answers
 
     def __dealloc__(self):
         free(self.matrix)
+
+    cdef int slot_for(self, question) except -1:
+        found = self.slot_of.get(question)
+        if found is None:
+            found = self.slot_of[question] = self.slot()
+        return <int>found
 
     cdef int slot(self) except -1:
         """A new test slot (widening every row when the rows are full)."""
@@ -1579,6 +1586,7 @@ cdef AnswerTable answer_table(field, Vocab vocab):
         found = AnswerTable()
         (<AnswerTable>found).vocab = vocab
         (<AnswerTable>found).half = 8
+        (<AnswerTable>found).slot_of = {}
         _ANSWERS[field] = found
     return <AnswerTable>found
 
@@ -1590,9 +1598,32 @@ cdef enum:
     TEST_REGEX = 3  # a TEST_CALL whose function is a regex test (its ``regex_parts``), run without Python code
 
 
+cdef class Question:
+    """What a test asks of a value, negate left out, shared by every test that asks it;
+    it keeps its bitset over the last document asked (``rows``: that document's ``Doc.rows``,
+    the same for all its contexts, held so that no other dict can take its address)."""
+
+    cdef object rows
+    cdef bytes row
+
+
+cdef dict _QUESTIONS = {}  # (kind, field, …) → its Question
+
+
+cdef Question question_of(key):
+    found = _QUESTIONS.get(key)
+    if found is None:
+        found = _QUESTIONS[key] = Question()
+    return <Question>found
+
+
 cdef class ValueTest:
     """One test of a plan. TEST_EQUAL compares value ids; TEST_CALL and TEST_MEMBER keep
-    their answer per value in their field's AnswerTable, under a slot of their own."""
+    their answer per value in their field's AnswerTable, under the slot of their question.
+
+    The answers and bitsets kept are those of the question asked without ``negate`` (its
+    ``question``): "lower in np_stop" and "!lower in np_stop", in any number of
+    predicates, ask one question, answered once per value and once per document."""
 
     cdef int kind
     cdef object field
@@ -1600,36 +1631,42 @@ cdef class ValueTest:
     cdef bint fold
     cdef bint negate
     cdef Py_ssize_t max_len  # TEST_REGEX: longer values never match
+    cdef object question  # what is asked of a value, negate left out (hashable)
+    cdef Question asked  # its Question
+    cdef Question valued  # the tokens that have a value of the field (negated tests hold only there)
     cdef AnswerTable table  # the table the slot is in
     cdef int slot
 
     cdef bint answer(self, v) except -1:
+        """The question's answer for value v (``negate`` not applied)."""
         if self.kind == TEST_REGEX:  # as predicates._compare_test's regex_test
             if not isinstance(v, str) or len(<str>v) > self.max_len:
-                return self.negate
-            return (self.fn(v) is not None) != self.negate
+                return False
+            return self.fn(v) is not None
         if self.kind == TEST_CALL:
             return bool(self.fn(v))
         if self.fold and isinstance(v, str):
             v = v.lower()
-        return (v in self.fn) != self.negate
+        return v in self.fn
 
-    cdef int bits(self, const int* ids, int n, Vocab vocab, uint8_t* out) except -1:
+    cdef int raw_bits(self, const int* ids, int n, Vocab vocab, uint8_t* out) except -1:
+        """out |= the tokens whose value answers the question yes (a token without a value never)."""
         cdef int p, i, wanted, half, byte
         cdef uint8_t bit
         cdef uint8_t* row
         cdef AnswerTable table
         if self.kind == TEST_EQUAL:
             found = vocab.ids.get(self.fn)
-            wanted = -1 if found is None else <int>found
+            if found is None:
+                return 0
+            wanted = <int>found
             for p in range(n):
-                i = ids[p]
-                if i != 0 and (i == wanted) != self.negate:
+                if ids[p] == wanted:
                     out[p >> 3] |= <uint8_t>(1 << (p & 7))
             return 0
         table = answer_table(self.field, vocab)
         if self.table is not table:
-            self.slot = table.slot()
+            self.slot = table.slot_for(self.question)
             self.table = table
         table.cover(len(vocab.values))
         byte = self.slot >> 3
@@ -1700,6 +1737,14 @@ def make_plan(steps):
                 test.kind = TEST_MEMBER
                 test.fold = step[3]
                 test.negate = step[4]
+            if test.kind == TEST_MEMBER:
+                test.question = (TEST_MEMBER, test.field, test.fn, test.fold)
+            elif test.kind == TEST_REGEX:
+                test.question = (TEST_REGEX, test.field, test.fn, test.max_len)
+            else:  # TEST_CALL, TEST_EQUAL
+                test.question = (test.kind, test.field, test.fn)
+            test.asked = question_of(test.question)
+            test.valued = question_of(("valued", test.field))
             plan.kind[i] = STEP_TEST
             plan.arg[i] = len(plan.tests)
             plan.tests.append(test)
@@ -1787,12 +1832,13 @@ cdef int resolve_pred(Runner r, int idx) except -1:
     vocab = <Vocab>field_ids(r.doc, test.field)[1]
     table = answer_table(test.field, vocab)
     if test.table is not table:
-        test.slot = table.slot()
+        test.slot = table.slot_for(test.question)
         test.table = table
     table.cover(len(vocab.values))
     r.ftab[idx] = table
     r.ftest[idx] = test
     r.farg[idx] = test.slot
+    r.fneg[idx] = test.negate
     r.fst[idx] = FAST_TABLE
     return 0
 
@@ -1818,7 +1864,7 @@ cdef int table_holds(Runner r, int idx, int pos) except -1:
         row[byte] |= bit
         if yes:
             row[table.half + byte] |= bit
-    return (row[table.half + byte] & bit) != 0
+    return ((row[table.half + byte] & bit) != 0) != r.fneg[idx]
 
 
 cdef dict _VOCABULARIES = {}  # field → its Vocab
@@ -1850,6 +1896,65 @@ cdef tuple field_ids(Doc d, field):
     return <tuple>found
 
 
+cdef bytes question_row(ValueTest test, Doc d):
+    """The tokens of d whose value answers the test's question yes, as a bitset: once per
+    document and question, however many predicates ask it."""
+    cdef Question q = test.asked
+    cdef int nbytes
+    cdef tuple found
+    cdef bytes out
+    if q.rows is d.rows:
+        return q.row
+    nbytes = (d.n >> 3) + 1
+    found = field_ids(d, test.field)
+    out = PyBytes_FromStringAndSize(NULL, nbytes)
+    memset(<uint8_t*>PyBytes_AS_STRING(out), 0, nbytes)
+    test.raw_bits(<const int*>PyBytes_AS_STRING(found[0]), d.n, <Vocab>found[1], <uint8_t*>PyBytes_AS_STRING(out))
+    q.rows = d.rows
+    q.row = out
+    return out
+
+
+cdef bytes valued_row(ValueTest test, Doc d):
+    """The tokens of d that have a value of the test's field (a negated test holds only there)."""
+    cdef Question q = test.valued
+    cdef int nbytes, p
+    cdef const int* ids
+    cdef uint8_t* dst
+    cdef bytes out
+    if q.rows is d.rows:
+        return q.row
+    nbytes = (d.n >> 3) + 1
+    ids = <const int*>PyBytes_AS_STRING(<bytes>field_ids(d, test.field)[0])
+    out = PyBytes_FromStringAndSize(NULL, nbytes)
+    dst = <uint8_t*>PyBytes_AS_STRING(out)
+    memset(dst, 0, nbytes)
+    for p in range(d.n):
+        if ids[p] != 0:
+            dst[p >> 3] |= <uint8_t>(1 << (p & 7))
+    q.rows = d.rows
+    q.row = out
+    return out
+
+
+cdef int test_into(ValueTest test, Doc d, uint8_t* dst) except -1:
+    """dst (the document's bitset size) = the tokens where the test holds."""
+    cdef int nbytes = (d.n >> 3) + 1
+    cdef int b
+    cdef bytes yes_row = question_row(test, d)  # held here: the Question may move on to another document
+    cdef bytes valued_bits
+    cdef const uint8_t* yes = <const uint8_t*>PyBytes_AS_STRING(yes_row)
+    cdef const uint8_t* valued
+    if not test.negate:
+        memcpy(dst, yes, nbytes)
+        return 0
+    valued_bits = valued_row(test, d)
+    valued = <const uint8_t*>PyBytes_AS_STRING(valued_bits)
+    for b in range(nbytes):
+        dst[b] = valued[b] & ~yes[b]
+    return 0
+
+
 cdef bytes plan_row(Plan plan, Doc d):
     """The bitset (as ``bitset``) of the tokens of d satisfying the plan."""
     cdef int n_tokens = d.n
@@ -1860,13 +1965,12 @@ cdef bytes plan_row(Plan plan, Doc d):
     cdef ValueTest test
     cdef bytes out
     cdef tuple found
-    if plan.n_steps == 1:  # one test: straight into the result
+    if plan.n_steps == 1:  # one test: its question's row, or that row negated
         test = <ValueTest>plan.tests[0]
-        found = field_ids(d, test.field)
+        if not test.negate:
+            return question_row(test, d)
         out = PyBytes_FromStringAndSize(NULL, nbytes)
-        dst = <uint8_t*>PyBytes_AS_STRING(out)
-        memset(dst, 0, nbytes)
-        test.bits(<const int*>PyBytes_AS_STRING(found[0]), n_tokens, <Vocab>found[1], dst)
+        test_into(test, d, <uint8_t*>PyBytes_AS_STRING(out))
         return out
     stack = <uint8_t*>calloc(max(1, plan.depth) * nbytes, 1)
     if stack == NULL:
@@ -1874,11 +1978,7 @@ cdef bytes plan_row(Plan plan, Doc d):
     try:
         for i in range(plan.n_steps):
             if plan.kind[i] == STEP_TEST:
-                test = <ValueTest>plan.tests[plan.arg[i]]
-                found = field_ids(d, test.field)
-                dst = stack + top * nbytes
-                memset(dst, 0, nbytes)
-                test.bits(<const int*>PyBytes_AS_STRING(found[0]), n_tokens, <Vocab>found[1], dst)
+                test_into(<ValueTest>plan.tests[plan.arg[i]], d, stack + top * nbytes)
                 top += 1
             elif plan.kind[i] == STEP_NOT:
                 dst = stack + (top - 1) * nbytes
