@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import stat
 import tempfile
 from typing import IO, Any, Iterable, Optional, Sequence
 
@@ -76,24 +77,43 @@ def format_table_record(record: Record) -> str:
     return "\n".join(lines)
 
 
+def is_special_file(path: str) -> bool:
+    """Whether an output path names something that exists and is no regular file: a device
+    ("/dev/null", "/dev/stdout"), a named pipe or a socket. Such an output is written in
+    place: renaming a file over it would replace the device itself (as root, /dev/null)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 class AtomicFile:
     """A text file that appears under its name only when writing succeeded.
 
     Writes go to a temporary file in the same directory, renamed over the
     target on ``commit``; ``abort`` removes it, leaving any previous file intact.
+    A device or a pipe (``is_special_file``) is written directly instead.
     """
 
     def __init__(self, path: str, encoding: str = "utf-8"):
         self.path = path
+        self.temp_path: Optional[str] = None
+        if is_special_file(path):
+            self.stream: IO[str] = io.open(path, "w", encoding=encoding, newline="")
+            return
         directory = os.path.dirname(os.path.abspath(path))
         fd, self.temp_path = tempfile.mkstemp(prefix=".ruleie-", suffix=".tmp", dir=directory)
         # mkstemp makes the file private (0600); the result should have the usual permissions.
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(self.temp_path, 0o666 & ~umask)
-        self.stream: IO[str] = io.open(fd, "w", encoding=encoding, newline="")
+        self.stream = io.open(fd, "w", encoding=encoding, newline="")
 
     def commit(self) -> None:
+        if self.temp_path is None:  # a device or a pipe, written in place
+            self.stream.close()
+            return
         self.stream.flush()
         os.fsync(self.stream.fileno())
         self.stream.close()
@@ -103,7 +123,7 @@ class AtomicFile:
         try:
             self.stream.close()
         finally:
-            if os.path.exists(self.temp_path):
+            if self.temp_path is not None and os.path.exists(self.temp_path):
                 os.unlink(self.temp_path)
 
 
@@ -119,9 +139,12 @@ class OutputLocks:
         self._held: list[tuple[str, int]] = []
 
     def take(self, path: str) -> None:
+        """Lock the output (a device or a pipe is not locked: two runs may share /dev/null)."""
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no locking
+            return
+        if is_special_file(path):
             return
         directory, name = os.path.split(os.path.abspath(path))
         lock_path = os.path.join(directory, f".{name}.ruleie-lock")

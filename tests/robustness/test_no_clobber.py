@@ -7,6 +7,9 @@ already holds yesterday's results, and checks the file byte for byte afterwards.
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -100,6 +103,42 @@ def test_a_second_run_on_the_same_output_stops_while_the_first_writes(work: Path
     code, _, _ = _ruleie(work, "good1.txt", "-o", "out.jsonl")  # once it is done, runs go ahead
     assert code == 0 and (work / "out.jsonl").read_bytes() != YESTERDAY
     assert not [p.name for p in work.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_an_output_that_is_a_pipe_or_a_device_is_written_in_place(work: Path):
+    """Renaming a finished file over a device replaces the device (as root, "-o /dev/null" would
+    leave a regular file at /dev/null); a pipe's reader would never see a record. Such an output is
+    written directly, unlocked (two runs may share /dev/null), and stays what it was."""
+    pipe = work / "records.pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+
+    def read() -> None:
+        with open(pipe, "rb") as reader:  # blocks until a writer opens the pipe
+            received.append(reader.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    code, _, err = _ruleie(work, "good1.txt", "good2.txt", "-o", str(pipe), timeout=120)
+    if reader.is_alive():  # the run never opened the pipe: open it ourselves, so that the reader ends
+        with open(pipe, "wb"):
+            pass
+    reader.join(10)
+    assert code == 0, err
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert [json.loads(line)["doc"] for line in received[0].decode().splitlines()] == ["good1", "good2"]
+    assert not [p.name for p in work.iterdir() if p.name.startswith(".")]  # no temporary or lock file
+    from ruleie.io.output import OutputLocks
+
+    held = OutputLocks()
+    held.take(os.devnull)  # nothing to lock: another run writing to /dev/null meanwhile goes ahead
+    try:
+        code, _, err = _ruleie(work, "good1.txt", "-o", os.devnull)
+        assert code == 0, err
+        assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    finally:
+        held.release()
 
 
 def test_a_slow_document_among_good_ones_is_skipped_and_every_other_record_comes_out(work: Path):
