@@ -52,9 +52,11 @@ def cpu_of_run(directory: Path, corpus: Path) -> float:
     """CPU seconds (user + system) of one ``python -m ruleie run`` of the corpus, run in ``directory``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # The records go to stdout, thrown away: older revisions renamed their finished output
+    # over "-o /dev/null", which as root replaces the device with a regular file.
     subprocess.run(
-        [sys.executable, "-m", "ruleie", "run", "--no-progress", str(corpus), "-o", os.devnull],
-        cwd=directory, env=env, check=True,
+        [sys.executable, "-m", "ruleie", "run", "--no-progress", "--format", "jsonl", str(corpus)],
+        cwd=directory, env=env, check=True, stdout=subprocess.DEVNULL,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
