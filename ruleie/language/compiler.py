@@ -139,6 +139,9 @@ class _Compiler:
         # for a sentence the matchers then compute once.
         self.cache = cache
         self.source = source
+        # The same constraint node comes back many times in one pattern (a repetition is
+        # unrolled, a variable spelled out): found by identity before any hashing of its tree.
+        self._by_node: dict[int, tuple[n.Expr, Predicate]] = {}
 
     def program(self, node: n.Node, *, backward: bool) -> Program:
         emitter = _Emitter(self, backward)
@@ -169,6 +172,14 @@ class _Compiler:
         )
 
     def predicate(self, expr: n.Expr, pos: int) -> Predicate:
+        seen = self._by_node.get(id(expr))
+        if seen is not None and seen[0] is expr:
+            return seen[1]
+        found = self._predicate(expr, pos)
+        self._by_node[id(expr)] = (expr, found)  # holds expr: its id is not reused meanwhile
+        return found
+
+    def _predicate(self, expr: n.Expr, pos: int) -> Predicate:
         if isinstance(expr, n.Compare):  # most constraints: no lexicon
             key: tuple[object, ...] = (expr, ())
         else:
