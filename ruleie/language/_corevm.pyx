@@ -1531,12 +1531,12 @@ cdef class AnswerTable:
     cdef int slots  # test slots given out
     cdef Py_ssize_t rows  # rows allocated
     cdef uint8_t* matrix
-    cdef dict slot_of  # ValueTest.question → its slot: tests that ask the same share the answers
+    cdef dict slot_of  # Question → its slot: tests that ask the same share the answers
 
     def __dealloc__(self):
         free(self.matrix)
 
-    cdef int slot_for(self, question) except -1:
+    cdef int slot_for(self, Question question) except -1:
         found = self.slot_of.get(question)
         if found is None:
             found = self.slot_of[question] = self.slot()
@@ -1622,7 +1622,7 @@ cdef class ValueTest:
     their answer per value in their field's AnswerTable, under the slot of their question.
 
     The answers and bitsets kept are those of the question asked without ``negate`` (its
-    ``question``): "lower in np_stop" and "!lower in np_stop", in any number of
+    ``asked``): "lower in np_stop" and "!lower in np_stop", in any number of
     predicates, ask one question, answered once per value and once per document."""
 
     cdef int kind
@@ -1631,8 +1631,7 @@ cdef class ValueTest:
     cdef bint fold
     cdef bint negate
     cdef Py_ssize_t max_len  # TEST_REGEX: longer values never match
-    cdef object question  # what is asked of a value, negate left out (hashable)
-    cdef Question asked  # its Question
+    cdef Question asked  # what is asked of a value, negate left out (one object per question)
     cdef Question valued  # the tokens that have a value of the field (negated tests hold only there)
     cdef AnswerTable table  # the table the slot is in
     cdef int slot
@@ -1666,7 +1665,7 @@ cdef class ValueTest:
             return 0
         table = answer_table(self.field, vocab)
         if self.table is not table:
-            self.slot = table.slot_for(self.question)
+            self.slot = table.slot_for(self.asked)
             self.table = table
         table.cover(len(vocab.values))
         byte = self.slot >> 3
@@ -1738,12 +1737,12 @@ def make_plan(steps):
                 test.fold = step[3]
                 test.negate = step[4]
             if test.kind == TEST_MEMBER:
-                test.question = (TEST_MEMBER, test.field, test.fn, test.fold)
+                question = (TEST_MEMBER, test.field, test.fn, test.fold)
             elif test.kind == TEST_REGEX:
-                test.question = (TEST_REGEX, test.field, test.fn, test.max_len)
+                question = (TEST_REGEX, test.field, test.fn, test.max_len)
             else:  # TEST_CALL, TEST_EQUAL
-                test.question = (test.kind, test.field, test.fn)
-            test.asked = question_of(test.question)
+                question = (test.kind, test.field, test.fn)
+            test.asked = question_of(question)
             test.valued = question_of(("valued", test.field))
             plan.kind[i] = STEP_TEST
             plan.arg[i] = len(plan.tests)
@@ -1832,7 +1831,7 @@ cdef int resolve_pred(Runner r, int idx) except -1:
     vocab = <Vocab>field_ids(r.doc, test.field)[1]
     table = answer_table(test.field, vocab)
     if test.table is not table:
-        test.slot = table.slot_for(test.question)
+        test.slot = table.slot_for(test.asked)
         test.table = table
     table.cover(len(vocab.values))
     r.ftab[idx] = table
@@ -1964,7 +1963,6 @@ cdef bytes plan_row(Plan plan, Doc d):
     cdef uint8_t* dst
     cdef ValueTest test
     cdef bytes out
-    cdef tuple found
     if plan.n_steps == 1:  # one test: its question's row, or that row negated
         test = <ValueTest>plan.tests[0]
         if not test.negate:
