@@ -2088,8 +2088,11 @@ cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok) 
     cdef uint8_t* bits = ss.bits
     memset(ok, 1, ss.n)
     left = ss.n
-    # The filters below only choose sentences: with one sentence, its simulation (which
-    # starts only where a match can begin) answers as fast as they would.
+    # The filters below only choose sentences. The first-unit filter is left out for a
+    # single sentence: its simulation starts only where a match can begin anyway. The
+    # requirements are checked even for a last sentence: a rule that begins at any name
+    # (a Person, a Country …) but needs a rare word ("audience") otherwise simulates one
+    # sentence in nearly every document, and the rows they read are shared by all rules.
     if p.has_first and ss.n > 1:
         memset(bits, 0, ss.nbytes)
         or_rows(r, p, p.first_preds, p.n_first, bits, ss.nbytes)
@@ -2100,7 +2103,7 @@ cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok) 
             ok[i] = any_between(bits, ss.lo[i], ss.hi[i])
             left += ok[i]
     for rq in range(p.n_req):
-        if left <= 1:  # no sentence left, or one (as above): the other requirements need not be computed
+        if left == 0:
             break
         memset(bits, 0, ss.nbytes)
         or_rows(r, p, &p.req_preds[p.req_off[rq]], p.req_off[rq + 1] - p.req_off[rq], bits, ss.nbytes)
