@@ -125,9 +125,10 @@ class RuleIndex:
             # On the compiled core, the predicate's bitset (which its rules will use anyway).
             if (corevm.row(ctx, predicate).strip(b"\0") if compiled else ctx.truth(predicate)):
                 hit.update(rules)
-        return {number for number in hit if self._needs_met(number, ctx)}
+        return {number for number in hit if self.needs_met(number, ctx)}
 
-    def _needs_met(self, number: int, ctx: DocumentContext) -> bool:
+    def needs_met(self, number: int, ctx: DocumentContext) -> bool:
+        """Whether the document has a choice of each literal requirement of rule ``number``."""
         for choices in self.needs[number]:
             if all(ctx.values(field).keys().isdisjoint(values) for field, values in choices.items()):
                 return False

@@ -395,7 +395,11 @@ class RuleSet:
             found = [(self.rules[k], matcher.RawMatch(s, e, slots, history), (lo, hi))
                      for k, lo, hi, s, e, slots, history in raw]
             return found, [(s, e, k) for k, s, e in spans]
-        hits = token_hits | self.index.mention_candidates({m.type for m in mentions}, self.ancestors)
+        # (a rule that may begin with a mention still needs its literal requirements, as the core asks)
+        hits = token_hits | {
+            k for k in self.index.mention_candidates({m.type for m in mentions}, self.ancestors)
+            if self.index.needs_met(k, ctx)
+        }
         matches: list[tuple[CompiledRule, matcher.RawMatch, tuple[int, int]]] = []
         all_found: list[tuple[int, int, int]] = []
         for rule in _in_stage(rules, hits):

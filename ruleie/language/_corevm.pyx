@@ -2515,9 +2515,12 @@ cdef class Needs:
 
 
 cdef class Hits:
-    """The rules whose first token (and every literal requirement) a document has, sorted."""
+    """The rules whose first token (and every literal requirement) a document has, sorted;
+    and, per rule that may begin with a mention, whether the document has its literal
+    requirements (``requirements_met``: 1 or 0, by rule number)."""
 
     cdef IntVec rules
+    cdef bytearray requirements_met
 
     def __dealloc__(self):
         iv_free(&self.rules)
@@ -2549,6 +2552,22 @@ cdef void sort_unique(IntVec* v) noexcept:
     v.n = j + 1
 
 
+cdef bint needs_met(Needs needs, int k, list anchors, uint32_t stamp):
+    """Whether the document last marked with ``stamp`` has a choice of each of rule k's
+    literal requirements."""
+    cdef int q, c, j
+    cdef FieldAnchors a
+    for q in range(needs.off[k], needs.off[k + 1]):
+        for c in range(needs.choice_off[q], needs.choice_off[q + 1]):
+            a = <FieldAnchors>anchors[needs.choices.d[2 * c]]
+            j = needs.choices.d[2 * c + 1]
+            if j < a.present_cap and a.present[j] == stamp:
+                break
+        else:
+            return False
+    return True
+
+
 cdef class Index:
     """Which rules can match in a document, and every candidate of a stage run in one call.
 
@@ -2568,6 +2587,7 @@ cdef class Index:
     cdef Needs needs_ids  # needs as value ids (of the Vocabs last met)
     cdef list by_predicate  # (predicate, plan, rules)
     cdef list by_mention  # (type id, rules)
+    cdef tuple mention_first  # the rules of by_mention, each once
     cdef list always
     cdef int* stage_of
     cdef uint32_t doc_stamp
@@ -2601,6 +2621,7 @@ cdef class Index:
         self.anchors = [None] * len(self.fields)
         self.by_predicate = [(p, plan_of(p), tuple(rules)) for p, rules in rule_index.by_predicate.values()]
         self.by_mention = [(type_id(t), tuple(rules)) for t, rules in rule_index.by_mention.items()]
+        self.mention_first = tuple(sorted({k for _, rules in self.by_mention for k in rules}))
         self.always = list(rule_index.always)
         self.stage_of = int_array(self.n_rules)
         for k in range(self.n_rules):
@@ -2690,14 +2711,13 @@ cdef class Index:
         it without calling Python, so that no other thread can run in between.
         """
         cdef Hits hits = Hits()
-        cdef int f, p, i, j, k, q, c
+        cdef int f, p, i, j, k
         cdef int nf = len(self.fields)
         cdef FieldAnchors a
         cdef const int* ids
         cdef Py_ssize_t size
         cdef uint32_t stamp
         cdef IntVec found
-        cdef bint met, any_choice
         cdef Needs needs
         found.d = NULL
         found.n = found.cap = 0
@@ -2745,20 +2765,14 @@ cdef class Index:
             sort_unique(&found)
             for i in range(found.n):
                 k = found.d[i]
-                met = True
-                for q in range(needs.off[k], needs.off[k + 1]):
-                    any_choice = False
-                    for c in range(needs.choice_off[q], needs.choice_off[q + 1]):
-                        a = <FieldAnchors>anchors[needs.choices.d[2 * c]]
-                        j = needs.choices.d[2 * c + 1]
-                        if j < a.present_cap and a.present[j] == stamp:
-                            any_choice = True
-                            break
-                    if not any_choice:
-                        met = False
-                        break
-                if met:
+                if needs_met(needs, k, anchors, stamp):
                     iv_push(&hits.rules, k)
+            # Rules that may begin with a mention join a stage when the document has such a
+            # mention (match_stage); they too need their literal requirements.
+            hits.requirements_met = bytearray(self.n_rules)
+            for k in self.mention_first:
+                if needs_met(needs, k, anchors, stamp):
+                    hits.requirements_met[k] = 1
         finally:
             iv_free(&found)
         return hits
@@ -2820,7 +2834,7 @@ cdef class Index:
                         break
                 if has:
                     for k in rules:
-                        if self.stage_of[k] == stage:
+                        if self.stage_of[k] == stage and hits.requirements_met[k]:
                             iv_push(&run, k)
             sort_unique(&run)
             if run.n == 0:
