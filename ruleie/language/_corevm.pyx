@@ -2587,7 +2587,8 @@ cdef class Index:
     cdef Needs needs_ids  # needs as value ids (of the Vocabs last met)
     cdef list by_predicate  # (predicate, plan, rules)
     cdef list by_mention  # (type id, rules)
-    cdef tuple mention_first  # the rules of by_mention, each once
+    cdef int* mention_first  # the rules of by_mention, each once
+    cdef int n_mention_first
     cdef list always
     cdef int* stage_of
     cdef uint32_t doc_stamp
@@ -2601,6 +2602,7 @@ cdef class Index:
 
     def __dealloc__(self):
         free(self.stage_of)
+        free(self.mention_first)
         free(self.tree_ptrs)
         free(self.prog_ptrs)
 
@@ -2621,7 +2623,11 @@ cdef class Index:
         self.anchors = [None] * len(self.fields)
         self.by_predicate = [(p, plan_of(p), tuple(rules)) for p, rules in rule_index.by_predicate.values()]
         self.by_mention = [(type_id(t), tuple(rules)) for t, rules in rule_index.by_mention.items()]
-        self.mention_first = tuple(sorted({k for _, rules in self.by_mention for k in rules}))
+        mention_first = sorted({k for _, rules in self.by_mention for k in rules})
+        self.n_mention_first = len(mention_first)
+        self.mention_first = int_array(max(1, self.n_mention_first))
+        for k in range(self.n_mention_first):
+            self.mention_first[k] = mention_first[k]
         self.always = list(rule_index.always)
         self.stage_of = int_array(self.n_rules)
         for k in range(self.n_rules):
@@ -2719,6 +2725,7 @@ cdef class Index:
         cdef uint32_t stamp
         cdef IntVec found
         cdef Needs needs
+        cdef uint8_t* met
         found.d = NULL
         found.n = found.cap = 0
         try:
@@ -2744,6 +2751,8 @@ cdef class Index:
                     for k in rules:
                         iv_push(&found, k)
             needs = self.needs_for(tuple(vocabs))
+            hits.requirements_met = bytearray(self.n_rules)
+            met = <uint8_t*>PyByteArray_AS_STRING(hits.requirements_met)
             # From here on no Python runs.
             self.doc_stamp += 1
             if self.doc_stamp == 0xFFFFFFFF:
@@ -2769,10 +2778,10 @@ cdef class Index:
                     iv_push(&hits.rules, k)
             # Rules that may begin with a mention join a stage when the document has such a
             # mention (match_stage); they too need their literal requirements.
-            hits.requirements_met = bytearray(self.n_rules)
-            for k in self.mention_first:
+            for i in range(self.n_mention_first):
+                k = self.mention_first[i]
                 if needs_met(needs, k, anchors, stamp):
-                    hits.requirements_met[k] = 1
+                    met[k] = 1
         finally:
             iv_free(&found)
         return hits
