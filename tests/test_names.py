@@ -165,6 +165,20 @@ def test_a_title_phrase_names_the_nearest_person_before_it_with_that_title(text:
     assert speakers == [expected]
 
 
+@pytest.mark.parametrize("text,expected", [
+    # a name after "of" is a complement: the rebels are not their country
+    ("The Revolutionary Armed Forces of Ostrova said it will free two hostages.", None),
+    ("The Popular Front for Ghana said it will free two hostages.", None),
+    # a name after title words is who the span names
+    ("Ghanaian Foreign Minister Ada Obi said the talks will resume.", "Ada Obi"),
+    ("Secretary of State Ken Dorr said the talks will resume.", "Ken Dorr"),
+])
+def test_a_name_after_of_in_a_longer_speaker_is_not_its_canonical(text: str, expected):
+    rules = ruleie.load_rules()
+    speakers = [r.speaker.canonical for r in rules.extract(text) if r.type == "Statement"]
+    assert speakers == [expected]
+
+
 @pytest.mark.parametrize("text", [
     'Ken Obi said he "trusts Mr. Ada Brown completely." He said the two men speak every week.',
     "Ken Obi says the vote is close. “But Mr. Ada Brown thinks we can win,” he says.",

@@ -35,6 +35,8 @@ _LEADING_THE = re.compile(r"^(?:the|The)\s+")
 _AGREEMENT_REACH = 30
 # What may stand between a name and the relative pronoun that refers to it ("Sweden, which").
 _RELATIVE_GAP = frozenset({",", "-", "–", "—", "--"})
+# Words after which a name in a longer span is a complement, not who the span names.
+_COMPLEMENT_WORDS = frozenset({"of", "for", "from", "in"})
 
 
 def _title_key(text: str) -> frozenset[str]:
@@ -180,6 +182,9 @@ class NameResolver:
         inside = self._names[bisect_left(self._starts, start) : bisect_left(self._starts, end)]
         best: Optional[_Name] = None
         for name in inside:
+            # a name after "of" is the complement, not the head: "the Armed Forces of Colombia" is no Colombia
+            if name.start > start and self._word(name.start - 1).lower() in _COMPLEMENT_WORDS:
+                continue
             if name.end <= end and (best is None or len(name.words) > len(best.words)):
                 if all(self._title_like(i) for i in range(start, end) if not name.start <= i < name.end):
                     best = name
@@ -245,6 +250,9 @@ class NameResolver:
         found = [g for g, marks in self.spec.genders.items() if not words.isdisjoint(marks)]
         return found[0] if len(found) == 1 else None
 
+    def _word(self, i: int) -> str:
+        return self.doc.text[self.doc.starts[i] : self.doc.ends[i]]
+
     def _title_like(self, i: int) -> bool:
-        word = self.doc.text[self.doc.starts[i] : self.doc.ends[i]]
+        word = self._word(i)
         return word[:1].isupper() or word.lower() in _TITLE_STOPWORDS or not word[:1].isalnum()
