@@ -179,6 +179,66 @@ def test_a_name_after_of_in_a_longer_speaker_is_not_its_canonical(text: str, exp
     assert speakers == [expected]
 
 
+GROUP_TYPES = """\
+ruleie: 1
+lexicons:
+  crowds: {entries: [Police, police, the rebels, The rebels, the soldiers], mention: Crowd}
+  people: {entries: [Ada Obi], mention: Human}
+types:
+  Crowd: {kind: mention}
+  Human: {kind: mention}
+  Said:
+    kind: record
+    fields: {who: mention}
+    key: [who]
+rules:
+  - name: said
+    type: Said
+    pattern: (?<who> @Crowd | @Human | [lower=they]) [lower=/say|said|found|heard/]
+names:
+  types: [Human]
+  pronoun_type: Human
+  group_pronouns: [they]
+  group_types: [Crowd]
+"""
+
+
+@pytest.mark.parametrize("text,expected", [
+    # the group that opens the sentence before
+    ("Police say two men were hurt. They say the road is closed.", "Police"),
+    # in its own sentence, right after the group
+    ("Police say they found the car.", "Police"),
+    # another mention between the two: the pronoun may be theirs, not the group's
+    ("Police say the soldiers left when they heard shots.", None),
+    # a person opening the sentence before: not hers
+    ("Ada Obi said the rebels would attack. They said the army had fled.", None),
+    # only one sentence back
+    ("Police say two men were hurt. The road is closed. They say a car burned.", None),
+    # no group before it
+    ("They say the road is closed.", None),
+])
+def test_group_pronouns_stand_for_the_group_that_opens_a_clause_before_them(tmp_path: Path, text: str, expected):
+    path = tmp_path / "r.yaml"
+    path.write_text(GROUP_TYPES, encoding="utf-8")
+    rules = ruleie.load_rules(path)
+    resolved = [r.who.canonical for r in rules.extract(text) if r.who.text.lower() == "they"]
+    assert resolved == [expected]
+
+
+def test_a_rule_set_without_group_pronouns_leaves_they_unresolved(tmp_path: Path):
+    path = tmp_path / "r.yaml"
+    path.write_text(GROUP_TYPES.replace("  group_pronouns: [they]\n  group_types: [Crowd]\n", ""), encoding="utf-8")
+    [_, they] = ruleie.load_rules(path).extract("Police say two men were hurt. They say the road is closed.")
+    assert (they.who.text, they.who.canonical) == ("They", None)
+
+
+def test_the_shipped_pack_resolves_they_to_the_group_that_spoke_before():
+    rules = ruleie.load_rules()
+    text = "Iraqi officials say a bomb killed 14 people. They say a woman and a child were among the dead."
+    speakers = [(r.speaker.text, r.speaker.canonical) for r in rules.extract(text) if r.type == "Statement"]
+    assert ("They", "Iraqi officials") in speakers
+
+
 @pytest.mark.parametrize("text", [
     'Ken Obi said he "trusts Mr. Ada Brown completely." He said the two men speak every week.',
     "Ken Obi says the vote is close. “But Mr. Ada Brown thinks we can win,” he says.",
@@ -220,6 +280,8 @@ def test_names_sections_merge_across_files(tmp_path: Path):
     ("names: {pronouns: {he: male}, pronoun_type: Location}\n", "names: gender 'male' has no lexicon under `genders:`"),
     ("names: {pronouns: {he: male}, pronoun_type: Location, genders: {male: mne}}\n", "unknown lexicon 'mne'"),
     ("names: {pronouns: {he: [male]}, pronoun_type: Location}\n", "the gender of pronoun 'he'"),
+    ("names: {group_pronouns: [they]}\n", "`group_pronouns:` need `group_types:`"),
+    ("names: {group_pronouns: [they], group_types: [Visit]}\n", "names: 'Visit' is a record type"),
 ])
 def test_a_bad_names_section_is_a_positioned_error(tmp_path: Path, names: str, message: str):
     path = tmp_path / "r.yaml"

@@ -35,6 +35,8 @@ _LEADING_THE = re.compile(r"^(?:the|The)\s+")
 _AGREEMENT_REACH = 30
 # What may stand between a name and the relative pronoun that refers to it ("Sweden, which").
 _RELATIVE_GAP = frozenset({",", "-", "–", "—", "--"})
+# How many sentences before its own a group pronoun looks back for its group.
+_GROUP_REACH = 1
 # Words after which a name in a longer span is a complement, not who the span names.
 _COMPLEMENT_WORDS = frozenset({"of", "for", "from", "in"})
 
@@ -136,6 +138,21 @@ class NameResolver:
                                and n.start not in quoted]
         self._pronoun_ends = [n.end for n in sorted(self._pronoun_names, key=lambda n: n.end)]
         self._pronoun_names.sort(key=lambda n: n.end)
+        # Per sentence, the first mention that opens it (or a clause after a comma) and is a group or a
+        # person: a group pronoun ("they") stands for the group subject nearest before it.
+        self._subjects: dict[int, list[tuple[int, bool, Mention]]] = {}
+        self._mention_starts = sorted(m.start for m in doc.mentions)
+        if names.group_pronouns and names.group_types:
+            groups = frozenset(names.group_types)
+            people = frozenset({names.pronoun_type}) if names.pronoun_type else frozenset()
+            for m in sorted(doc.mentions, key=lambda m: (m.start, -m.end)):
+                kinds = ancestors.get(m.type, frozenset({m.type}))
+                is_group = bool(groups & kinds)
+                if not (is_group or people & kinds) or m.start in quoted:
+                    continue
+                first = doc.sentence_of(m.start)[0]
+                if m.start == first or self._word(m.start - 1) == ",":
+                    self._subjects.setdefault(first, []).append((m.start, is_group, m))
         # the longest name ending at each token (the antecedent of a relative pronoun after it)
         self._name_ending_at: dict[int, _Name] = {}
         for name in self._names:
@@ -162,7 +179,7 @@ class NameResolver:
 
     def canonical(self, start: int, end: int) -> Optional[str]:
         """The canonical name for tokens [start, end), or None when they name nothing known."""
-        if not self._names and not self.spec.demonyms:
+        if not self._names and not self.spec.demonyms and not self._subjects:
             return None
         doc = self.doc
         text = doc.text[doc.starts[start] : doc.ends[end - 1]]
@@ -178,6 +195,8 @@ class NameResolver:
             return self._antecedent(start, text.lower())
         if end - start == 1 and text.lower() in self.spec.relatives:
             return self._relative_antecedent(start)
+        if end - start == 1 and text.lower() in self.spec.group_pronouns:
+            return self._group_antecedent(start)
         # A name inside the span, the rest title words: "Russian President Vladimir Putin".
         inside = self._names[bisect_left(self._starts, start) : bisect_left(self._starts, end)]
         best: Optional[_Name] = None
@@ -229,6 +248,32 @@ class NameResolver:
         if name is None:
             return None
         return self._fullest(name.words) or name.text
+
+    def _group_antecedent(self, position: int) -> Optional[str]:
+        """The group that a group pronoun ("they") stands for. Inside a sentence: the first group
+        opening it, when no other mention stands between the two ("Police say they killed …", not
+        "Police say the soldiers were ambushed when they …"). Opening a sentence (or after its
+        comma): the first group or person opening one of the two sentences before, nearest first; a
+        person there ends the search with nothing ("Ada Obi said … They said" is not hers)."""
+        doc = self.doc
+        first = doc.sentence_of(position)[0]
+        subjects = self._subjects.get(first, ())
+        if subjects and subjects[0][0] < position:
+            start, is_group, mention = subjects[0]
+            between = self._mention_starts[bisect_right(self._mention_starts, mention.end - 1) : bisect_left(self._mention_starts, position)]
+            return self._text(mention) if is_group and not between else None
+        if position != first and self._word(position - 1) != ",":
+            return None
+        for _hop in range(_GROUP_REACH):
+            if first == 0:
+                break
+            first = doc.sentence_of(first - 1)[0]
+            for _start, is_group, mention in self._subjects.get(first, ())[:1]:
+                return self._text(mention) if is_group else None
+        return None
+
+    def _text(self, mention: Mention) -> str:
+        return self.doc.text[self.doc.starts[mention.start] : self.doc.ends[mention.end - 1]]
 
     def _gender(self, name: _Name) -> Optional[str]:
         """The one gender whose marking words the name has (in its fullest form, the word just

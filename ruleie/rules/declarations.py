@@ -51,7 +51,8 @@ SUPPORTED_VERSIONS = (1,)
 MAX_INCLUDE_DEPTH = 64
 
 TOP_KEYS = ("ruleie", "include", "lexicons", "vars", "types", "names", "rules", "doc")
-NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "relatives", "genders", "doc")
+NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "relatives", "genders",
+              "group_pronouns", "group_types", "doc")
 LEXICON_KEYS = ("entries", "file", "field", "mention", "doc")
 TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "anchor", "propagate", "doc")
 FIELD_KEYS = ("type", "doc")
@@ -123,6 +124,8 @@ class NamesDecl:
     pronoun_genders: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # {he: male} form of `pronouns:`
     relatives: set[str] = attrs.Factory(set)  # "who", "which": refer to the name right before them
     genders: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # gender → lexicon name
+    group_pronouns: set[str] = attrs.Factory(set)  # "they": the group that is the subject nearest before
+    group_types: list[tuple[str, YamlNode]] = attrs.Factory(list)
 
 
 @attrs.define
@@ -404,6 +407,10 @@ class Collector:
                 decl.pronouns = {text.lower() for text, _ in self.check.text_list(src, node, "pronouns")}
         if "relatives" in items:
             decl.relatives = {text.lower() for text, _ in self.check.text_list(src, items["relatives"][1], "relatives")}
+        if "group_pronouns" in items:
+            decl.group_pronouns = {text.lower() for text, _ in self.check.text_list(src, items["group_pronouns"][1], "group_pronouns")}
+        if "group_types" in items:
+            decl.group_types = self.check.text_list(src, items["group_types"][1], "group_types")
         if "genders" in items:
             for gender, (key_node, value) in (self.check.mapping(src, items["genders"][1], "genders") or {}).items():
                 lexicon = self.check.name(src, value, f"the lexicon of gender '{gender}'", NAME_RE,

@@ -1,7 +1,7 @@
 """The ``names:`` sections resolved: one ``NamesSpec`` for canonical-name resolution.
 
 Several files may each say something about names (a pack's types file, a user's own
-file): the name types add up, demonyms, pronouns and relative pronouns merge, and a capture or type
+file): the name types add up, demonyms, pronouns, relative and group pronouns merge, and a capture or type
 setting may be given once (or the same way again). Every type named must be a
 declared (or built-in) mention type.
 """
@@ -31,6 +31,8 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
     demonyms: dict[str, str] = {}
     pronouns: set[str] = set()
     relatives: set[str] = set()
+    group_pronouns: set[str] = set()
+    group_types: list[str] = []
     for decl in decls:
         for name, node in decl.types:
             if _mention_type(check, decl, name, node, types) and name not in name_types:
@@ -44,6 +46,10 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
             demonyms.setdefault(word, named)
         pronouns |= decl.pronouns
         relatives |= decl.relatives
+        group_pronouns |= decl.group_pronouns
+        for name, node in decl.group_types:
+            if _mention_type(check, decl, name, node, types) and name not in group_types:
+                group_types.append(name)
         for gender, (lexicon, node) in decl.genders.items():
             spec = lexicons.get(lexicon)
             if spec is None:
@@ -59,6 +65,9 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         if gender not in genders and not any(gender in d.genders for d in decls):
             known = {g for d in decls for g in d.genders}
             check.error(decl.src, node, f"names: gender '{gender}' has no lexicon under `genders:`{did_you_mean(gender, known)}")
+    if group_pronouns and not any(d.group_types for d in decls):
+        first = next(d for d in decls if d.group_pronouns)
+        check.error(first.src, first.node, "names: `group_pronouns:` need `group_types:` (the types of group they refer back to)")
     if pronouns and "pronoun_type" not in settings:
         first = next(d for d in decls if d.pronouns)
         check.error(first.src, first.node, "names: `pronouns:` need a `pronoun_type:` (the type of name they refer back to)")
@@ -71,6 +80,8 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         pronoun_type=settings.get("pronoun_type"),
         pronoun_genders=pronoun_genders,
         relatives=frozenset(relatives),
+        group_pronouns=frozenset(group_pronouns),
+        group_types=tuple(group_types),
         genders=genders,
         gender_lexicons=frozenset(gender_lexicons),
         location=decls[0].src.location(decls[0].node.start_mark.index),

@@ -154,7 +154,9 @@ class NamesSpec:
     ``pronouns``: words that refer back to the nearest preceding name of ``pronoun_type``.
     ``pronoun_genders``: a pronoun → its gender, for agreement: the pronoun skips names known
     to be of another gender. ``relatives``: relative pronouns ("who", "which") that stand for
-    the name right before them, across a comma or dash ("Sweden, which said"). ``genders``: a gender → the lower-cased words that mark a name as
+    the name right before them, across a comma or dash ("Sweden, which said"). ``group_pronouns``: words ("they")
+    that stand for the nearest mention of ``group_types`` that is a clause's subject, in their sentence or
+    the two before it ("Police say … They say"). ``genders``: a gender → the lower-cased words that mark a name as
     of that gender (first names, "mr.", "mrs."), from the lexicons ``names: genders:`` names.
     """
 
@@ -166,6 +168,8 @@ class NamesSpec:
     pronoun_type: Optional[str] = None
     pronoun_genders: Mapping[str, str] = attrs.field(factory=dict)
     relatives: frozenset[str] = frozenset()
+    group_pronouns: frozenset[str] = frozenset()
+    group_types: tuple[str, ...] = ()
     genders: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     gender_lexicons: frozenset[str] = frozenset()  # the lexicons ``genders`` came from
     location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
