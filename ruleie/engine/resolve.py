@@ -253,8 +253,8 @@ class NameResolver:
         """The group that a group pronoun ("they") stands for. Inside a sentence: the first group
         opening it, when no other mention stands between the two ("Police say they killed …", not
         "Police say the soldiers were ambushed when they …"). Opening a sentence (or after its
-        comma): the first group or person opening one of the two sentences before, nearest first; a
-        person there ends the search with nothing ("Ada Obi said … They said" is not hers)."""
+        comma): the first group or person opening the sentence before; a person there ends the
+        search with nothing ("Ada Obi said … They said" is not hers)."""
         doc = self.doc
         first = doc.sentence_of(position)[0]
         subjects = self._subjects.get(first, ())

@@ -33,7 +33,7 @@ from ..language import nodes
 from . import spec as spec_module
 from .spec import RuleSetSpec
 
-FORMAT = 3  # bump when RuleSetSpec or the AST change shape, or how they are pickled
+FORMAT = 4  # bump when RuleSetSpec or the AST change shape, or how they are pickled (4: names' group pronouns)
 
 
 def cache_dir() -> Path:

@@ -155,8 +155,8 @@ class NamesSpec:
     ``pronoun_genders``: a pronoun → its gender, for agreement: the pronoun skips names known
     to be of another gender. ``relatives``: relative pronouns ("who", "which") that stand for
     the name right before them, across a comma or dash ("Sweden, which said"). ``group_pronouns``: words ("they")
-    that stand for the nearest mention of ``group_types`` that is a clause's subject, in their sentence or
-    the two before it ("Police say … They say"). ``genders``: a gender → the lower-cased words that mark a name as
+    that stand for the mention of ``group_types`` that opens a clause before them, in their sentence or
+    the one before it ("Police say … They say"). ``genders``: a gender → the lower-cased words that mark a name as
     of that gender (first names, "mr.", "mrs."), from the lexicons ``names: genders:`` names.
     """
 
