@@ -141,8 +141,9 @@ class NameResolver:
         # Per sentence, the first mention that opens it (or a clause after a comma) and is a group or a
         # person: a group pronoun ("they") stands for the group subject nearest before it.
         self._subjects: dict[int, list[tuple[int, bool, Mention]]] = {}
-        self._mention_starts = sorted(m.start for m in doc.mentions)
+        self._mention_starts: list[int] = []
         if names.group_pronouns and names.group_types:
+            self._mention_starts = sorted(m.start for m in doc.mentions)
             groups = frozenset(names.group_types)
             people = frozenset({names.pronoun_type}) if names.pronoun_type else frozenset()
             for m in sorted(doc.mentions, key=lambda m: (m.start, -m.end)):
