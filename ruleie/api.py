@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from .text.document import Annotator
 from .engine.ruleset import MAX_SENTENCE_TOKENS, RuleSet
 from .errors import Diagnostic
 from .resources import shipped_rules_path
+
+if TYPE_CHECKING:
+    from .rules.spec import RuleSetSpec
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -41,11 +44,12 @@ def load_rules(
     >>> sorted({r.type for r in rules.extract("Kyiv Mayor Vitali Klitschko said the city was calm.")})
     ['Statement']
     """
-    from .rules.cache import load_spec
-    from .rules.rulefile import load_rule_files
+    from .engine.ruleset import compile_rules
+    from .rules.cache import load_compiled
 
-    spec = load_spec(_paths(paths), load_rule_files)
-    return RuleSet(spec, annotator=annotator, max_sentence_tokens=max_sentence_tokens, time_budget=time_budget)
+    spec, compiled = load_compiled(_paths(paths), _load_rule_files, compile_rules)
+    return RuleSet(spec, annotator=annotator, max_sentence_tokens=max_sentence_tokens, time_budget=time_budget,
+                   compiled=compiled)
 
 
 def check_rules(
@@ -65,3 +69,11 @@ def check_rules(
 def shipped_rules() -> Path:
     """The entry file of the shipped rule pack."""
     return shipped_rules_path()
+
+
+def _load_rule_files(paths: Sequence[str]) -> RuleSetSpec:
+    # The rule-file reader (YAML, the pattern parser, lints) is imported only when the
+    # cache cannot answer: a cached start does without it.
+    from .rules.rulefile import load_rule_files
+
+    return load_rule_files(paths)

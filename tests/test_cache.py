@@ -10,6 +10,8 @@ import pytest
 import ruleie
 from ruleie.rules import cache
 
+from oracles import core, core_params
+
 RULES = """ruleie: 1
 lexicons:
   weapons: {file: weapons.txt}
@@ -45,14 +47,75 @@ def loads_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+def compiles_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from ruleie.engine import ruleset
+
+    calls: list[int] = []
+    real = ruleset.compile_rules
+
+    def counting(spec):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(spec)
+
+    counting.__qualname__ = real.__qualname__  # the cache key names the compile function
+    monkeypatch.setattr(ruleset, "compile_rules", counting)
+    return calls
+
+
 def test_a_second_load_comes_from_the_cache_and_extracts_the_same(rule_dir, monkeypatch):
     calls = loads_counted(monkeypatch)
+    compiles = compiles_counted(monkeypatch)
     first = ruleie.load_rules(rule_dir / "rules.yaml")
     second = ruleie.load_rules(rule_dir / "rules.yaml")
-    assert len(calls) == 1
+    assert len(calls) == 1 and len(compiles) == 1
     assert second.spec == first.spec
     text = "A missile hit."
     assert [r.to_dict() for r in second.extract(text)] == [r.to_dict() for r in first.extract(text)]
+
+
+# Every kind of constraint, a lookaround and a context: what compiled programs hold.
+EVERY_KIND = r"""ruleie: 1
+lexicons:
+  weapons: {file: weapons.txt}
+  places: [Kyiv, Kharkiv]
+types:
+  Place: {kind: mention}
+  Hit: {kind: record, fields: {weapon: str, count: int, where: mention}}
+rules:
+  - name: place
+    type: Place
+    pattern: '[word in places]'
+  - name: hit
+    type: Hit
+    stage: 2
+    pattern: >-
+      (?<! not ) (?<count> [num>=2 & num<1000])? (?<weapon> [lemma in weapons] | [lower=/dron(e|es)/])
+      [lemma=/hit|str\w+/] ( [] )?? (?<where> @Place) (?= [word!=/\w+/] | $)
+    context: {before: 1, excludes: '[lower=/drills?|exercises?/]'}
+"""
+TEXTS = (
+    "Three missiles hit Kyiv. Twelve drones struck Kharkiv!",
+    "It was a drill. 40 missiles hit Kyiv.",
+    "Not 2 missiles hit Kyiv. 2000 drones hit Kyiv.",
+)
+
+
+@pytest.mark.parametrize("core_name", core_params())
+def test_compiled_rules_read_back_from_the_cache_match_as_freshly_compiled_ones(rule_dir, monkeypatch, core_name):
+    (rule_dir / "rules.yaml").write_text(EVERY_KIND, encoding="utf-8")
+    compiles = compiles_counted(monkeypatch)
+    fresh = ruleie.load_rules(rule_dir / "rules.yaml")
+    cached = ruleie.load_rules(rule_dir / "rules.yaml")
+    assert len(compiles) == 1
+    with core(core_name):
+        for text in TEXTS:
+            expected = [r.to_dict() for r in fresh.extract(text)]
+            assert [r.to_dict() for r in cached.extract(text)] == expected
+            assert cached.match_all(cached.document(text)) == fresh.match_all(fresh.document(text))
+    assert [r.count.value for r in cached.extract(TEXTS[0])] == [3, 12]
+    assert [r.weapon.text for r in cached.extract(TEXTS[1])] == []  # the drill in the sentence before
+    # "Not" keeps the count out of the first match, and 2000 is out of range in the second.
+    assert [(r.count, r.weapon.text) for r in cached.extract(TEXTS[2])] == [(None, "missiles"), (None, "drones")]
 
 
 def test_changing_an_included_lexicon_file_invalidates_the_cache(rule_dir, monkeypatch):
@@ -98,7 +161,7 @@ def test_a_spec_cached_by_other_code_is_not_read_back(rule_dir, monkeypatch):
 
 
 # ---------------------------------------------------------------------------
-# What the code fingerprint reads: the grammar and every module of rules/ and language/
+# What the code fingerprint reads: the grammar and every module of the package
 
 
 def test_changing_the_grammar_invalidates_the_cache(rule_dir, monkeypatch):
@@ -122,12 +185,12 @@ def test_changing_the_grammar_invalidates_the_cache(rule_dir, monkeypatch):
 
 
 def _package_copy(tmp_path: Path) -> Path:
-    """rules/ and language/ of the package (their .py files only), copied: the fingerprint's input."""
+    """rules/, language/ and engine/ of the package (their .py files only), copied: part of the fingerprint's input."""
     import shutil
 
     package = Path(cache.__file__).resolve().parent.parent
     copy = tmp_path / "pkg" / "ruleie"
-    for folder in ("rules", "language"):
+    for folder in ("rules", "language", "engine"):
         (copy / folder).mkdir(parents=True)
         for path in (package / folder).glob("*.py"):
             shutil.copy(path, copy / folder / path.name)
@@ -143,10 +206,14 @@ def _package_copy(tmp_path: Path) -> Path:
             (pkg / "rules" / "spec.py").read_text(encoding="utf-8").replace("class", "class ", 1), encoding="utf-8"),
         lambda pkg: (pkg / "language" / "new_module.py").write_text("X = 1\n", encoding="utf-8"),
         lambda pkg: (pkg / "rules" / "cache.py").unlink(),
+        lambda pkg: (pkg / "engine" / "ruleindex.py").write_text(
+            (pkg / "engine" / "ruleindex.py").read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8"),
+        lambda pkg: (pkg / "engine" / "ruleindex.py").rename(pkg / "engine" / "rule_index.py"),
     ],
-    ids=["language-module-edited", "rules-module-edited", "module-added", "module-removed"],
+    ids=["language-module-edited", "rules-module-edited", "module-added", "module-removed", "engine-module-edited",
+         "module-renamed"],
 )
-def test_the_code_fingerprint_covers_every_module_of_rules_and_language(tmp_path, monkeypatch, edit):
+def test_the_code_fingerprint_covers_every_module_of_the_package(tmp_path, monkeypatch, edit):
     copy = _package_copy(tmp_path)
     monkeypatch.setattr(cache, "__file__", str(copy / "rules" / "cache.py"))
     before = cache._code_fingerprint()

@@ -99,6 +99,82 @@ InputDocument = Union[str, Document, Mapping[str, Any], tuple[str, str]]
 T = TypeVar("T")
 
 
+@attrs.frozen(eq=False)
+class CompiledRules:
+    """What compiling a rule set makes (``compile_rules``): it depends on the spec alone,
+    so a loaded rule set keeps it in the rule cache beside the spec (``load_rules``)."""
+
+    rules: tuple[CompiledRule, ...]
+    stages: tuple[tuple[int, tuple[CompiledRule, ...]], ...]
+    phrases: dict[tuple[str, str], tuple[dict[Any, tuple[int, ...]], frozenset[tuple[str, ...]]]]
+    phrase_firsts: dict[str, tuple[dict[Any, tuple[int, ...]], tuple[tuple[str, str], ...]]]
+    # Layer types some rule can match: named in a pattern itself or through a parent type.
+    layer_types: frozenset[str]
+    # Whether documents ever need the layer (``pos``, ``tag`` ... or its mentions): then
+    # ``extract_many`` annotates ahead in batches that get the layer in one call.
+    uses_layer: bool
+    index: RuleIndex
+
+
+def compile_rules(spec: RuleSetSpec) -> CompiledRules:
+    """Every rule's pattern and context compiled, with the rule index.
+
+    Raises ``RuleFileError`` naming each rule whose pattern cannot be compiled (too large
+    after unrolling) and each reserved field name.
+    """
+    lexicons = {name: lex.entries for name, lex in spec.lexicons.items()}
+    ancestors = matcher.ancestors_table({name: t.parents for name, t in spec.types.items()})
+    # Compiling makes many objects and frees few: no cyclic collection meanwhile.
+    with gc_paused():
+        cache: dict = {}
+        compiled = []
+        problems: list[Diagnostic] = []
+        for t in spec.types.values():
+            for f in t.fields:
+                if f.name in RESERVED_FIELD_NAMES:
+                    problems.append(_spec_problem(f"field name '{f.name}' of type {t.name} is reserved", t))
+        for order, rule in enumerate(spec.rules):
+            try:
+                program = compile_program(rule.node, lexicons=lexicons, cache=cache, source=rule.pattern)
+                context = _compile_context(rule, lexicons, cache)
+            except PatternError as error:  # too large after unrolling: say where the rule is
+                problems.extend(_at_rule(d, rule) for d in error.diagnostics)
+                continue
+            rtype = spec.types[rule.type]
+            compiled.append(CompiledRule(rule, rtype, program, order, _mappings(rule, rtype), context))
+        if problems:
+            raise RuleFileError(problems)
+        phrases = _phrase_tables(spec)
+        referenced = {node.type for rule in spec.rules for node in _rule_nodes(rule) if isinstance(node, MentionRef)}
+        layer_types = frozenset(t for t in LAYER_MENTION_TYPES if referenced & ancestors.get(t, frozenset({t})))
+        return CompiledRules(
+            rules=tuple(compiled),
+            stages=tuple(
+                (stage, tuple(r for r in compiled if r.spec.stage == stage))
+                for stage in sorted({r.spec.stage for r in compiled})
+            ),
+            phrases=phrases,
+            phrase_firsts=_phrase_firsts(phrases),
+            layer_types=layer_types,
+            uses_layer=bool(layer_types) or any(
+                expr_fields(node.expr) & LAYER_FIELDS for rule in spec.rules for node in _rule_nodes(rule)
+                if isinstance(node, TokenTest) and node.expr is not None
+            ) or any(field in LAYER_FIELDS for field, _ in phrases),
+            index=RuleIndex([r.program for r in compiled], lexicons),
+        )
+
+
+def _compile_context(rule: RuleSpec, lexicons: Mapping[str, Any], cache: dict) -> Optional[CompiledContext]:
+    context = rule.context
+    if context is None:
+        return None
+    programs = [
+        None if node is None else compile_program(node, lexicons=lexicons, cache=cache, source=text or "")
+        for node, text in ((context.requires_node, context.requires), (context.excludes_node, context.excludes))
+    ]
+    return CompiledContext(context.before, context.after, programs[0], programs[1])
+
+
 class RuleSet:
     """A compiled rule set: ``extract`` applies it to one text, ``extract_many`` to a stream."""
 
@@ -109,7 +185,9 @@ class RuleSet:
         annotator: Optional[Annotator] = None,
         max_sentence_tokens: int = MAX_SENTENCE_TOKENS,
         time_budget: Optional[float] = None,
+        compiled: Optional[CompiledRules] = None,
     ):
+        """``compiled``: what ``compile_rules(spec)`` made before (the rule cache keeps it)."""
         self.spec = spec
         self.annotator = annotator or DEFAULT_ANNOTATOR
         self.max_sentence_tokens = max_sentence_tokens
@@ -118,59 +196,19 @@ class RuleSet:
         self.record_classes = record_classes(spec.types)
         self.ancestors = matcher.ancestors_table({name: t.parents for name, t in spec.types.items()})
         self._lexicon_entries = {name: lex.entries for name, lex in spec.lexicons.items()}
-        # Compiling makes many objects and frees few: no cyclic collection meanwhile.
-        with gc_paused():
-            cache: dict = {}
-            compiled = []
-            problems: list[Diagnostic] = []
-            for t in spec.types.values():
-                for f in t.fields:
-                    if f.name in RESERVED_FIELD_NAMES:
-                        problems.append(_spec_problem(f"field name '{f.name}' of type {t.name} is reserved", t))
-            for order, rule in enumerate(spec.rules):
-                try:
-                    program = compile_program(rule.node, lexicons=self._lexicon_entries, cache=cache, source=rule.pattern)
-                    context = self._compile_context(rule, cache)
-                except PatternError as error:  # too large after unrolling: say where the rule is
-                    problems.extend(_at_rule(d, rule) for d in error.diagnostics)
-                    continue
-                rtype = spec.types[rule.type]
-                compiled.append(CompiledRule(rule, rtype, program, order, _mappings(rule, rtype), context))
-            if problems:
-                raise RuleFileError(problems)
-            self.rules: tuple[CompiledRule, ...] = tuple(compiled)
-            self.stages: tuple[tuple[int, tuple[CompiledRule, ...]], ...] = tuple(
-                (stage, tuple(r for r in compiled if r.spec.stage == stage))
-                for stage in sorted({r.spec.stage for r in compiled})
-            )
-            self._phrases = _phrase_tables(spec)
-            self._phrase_firsts = _phrase_firsts(self._phrases)
-            # Layer types some rule can match: named in a pattern itself or through a parent type.
-            referenced = {node.type for rule in spec.rules for node in _rule_nodes(rule) if isinstance(node, MentionRef)}
-            self.layer_types: frozenset[str] = frozenset(
-                t for t in LAYER_MENTION_TYPES if referenced & self.ancestors.get(t, frozenset({t}))
-            )
-            # Whether documents ever need the layer (``pos``, ``tag`` ... or its mentions): then
-            # ``extract_many`` annotates ahead in batches that get the layer in one call.
-            self.uses_layer: bool = bool(self.layer_types) or any(
-                expr_fields(node.expr) & LAYER_FIELDS for rule in spec.rules for node in _rule_nodes(rule)
-                if isinstance(node, TokenTest) and node.expr is not None
-            ) or any(field in LAYER_FIELDS for field, _ in self._phrases)
-            self.index = RuleIndex([r.program for r in self.rules], self._lexicon_entries)
+        if compiled is None:
+            compiled = compile_rules(spec)
+        self.rules: tuple[CompiledRule, ...] = compiled.rules
+        self.stages = compiled.stages
+        self._phrases = compiled.phrases
+        self._phrase_firsts = compiled.phrase_firsts
+        self.layer_types: frozenset[str] = compiled.layer_types
+        self.uses_layer: bool = compiled.uses_layer
+        self.index = compiled.index
         self._core: Optional[tuple[Any, bytes, bytes]] = None  # _core_index: the index in the compiled core
 
     def __repr__(self) -> str:
         return f"<ruleie.RuleSet {len(self.rules)} rules, {len(self.record_classes)} record types>"
-
-    def _compile_context(self, rule: RuleSpec, cache: dict) -> Optional[CompiledContext]:
-        context = rule.context
-        if context is None:
-            return None
-        programs = [
-            None if node is None else compile_program(node, lexicons=self._lexicon_entries, cache=cache, source=text or "")
-            for node, text in ((context.requires_node, context.requires), (context.excludes_node, context.excludes))
-        ]
-        return CompiledContext(context.before, context.after, programs[0], programs[1])
 
     def context_allows(
         self, rule: CompiledRule, ctx: matcher.DocumentContext, doc: Document, sentence: tuple[int, int],

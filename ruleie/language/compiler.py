@@ -186,8 +186,10 @@ class _Compiler:
             key = (expr, self.lexicon_key(_lexicon_names(expr)))
         found = self.cache.get(key)
         if found is None:
+            names = _lexicon_names(expr) if key[1] else ()
             found = Predicate(
-                expr, frozenset(n.expr_fields(expr)), self.positions_function(expr, pos), value_plan(expr, self.lexicons)
+                expr, frozenset(n.expr_fields(expr)), self.positions_function(expr, pos), value_plan(expr, self.lexicons),
+                {name: self.lexicons[name] for name in names if name in self.lexicons},
             )
             self.cache[key] = found
         return found

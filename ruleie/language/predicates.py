@@ -44,9 +44,39 @@ class Predicate:
     # The same constraint as tests of single values (``value_plan``): what the compiled
     # matcher core evaluates. None: it asks ``positions``.
     plan: Optional["ValuePlan"] = None
+    # The lexicons the constraint reads (name → entries): what ``positions`` is made from
+    # again when a pickled predicate is read back.
+    lexicons: Mapping[str, Collection[str]] = attrs.field(factory=dict)
 
     def __repr__(self) -> str:
         return f"Predicate([{n.unparse_expr(self.expr)}])"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # ``positions`` is a closure: it is made again, on first use, from the constraint
+        # (checked when it was first compiled; most are never asked on the compiled core).
+        return _restore_predicate, (self.expr, self.fields, self.plan, self.lexicons)
+
+
+class _PositionsOnFirstUse:
+    """A read-back predicate's ``positions``: ``positions_function`` made on the first call."""
+
+    __slots__ = ("expr", "lexicons", "function")
+
+    def __init__(self, expr: n.Expr, lexicons: Mapping[str, Collection[str]]):
+        self.expr = expr
+        self.lexicons = lexicons
+        self.function: Optional[Callable[[FieldIndex], frozenset[int]]] = None
+
+    def __call__(self, index: "FieldIndex") -> frozenset[int]:
+        if self.function is None:
+            self.function = positions_function(self.expr, 0, self.lexicons)
+        return self.function(index)
+
+
+def _restore_predicate(
+    expr: n.Expr, fields: frozenset[str], plan: Optional["ValuePlan"], lexicons: Mapping[str, Collection[str]]
+) -> Predicate:
+    return Predicate(expr, fields, _PositionsOnFirstUse(expr, lexicons), plan, lexicons)
 
 
 class FieldIndex:
@@ -324,26 +354,47 @@ def _language(items: list) -> Optional[set[str]]:  # type: ignore[type-arg]
 def _compare_test(expr: n.Compare) -> Callable[[object], bool]:
     """``_compare_function`` for one (non-None) value: regexes and numeric comparisons."""
     field, op, value = expr.field, expr.op, expr.value
-    negate = op == "!="
     if isinstance(value, n.Regex):
-        regex = compiled_regex(value.source, "i" in value.flags)
-
-        def regex_test(v: object) -> bool:
-            return (isinstance(v, str) and len(v) <= MAX_REGEX_VALUE_LENGTH and regex.fullmatch(v) is not None) != negate
-
-        # The compiled core runs the same test from these parts, without a Python call per value.
-        regex_test.regex_parts = (regex.fullmatch, negate, MAX_REGEX_VALUE_LENGTH)  # type: ignore[attr-defined]
-        return regex_test
+        return RegexTest(value.source, "i" in value.flags, op == "!=")
     if field == "num" or op not in ("=", "!="):
-        target = _as_number(value.text)
-        check = _NUMERIC_TESTS[op]
-
-        def numeric_test(v: object) -> bool:
-            number = _as_number(v)
-            return number is not None and target is not None and check(number, target)
-
-        return numeric_test
+        return NumericTest(op, value.text)
     raise ValueError(f"not a regex or numeric comparison: {n.unparse_expr(expr)}")
+
+
+class RegexTest:
+    """Whether a value fully matches a token regex (or, negated, does not); picklable."""
+
+    __slots__ = ("source", "ignore_case", "negate", "regex_parts")
+
+    def __init__(self, source: str, ignore_case: bool, negate: bool):
+        self.source, self.ignore_case, self.negate = source, ignore_case, negate
+        # The compiled core runs the same test from these parts, without a Python call per value.
+        self.regex_parts = (compiled_regex(source, ignore_case).fullmatch, negate, MAX_REGEX_VALUE_LENGTH)
+
+    def __call__(self, v: object) -> bool:
+        fullmatch = self.regex_parts[0]
+        return (isinstance(v, str) and len(v) <= MAX_REGEX_VALUE_LENGTH and fullmatch(v) is not None) != self.negate
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return RegexTest, (self.source, self.ignore_case, self.negate)
+
+
+class NumericTest:
+    """Whether a value, read as a number, compares with ``op`` to the rule's number; picklable."""
+
+    __slots__ = ("op", "text", "target", "check")
+
+    def __init__(self, op: str, text: str):
+        self.op, self.text = op, text
+        self.target = _as_number(text)
+        self.check = _NUMERIC_TESTS[op]
+
+    def __call__(self, v: object) -> bool:
+        number = _as_number(v)
+        return number is not None and self.target is not None and self.check(number, self.target)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return NumericTest, (self.op, self.text)
 
 
 def _as_number(value: object) -> Optional[float]:

@@ -1,15 +1,15 @@
 """A cache of loaded rule sets, keyed by the content of their files.
 
-Loading rule files means parsing YAML and every pattern; a rule set of thousands
-of rules takes seconds. The cache keeps the loaded ``RuleSetSpec`` in one pickle
-per set of entry files, with a manifest of every file it came from (rule files
-and lexicon files: size, modification time, sha256). A later load checks the
-manifest (hashing only files whose size or time changed) and uses the pickle
-when every file is unchanged. Anything unexpected means a normal load: the cache
-can make loading faster, never different.
+Loading rule files means parsing YAML and every pattern, and compiling the patterns
+after; a rule set of thousands of rules takes seconds. The cache keeps the loaded
+``RuleSetSpec`` and what compiling it made in one pickle per set of entry files, with
+a manifest of every file it came from (rule files and lexicon files: size,
+modification time, sha256). A later load checks the manifest (hashing only files whose
+size or time changed) and uses the pickle when every file is unchanged. Anything
+unexpected means a normal load: the cache can make loading faster, never different.
 
 Location: ``$RULEIE_CACHE_DIR``, else ``$XDG_CACHE_HOME/ruleie``, else
-``~/.cache/ruleie``. ``RULEIE_NO_CACHE=1`` (or ``ruleie run --no-cache``) turns it off.
+``~/.cache/ruleie``. ``RULEIE_NO_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pickle
 import tempfile
 from pathlib import Path
 from types import MappingProxyType
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence, TypeVar
 
 import attrs
 
@@ -33,7 +33,9 @@ from ..language import nodes
 from . import spec as spec_module
 from .spec import RuleSetSpec
 
-FORMAT = 4  # bump when RuleSetSpec or the AST change shape, or how they are pickled (4: names' group pronouns)
+T = TypeVar("T")
+
+FORMAT = 5  # bump when how the cache is pickled changes (5: compiled rules kept too)
 
 
 def cache_dir() -> Path:
@@ -48,26 +50,27 @@ def enabled() -> bool:
     return os.environ.get("RULEIE_NO_CACHE", "") in ("", "0")
 
 
-# Everything whose content decides what a loaded spec holds: the code of the rule-file
-# reader and of the pattern language, and the grammar. A spec pickled by other code (an
-# upgrade, a development checkout, an edited grammar) must never be read back.
+# Everything whose content decides what a cached entry holds: the code of the package
+# (the rule-file reader, the pattern language and compiler, the engine's compiled form of
+# a rule set ...) and the grammar. An entry pickled by other code (an upgrade, a
+# development checkout, an edited grammar) must never be read back.
 def _code_fingerprint() -> bytes:
     from ..resources import grammar_text
 
     h = hashlib.sha256()
     package = Path(__file__).resolve().parent.parent
-    for folder in ("rules", "language"):
-        for path in sorted((package / folder).glob("*.py")):
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     h.update(grammar_text().encode("utf-8"))
     return h.digest()
 
 
-def _key(paths: Sequence[str]) -> str:
+def _key(paths: Sequence[str], compile: Callable[..., object]) -> str:
     from .._version import __version__
 
     # The working directory is part of the key: the spec names files relative to it.
     h = hashlib.sha256(f"{FORMAT}\0{__version__}\0{os.getcwd()}\0".encode("utf-8", "surrogatepass"))
+    h.update(f"{compile.__module__}.{compile.__qualname__}\0".encode())
     h.update(_code_fingerprint())
     # The path as given, made absolute, not resolved: a file's includes and lexicon files
     # are found beside the path it was named by, so a symlink to it elsewhere is another
@@ -163,41 +166,48 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_spec(paths: Sequence[str], load: Callable[[Sequence[str]], RuleSetSpec]) -> RuleSetSpec:
-    """``load(paths)``, or the cached result of an earlier call on unchanged files."""
+def load_compiled(
+    paths: Sequence[str], load: Callable[[Sequence[str]], RuleSetSpec], compile: Callable[[RuleSetSpec], T]
+) -> tuple[RuleSetSpec, T]:
+    """``load(paths)`` and ``compile`` of what it loaded, or the cached result of an earlier
+    call on unchanged files. ``compile`` must depend on the spec alone, and what it makes
+    must pickle (with ``__reduce__`` where it holds functions)."""
     with gc_paused():
         if not enabled():
-            return load(paths)
-        file = cache_dir() / f"{_key(paths)}.pickle"
+            spec = load(paths)
+            return spec, compile(spec)
+        file = cache_dir() / f"{_key(paths, compile)}.pickle"
         cached = _read(file)
         if cached is not None:
-            return cached
+            return cached  # type: ignore[return-value]
         spec = load(paths)
-        _write(file, spec)
-        return spec
+        compiled = compile(spec)
+        _write(file, spec, compiled)
+        return spec, compiled
 
 
-def _read(file: Path) -> Optional[RuleSetSpec]:
+def _read(file: Path) -> Optional[tuple[RuleSetSpec, object]]:
     try:
         with file.open("rb") as f:
-            manifest, spec = pickle.load(f)
+            manifest, spec, compiled = pickle.load(f)
         for path, size, mtime, digest in manifest:
             if _fingerprint(path) != (size, mtime) and _sha256(path) != digest:
                 return None
-        return spec if isinstance(spec, RuleSetSpec) else None
+        return (spec, compiled) if isinstance(spec, RuleSetSpec) else None
     except Exception:  # missing, stale, truncated or from another version: load normally
         return None
 
 
-def _write(file: Path, spec: RuleSetSpec) -> None:
+def _write(file: Path, spec: RuleSetSpec, compiled: object) -> None:
     try:
         manifest = [(os.path.abspath(p), *_fingerprint(p), _sha256(p)) for p in spec.files]
         buffer = io.BytesIO()
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((manifest, spec))
+        # One pickle: the compiled rules share the spec's rules, types and lexicons.
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((manifest, spec, compiled))
         file.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=file.parent, prefix=".rules-", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(buffer.getvalue())
         os.replace(temp, file)
-    except Exception:  # a read-only home or an unpicklable spec: no cache, same results
+    except Exception:  # a read-only home or an unpicklable result: no cache, same results
         pass
