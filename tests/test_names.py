@@ -172,8 +172,11 @@ def test_a_title_phrase_names_the_nearest_person_before_it_with_that_title(text:
     # a name after title words is who the span names
     ("Ghanaian Foreign Minister Ada Obi said the talks will resume.", "Ada Obi"),
     ("Secretary of State Ken Dorr said the talks will resume.", "Ken Dorr"),
+    # nor is a name before "'s": its owner, not the one who speaks
+    ("Ghana's President says his troops will leave the border.", None),
+    ("Ken Obi's spokesman said the talks will resume.", None),
 ])
-def test_a_name_after_of_in_a_longer_speaker_is_not_its_canonical(text: str, expected):
+def test_a_name_after_of_or_before_s_in_a_longer_speaker_is_not_its_canonical(text: str, expected):
     rules = ruleie.load_rules()
     speakers = [r.speaker.canonical for r in rules.extract(text) if r.type == "Statement"]
     assert speakers == [expected]

@@ -38,6 +38,7 @@ _RELATIVE_GAP = frozenset({",", "-", "–", "—", "--"})
 # How many sentences before its own a group pronoun looks back for its group.
 _GROUP_REACH = 1
 # Words after which a name in a longer span is a complement, not who the span names.
+_POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’"})
 _COMPLEMENT_WORDS = frozenset({"of", "for", "from", "in"})
 
 
@@ -204,6 +205,9 @@ class NameResolver:
         for name in inside:
             # a name after "of" is the complement, not the head: "the Armed Forces of Colombia" is no Colombia
             if name.start > start and self._word(name.start - 1).lower() in _COMPLEMENT_WORDS:
+                continue
+            # nor is a name before "'s": "Rwanda's President" is no Rwanda, "Putin's spokesman" no Putin
+            if name.end < end and self._word(name.end).lower() in _POSSESSIVE_MARKS:
                 continue
             if name.end <= end and (best is None or len(name.words) > len(best.words)):
                 if all(self._title_like(i) for i in range(start, end) if not name.start <= i < name.end):
