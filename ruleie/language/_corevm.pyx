@@ -2765,7 +2765,10 @@ cdef class Index:
                 ids = <const int*>PyBytes_AS_STRING(columns[f])
                 for p in range(doc.n):
                     i = ids[p]
-                    if i == 0:
+                    # (a value seen before in this document has put its rules in already: "the"
+                    # anchors rules at every one of its tokens, and sorting those repeats cost more
+                    # than the rest of the lookup)
+                    if i == 0 or a.present[i] == stamp:
                         continue
                     a.present[i] = stamp
                     if i <= a.max_id:
