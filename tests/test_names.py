@@ -63,6 +63,22 @@ def test_pronouns_refer_back_to_the_nearest_name_of_their_type(tmp_path: Path):
     assert _canonical(rules, "He visited Brazil.") == [("He", None)]  # nobody named before
 
 
+@pytest.mark.parametrize("text,expected", [
+    # a pronoun in a fronted phrase stands for the name that opens the main clause after its comma
+    ("Angela Merkel left. Before he visited Brazil, Volodymyr Zelensky spoke.", "Volodymyr Zelensky"),
+    # no name right after the comma: the nearest name before, as for any pronoun
+    ("Angela Merkel left. Before he visited Brazil, the president spoke.", "Angela Merkel"),
+    # the pronoun after the sentence's first comma is no fronted phrase
+    ("Angela Merkel left. Later, he visited Brazil, Volodymyr Zelensky said.", "Angela Merkel"),
+    # a subject pronoun opens no fronted phrase: the name after its comma is an apposition or a speaker
+    ("Angela Merkel left. He visited Brazil, Volodymyr Zelensky said.", "Angela Merkel"),
+])
+def test_a_pronoun_in_a_fronted_phrase_stands_for_the_name_after_it(tmp_path: Path, text: str, expected: str):
+    names = "names: {types: [Location], pronouns: [he, she], pronoun_type: Location}\n"
+    rules = _rules(tmp_path, names, person="Location")
+    assert [c for w, c in _canonical(rules, text) if w.lower() == "he"] == [expected]
+
+
 RELATIVES = """\
 ruleie: 1
 lexicons:

@@ -38,6 +38,16 @@ _RELATIVE_GAP = frozenset({",", "-", "–", "—", "--"})
 # How many sentences before its own a group pronoun looks back for its group.
 _GROUP_REACH = 1
 # Words after which a name in a longer span is a complement, not who the span names.
+# A fronted phrase before the main clause ("During his seven-day visit to Spain,") is at most this
+# many tokens; the main clause's name comes at most _TITLE_REACH title words after its comma.
+_FRONTED_REACH = 16
+# The words a fronted phrase opens with ("He praised his successor, Umaru Yar'Adua" has none: its
+# comma opens an apposition, not the main clause).
+_FRONTING_WORDS = frozenset({
+    "during", "after", "before", "on", "in", "at", "while", "when", "upon", "following", "since", "as",
+    "despite", "ahead", "throughout", "until", "by", "for", "with", "without", "unlike", "like", "once",
+})
+_TITLE_REACH = 4
 _POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’"})
 _COMPLEMENT_WORDS = frozenset({"of", "for", "from", "in"})
 
@@ -139,6 +149,7 @@ class NameResolver:
                                and n.start not in quoted]
         self._pronoun_ends = [n.end for n in sorted(self._pronoun_names, key=lambda n: n.end)]
         self._pronoun_names.sort(key=lambda n: n.end)
+        self._pronoun_set = {id(n) for n in self._pronoun_names}
         # Per sentence, the first mention that opens it (or a clause after a comma) and is a group or a
         # person: a group pronoun ("they") stands for the group subject nearest before it.
         self._subjects: dict[int, list[tuple[int, bool, Mention]]] = {}
@@ -194,7 +205,7 @@ class NameResolver:
             if named is not None:
                 return named
         if end - start == 1 and text.lower() in self.spec.pronouns:
-            return self._antecedent(start, text.lower())
+            return self._cataphor(start, text.lower()) or self._antecedent(start, text.lower())
         if end - start == 1 and text.lower() in self.spec.relatives:
             return self._relative_antecedent(start)
         if end - start == 1 and text.lower() in self.spec.group_pronouns:
@@ -241,6 +252,30 @@ class NameResolver:
             if gender is None or gender == wanted:
                 return self._fullest(name.words) or name.text
         return None
+
+    def _cataphor(self, position: int, pronoun: str) -> Optional[str]:
+        """The name that opens the main clause after a fronted phrase holding the pronoun:
+        "During his visit to Spain, Chinese President Hu Jintao signed …" — "his" is Hu Jintao,
+        whoever the sentences before named. Only for a pronoun before the first comma of a sentence
+        that opens with a preposition or conjunction, and a name right after that comma (title words
+        allowed before it); None otherwise."""
+        first, last = self.doc.sentence_of(position)
+        if self._word(first).lower() not in _FRONTING_WORDS or any(self._word(i) == "," for i in range(first, position)):
+            return None
+        comma = next((i for i in range(position + 1, min(last, position + _FRONTED_REACH)) if self._word(i) == ","), None)
+        if comma is None:
+            return None
+        k = bisect_left(self._starts, comma + 1)
+        if k == len(self._names) or self._names[k].start > comma + 1 + _TITLE_REACH:
+            return None
+        name = self._names[k]
+        if id(name) not in self._pronoun_set or not all(self._title_like(i) for i in range(comma + 1, name.start)):
+            return None
+        wanted = self.spec.pronoun_genders.get(pronoun)
+        gender = self._gender(name) if wanted is not None else None
+        if gender is not None and gender != wanted:
+            return None
+        return self._fullest(name.words) or name.text
 
     def _relative_antecedent(self, position: int) -> Optional[str]:
         """The name right before a relative pronoun, or before the comma or dash in front of
