@@ -37,19 +37,20 @@ _AGREEMENT_REACH = 30
 _RELATIVE_GAP = frozenset({",", "-", "–", "—", "--"})
 # How many sentences before its own a group pronoun looks back for its group.
 _GROUP_REACH = 1
-# Words after which a name in a longer span is a complement, not who the span names.
 # A fronted phrase before the main clause ("During his seven-day visit to Spain,") is at most this
 # many tokens; the main clause's name comes at most _TITLE_REACH title words after its comma.
 _FRONTED_REACH = 16
+_TITLE_REACH = 4
 # The words a fronted phrase opens with ("He praised his successor, Umaru Yar'Adua" has none: its
 # comma opens an apposition, not the main clause).
 _FRONTING_WORDS = frozenset({
     "during", "after", "before", "on", "in", "at", "while", "when", "upon", "following", "since", "as",
     "despite", "ahead", "throughout", "until", "by", "for", "with", "without", "unlike", "like", "once",
 })
-_TITLE_REACH = 4
-_POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’"})
+# Words after which a name in a longer span is a complement, not who the span names; and the
+# marks before which a name is the owner of what the span names ("Rwanda's President").
 _COMPLEMENT_WORDS = frozenset({"of", "for", "from", "in"})
+_POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’"})
 
 
 def _title_key(text: str) -> frozenset[str]:
