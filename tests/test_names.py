@@ -191,6 +191,8 @@ def test_a_title_phrase_names_the_nearest_person_before_it_with_that_title(text:
     # nor is a name before "'s": its owner, not the one who speaks
     ("Ghana's President says his troops will leave the border.", None),
     ("Ken Obi's spokesman said the talks will resume.", None),
+    # nor a place in a name that "the" opens and more capitalised words go on: a paper is no city
+    ("The Tokyo Times said the talks will resume.", None),
 ])
 def test_a_name_after_of_or_before_s_in_a_longer_speaker_is_not_its_canonical(text: str, expected):
     rules = ruleie.load_rules()

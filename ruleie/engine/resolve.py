@@ -221,6 +221,11 @@ class NameResolver:
             # nor is a name before "'s": "Rwanda's President" is no Rwanda, "Putin's spokesman" no Putin
             if name.end < end and self._word(name.end).lower() in _POSSESSIVE_MARKS:
                 continue
+            # nor a place in a name that "the" opens and more capitalised words go on: "The New York
+            # Times" is no New York ("Moscow Tuesday" keeps Moscow)
+            if (name.end < end and id(name) not in self._pronoun_set and self._word(name.end)[:1].isupper()
+                    and self._word(start).lower() == "the"):
+                continue
             if name.end <= end and (best is None or len(name.words) > len(best.words)):
                 if all(self._title_like(i) for i in range(start, end) if not name.start <= i < name.end):
                     best = name
