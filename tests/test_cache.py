@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -33,33 +34,30 @@ def rule_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def _counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    """Each call of ``module.name`` from now on, counted (one item per call)."""
+    calls: list[int] = []
+    real = getattr(module, name)
+
+    @functools.wraps(real)  # the cache key names the compile function: the wrapper keeps its name
+    def counting(*args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
 def loads_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from ruleie.rules import rulefile
 
-    calls: list[int] = []
-    real = rulefile.load_rule_files
-
-    def counting(paths):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        return real(paths)
-
-    monkeypatch.setattr(rulefile, "load_rule_files", counting)
-    return calls
+    return _counted(monkeypatch, rulefile, "load_rule_files")
 
 
 def compiles_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from ruleie.engine import ruleset
 
-    calls: list[int] = []
-    real = ruleset.compile_rules
-
-    def counting(spec):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        return real(spec)
-
-    counting.__qualname__ = real.__qualname__  # the cache key names the compile function
-    monkeypatch.setattr(ruleset, "compile_rules", counting)
-    return calls
+    return _counted(monkeypatch, ruleset, "compile_rules")
 
 
 def test_a_second_load_comes_from_the_cache_and_extracts_the_same(rule_dir, monkeypatch):
