@@ -203,11 +203,13 @@ def test_a_name_after_of_or_before_s_in_a_longer_speaker_is_not_its_canonical(te
 GROUP_TYPES = """\
 ruleie: 1
 lexicons:
-  crowds: {entries: [Police, police, the rebels, The rebels, the soldiers], mention: Crowd}
+  crowds: {entries: [Police, police, Iraqi police, the rebels, The rebels, the soldiers], mention: Crowd}
   people: {entries: [Ada Obi], mention: Human}
+  days: {entries: [Thursday], mention: Day}
 types:
   Crowd: {kind: mention}
   Human: {kind: mention}
+  Day: {kind: mention}
   Said:
     kind: record
     fields: {who: mention}
@@ -237,6 +239,12 @@ names:
     ("Police say two men were hurt. The road is closed. They say a car burned.", None),
     # no group before it
     ("They say the road is closed.", None),
+    # a sentence that opens with a conjunction
+    ("Police say two men were hurt. But they say the road is open.", "Police"),
+    # a mention between that is no group or person (a day) is no rival
+    ("Police closed Thursday's market because they say it was unsafe.", "Police"),
+    # a one-word group stands for its fuller mention a sentence or two before
+    ("Iraqi police say a bomb exploded. Police say two men were hurt. They say the road is closed.", "Iraqi police"),
 ])
 def test_group_pronouns_stand_for_the_group_that_opens_a_clause_before_them(tmp_path: Path, text: str, expected):
     path = tmp_path / "r.yaml"

@@ -37,6 +37,13 @@ _AGREEMENT_REACH = 30
 _RELATIVE_GAP = frozenset({",", "-", "–", "—", "--"})
 # How many sentences before its own a group pronoun looks back for its group.
 _GROUP_REACH = 1
+# Words that may open a sentence before its group pronoun ("But they say …", "And, they added, …").
+_CLAUSE_OPENERS = frozenset({"but", "and", "yet", "still", "however", "so", "also", ","})
+# How many sentences back a one-word group ("Officials say …") looks for a fuller mention of the same
+# group ("Pakistani officials say …") to stand for it.
+_FULLER_GROUP_REACH = 3
+# Words that open no fuller form of a group: an indefinite or a count is another part of it.
+_NOT_FULLER = frozenset({"a", "an", "some", "several", "many", "few", "other", "two", "three", "four", "five", "dozens", "hundreds"})
 # A fronted phrase before the main clause ("During his seven-day visit to Spain,") is at most this
 # many tokens; the main clause's name comes at most _TITLE_REACH title words after its comma.
 _FRONTED_REACH = 16
@@ -154,19 +161,30 @@ class NameResolver:
         # Per sentence, the first mention that opens it (or a clause after a comma) and is a group or a
         # person: a group pronoun ("they") stands for the group subject nearest before it.
         self._subjects: dict[int, list[tuple[int, bool, Mention]]] = {}
+        # the starts of the mentions a group pronoun could stand for (groups and people: a date between
+        # "Defense lawyers boycotted Thursday's session because they say" is no rival), and the group
+        # mentions by end (the fuller form of a one-word group)
         self._mention_starts: list[int] = []
+        self._groups: list[Mention] = []
+        self._group_ends: list[int] = []
         if names.group_pronouns and names.group_types:
-            self._mention_starts = sorted(m.start for m in doc.mentions)
             groups = frozenset(names.group_types)
             people = frozenset({names.pronoun_type}) if names.pronoun_type else frozenset()
             for m in sorted(doc.mentions, key=lambda m: (m.start, -m.end)):
                 kinds = ancestors.get(m.type, frozenset({m.type}))
                 is_group = bool(groups & kinds)
-                if not (is_group or people & kinds) or m.start in quoted:
+                if not (is_group or people & kinds):
+                    continue
+                self._mention_starts.append(m.start)
+                if is_group:
+                    self._groups.append(m)
+                if m.start in quoted:
                     continue
                 first = doc.sentence_of(m.start)[0]
                 if m.start == first or self._word(m.start - 1) == ",":
                     self._subjects.setdefault(first, []).append((m.start, is_group, m))
+            self._groups.sort(key=lambda m: m.end)
+            self._group_ends = [m.end for m in self._groups]
         # the longest name ending at each token (the antecedent of a relative pronoun after it)
         self._name_ending_at: dict[int, _Name] = {}
         for name in self._names:
@@ -307,16 +325,44 @@ class NameResolver:
         if subjects and subjects[0][0] < position:
             start, is_group, mention = subjects[0]
             between = self._mention_starts[bisect_right(self._mention_starts, mention.end - 1) : bisect_left(self._mention_starts, position)]
-            return self._text(mention) if is_group and not between else None
-        if position != first and self._word(position - 1) != ",":
+            return self._group_text(mention) if is_group and not between else None
+        if (position != first and self._word(position - 1) != ","
+                and not all(self._word(i).lower() in _CLAUSE_OPENERS for i in range(first, position))):
             return None
         for _hop in range(_GROUP_REACH):
             if first == 0:
                 break
             first = doc.sentence_of(first - 1)[0]
             for _start, is_group, mention in self._subjects.get(first, ())[:1]:
-                return self._text(mention) if is_group else None
+                return self._group_text(mention) if is_group else None
         return None
+
+    def _group_text(self, mention: Mention) -> str:
+        """A group's text, or for a group named by one bare word ("Officials say …", "the
+        economists") the nearest fuller mention of the same group a few sentences before
+        ("Pakistani officials say …"): the one a reader takes it for."""
+        doc = self.doc
+        words = [self._word(i).lower() for i in range(mention.start, mention.end)]
+        if words and words[0] == "the":
+            words = words[1:]
+        if len(words) != 1:
+            return self._text(mention)
+        oldest = doc.sentence_of(mention.start)[0]
+        for _hop in range(_FULLER_GROUP_REACH):
+            if oldest == 0:
+                break
+            oldest = doc.sentence_of(oldest - 1)[0]
+        k = bisect_right(self._group_ends, mention.start) - 1
+        while k >= 0 and self._groups[k].start >= oldest:
+            other = self._groups[k]
+            opening = self._word(other.start).lower()
+            # (not "the rebels" for "rebels", nor a count or an indefinite: "left three militants
+            # dead" names other militants than "The militants kidnapped …")
+            if (other.end - other.start > (2 if opening == "the" else 1) and opening not in _NOT_FULLER
+                    and not opening[:1].isdigit() and self._word(other.end - 1).lower() == words[0]):
+                return self._text(other)
+            k -= 1
+        return self._text(mention)
 
     def _text(self, mention: Mention) -> str:
         return self.doc.text[self.doc.starts[mention.start] : self.doc.ends[mention.end - 1]]
