@@ -335,3 +335,20 @@ def test_the_shipped_pack_declares_its_names():
     names = ruleie.load_rules().spec.names
     assert names.types == ("Person", "Place") and names.pronoun_type == "Person"
     assert names.demonyms["Russian"] == "Russia"
+
+
+@pytest.mark.parametrize("text,expected", [
+    # the subject of the sentence before, not the name nearest the pronoun
+    ("Mr. Ken Obi met the new envoy, Ada Brown, on Tuesday. He said there would be no surprises.", "Ken Obi"),
+    # a name after a preposition is no subject; the one before the verb is
+    ("Mr. Ken Obi, in a letter to President Ada Brown, says the vote was fair. He said the count was slow.", "Ken Obi"),
+    # the subject in an apposition after a role
+    ("A Kelo police spokesman, Ken Obi, said two men were held. He said they were armed.", "Ken Obi"),
+    # a pronoun that does not open its sentence keeps the nearest name
+    ("Mr. Ken Obi met President Ada Brown on Tuesday. In remarks later, she said the talks went well.", "Ada Brown"),
+])
+def test_a_pronoun_opening_a_sentence_stands_for_the_subject_before(text: str, expected: str):
+    rules = ruleie.load_rules()
+    speakers = [r.speaker.canonical for r in rules.extract(text)
+                if r.type == "Statement" and r.speaker.text.lower() in ("he", "she")]
+    assert speakers == [expected]

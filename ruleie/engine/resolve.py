@@ -42,6 +42,8 @@ _CLAUSE_OPENERS = frozenset({"but", "and", "yet", "still", "however", "so", "als
 # How many sentences back a one-word group ("Officials say …") looks for a fuller mention of the same
 # group ("Pakistani officials say …") to stand for it.
 _FULLER_GROUP_REACH = 3
+# Tags of a finite verb: the end of a sentence's subject.
+_FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 # Words that open no fuller form of a group: an indefinite or a count is another part of it.
 _NOT_FULLER = frozenset({"a", "an", "some", "several", "many", "few", "other", "two", "three", "four", "five", "dozens", "hundreds"})
 # A fronted phrase before the main clause ("During his seven-day visit to Spain,") is at most this
@@ -267,15 +269,54 @@ class NameResolver:
     def _antecedent(self, position: int, pronoun: str) -> Optional[str]:
         """The nearest name that ends before a pronoun, in its fullest form. A pronoun with a
         gender skips names marked as of another gender (looking back at most
-        ``_AGREEMENT_REACH`` names); names of no known gender stay candidates."""
-        k = bisect_right(self._pronoun_ends, position) - 1
+        ``_AGREEMENT_REACH`` names); names of no known gender stay candidates. A pronoun that
+        opens its sentence first tries the subject of the sentence before (see ``_subject_before``)."""
         wanted = self.spec.pronoun_genders.get(pronoun)
+        subject = self._subject_before(position, wanted)
+        if subject is not None:
+            return subject
+        k = bisect_right(self._pronoun_ends, position) - 1
         for j in range(k, max(k - _AGREEMENT_REACH, -1), -1):
             name = self._pronoun_names[j]
             gender = self._gender(name) if wanted is not None else None
             if gender is None or gender == wanted:
                 return self._fullest(name.words) or name.text
         return None
+
+    def _subject_before(self, position: int, wanted: Optional[str]) -> Optional[str]:
+        """For a pronoun that opens its sentence, the subject of the sentence before: the last
+        person named before its first finite verb, "Mr. Chen met with the envoy, Stephen Young.
+        He said …" is Chen, "In a letter to the White House, Mr. Kerik says … He said" is Kerik.
+        A name after a preposition ("at the White House") or before a noun it modifies ("a White
+        House spokesman") is no subject. None when the sentence before names no subject, or one of
+        the other gender, or the document has no part-of-speech tags."""
+        doc = self.doc
+        first = doc.sentence_of(position)[0]
+        if position != first or first == 0:
+            return None
+        tags = doc.column("tag")
+        if tags is None:
+            return None
+        start, end = doc.sentence_of(first - 1)
+        verb = next((i for i in range(start, end) if tags[i] in _FINITE_TAGS), end)
+        subject: Optional[_Name] = None
+        k = bisect_left(self._pronoun_ends, start + 1)
+        while k < len(self._pronoun_names) and self._pronoun_names[k].end <= verb:
+            name = self._pronoun_names[k]
+            k += 1
+            # (back over its title and article: "to President Ada Brown", "at the White House")
+            before = name.start - 1
+            while before >= start and (self._word(before)[:1].isupper() or self._word(before).lower() in ("the", "a", "an")):
+                before -= 1
+            if name.start < start or (before >= start and tags[before] in ("IN", "TO")) or tags[name.end] in ("NN", "NNS"):
+                continue
+            subject = name
+        if subject is None:
+            return None
+        gender = self._gender(subject) if wanted is not None else None
+        if gender is not None and gender != wanted:
+            return None
+        return self._fullest(subject.words) or subject.text
 
     def _cataphor(self, position: int, pronoun: str) -> Optional[str]:
         """The name that opens the main clause after a fronted phrase holding the pronoun:
