@@ -311,6 +311,8 @@ def test_names_sections_merge_across_files(tmp_path: Path):
     ("names: {pronouns: {he: [male]}, pronoun_type: Location}\n", "the gender of pronoun 'he'"),
     ("names: {group_pronouns: [they]}\n", "`group_pronouns:` need `group_types:`"),
     ("names: {group_pronouns: [they], group_types: [Visit]}\n", "names: 'Visit' is a record type"),
+    ("names: {descriptions: {country: Nowhere}}\n", "names: unknown type 'Nowhere'"),
+    ("names: {descriptions: {country: [Place]}}\n", "the type described by 'country'"),
 ])
 def test_a_bad_names_section_is_a_positioned_error(tmp_path: Path, names: str, message: str):
     path = tmp_path / "r.yaml"
@@ -352,3 +354,53 @@ def test_a_pronoun_opening_a_sentence_stands_for_the_subject_before(text: str, e
     speakers = [r.speaker.canonical for r in rules.extract(text)
                 if r.type == "Statement" and r.speaker.text.lower() in ("he", "she")]
     assert speakers == [expected]
+
+
+DESCRIBED = """\
+ruleie: 1
+lexicons:
+  lands: {entries: [Brazil, Chile, Peru], mention: Land}
+  bodies: {entries: [Amnesty International, Brazilian officials], mention: Body}
+types:
+  Land: {kind: mention}
+  Body: {kind: mention}
+  Said:
+    kind: record
+    fields: {who: mention}
+    key: [who]
+rules:
+  - name: said
+    type: Said
+    pattern: (?<who> (the | The) [word=/[A-Za-z-]+/]{0,3} [lower=/country|nation|organization/]) [lower=/said|says/]
+names:
+  types: [Land]
+  descriptions: {country: Land, nation: Land, organization: Body}
+"""
+
+
+@pytest.mark.parametrize("text,expected", [
+    # the nearest mention of the head noun's type before the description
+    ("Chile sold copper. Brazil bought it. The country said the price was fair.", "Brazil"),
+    ("Peru voted. The Andean nation said the count was slow.", "Peru"),
+    # a proper name, not a group named by its nationality ("Brazilian officials")
+    ("Amnesty International wrote. Brazilian officials replied. The organization said it was ignored.", "Amnesty International"),
+    # none near enough: four sentences back is too far
+    ("Peru voted. It rained. It snowed. It cleared. The country said so.", None),
+    # none before it
+    ("The country said it would vote. Peru voted.", None),
+])
+def test_a_definite_description_stands_for_the_nearest_mention_of_its_type(tmp_path: Path, text: str, expected):
+    path = tmp_path / "r.yaml"
+    path.write_text(DESCRIBED, encoding="utf-8")
+    [said] = ruleie.load_rules(path).extract(text)
+    assert said.who.canonical == expected
+
+
+def test_a_name_ending_in_a_described_noun_is_no_description(tmp_path: Path):
+    path = tmp_path / "r.yaml"
+    path.write_text(DESCRIBED.replace("[lower=/country|nation|organization/]", "[lower=/country|nation|organization/]")
+                    .replace("  bodies: {entries: [Amnesty International, Brazilian officials], mention: Body}",
+                             "  bodies: {entries: [Amnesty International, The World Health Organization], mention: Body}"),
+                    encoding="utf-8")
+    [said] = ruleie.load_rules(path).extract("Amnesty International wrote. The World Health Organization said no.")
+    assert said.who.canonical is None

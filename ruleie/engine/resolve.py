@@ -42,6 +42,10 @@ _CLAUSE_OPENERS = frozenset({"but", "and", "yet", "still", "however", "so", "als
 # How many sentences back a one-word group ("Officials say …") looks for a fuller mention of the same
 # group ("Pakistani officials say …") to stand for it.
 _FULLER_GROUP_REACH = 3
+# The words a definite description opens with, and how many sentences before its own it looks back.
+_DEFINITE = frozenset({"the", "this", "that"})
+_DESCRIPTION_REACH = 3
+_DESCRIPTION_LENGTH = 6
 # Tags of a finite verb: the end of a sentence's subject.
 _FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 # Words that open no fuller form of a group: an indefinite or a count is another part of it.
@@ -187,6 +191,19 @@ class NameResolver:
                     self._subjects.setdefault(first, []).append((m.start, is_group, m))
             self._groups.sort(key=lambda m: m.end)
             self._group_ends = [m.end for m in self._groups]
+        # per described type, its mentions outside quotation marks by end ("the South Asian country" → Pakistan)
+        self._described: dict[str, tuple[list[int], list[Mention]]] = {}
+        if names.descriptions:
+            wanted_types = frozenset(names.descriptions.values())
+            found: dict[str, list[Mention]] = {}
+            for m in doc.mentions:
+                if m.start in quoted:
+                    continue
+                for kind in wanted_types & ancestors.get(m.type, frozenset({m.type})):
+                    found.setdefault(kind, []).append(m)
+            for kind, ms in found.items():
+                ms.sort(key=lambda m: m.end)
+                self._described[kind] = ([m.end for m in ms], ms)
         # the longest name ending at each token (the antecedent of a relative pronoun after it)
         self._name_ending_at: dict[int, _Name] = {}
         for name in self._names:
@@ -213,7 +230,7 @@ class NameResolver:
 
     def canonical(self, start: int, end: int) -> Optional[str]:
         """The canonical name for tokens [start, end), or None when they name nothing known."""
-        if not self._names and not self.spec.demonyms and not self._subjects:
+        if not self._names and not self.spec.demonyms and not self._subjects and not self._described:
             return None
         doc = self.doc
         text = doc.text[doc.starts[start] : doc.ends[end - 1]]
@@ -231,6 +248,10 @@ class NameResolver:
             return self._relative_antecedent(start)
         if end - start == 1 and text.lower() in self.spec.group_pronouns:
             return self._group_antecedent(start)
+        if self._described and self._word(start).lower() in _DEFINITE and self._word(end - 1).lower() in self.spec.descriptions:
+            described = self._description_antecedent(start, end)
+            if described is not None:
+                return described
         # A name inside the span, the rest title words: "Russian President Vladimir Putin".
         inside = self._names[bisect_left(self._starts, start) : bisect_left(self._starts, end)]
         best: Optional[_Name] = None
@@ -376,6 +397,40 @@ class NameResolver:
             first = doc.sentence_of(first - 1)[0]
             for _start, is_group, mention in self._subjects.get(first, ())[:1]:
                 return self._group_text(mention) if is_group else None
+        return None
+
+    def _description_antecedent(self, start: int, end: int) -> Optional[str]:
+        """What a definite description stands for: the nearest mention of its head noun's type
+        ending before it, in its sentence or the ``_DESCRIPTION_REACH`` before ("Pakistan … the South
+        Asian country said" → Pakistan); None when the description holds a name of its own ("Pakistan's
+        neighbouring country") or no such mention is near."""
+        tags = self.doc.column("tag")
+        # (a short noun phrase with a lower-case head: not "The World Health Organization", nor "the car
+        # carrying the nation")
+        if (end - start > _DESCRIPTION_LENGTH or not self._word(end - 1)[:1].islower()
+                or (tags is not None and any(str(tags[i]).startswith("VB") for i in range(start, end)))):
+            return None
+        k = bisect_left(self._starts, start)
+        if k < len(self._names) and self._names[k].start < end:
+            return None
+        ends, mentions = self._described.get(self.spec.descriptions[self._word(end - 1).lower()], ([], []))
+        # (a description that holds a mention of its type names that one: "the U.N. refugee agency")
+        if any(start <= m.start < end for m in mentions[bisect_right(ends, start):bisect_right(ends, end)]):
+            return None
+        oldest = self.doc.sentence_of(start)[0]
+        for _hop in range(_DESCRIPTION_REACH):
+            if oldest == 0:
+                break
+            oldest = self.doc.sentence_of(oldest - 1)[0]
+        # the nearest mention that is a proper name (its last word capitalised: "Amnesty International", not
+        # "Pakistani authorities") and not a modifier of a noun after it ("U.S. officials")
+        j = bisect_right(ends, start) - 1
+        while j >= 0 and mentions[j].start >= oldest:
+            m = mentions[j]
+            j -= 1
+            if not self._word(m.end - 1)[:1].isupper() or (tags is not None and m.end < len(tags) and tags[m.end] in ("NN", "NNS", "NNP", "NNPS")):
+                continue
+            return _LEADING_THE.sub("", self._text(m))
         return None
 
     def _group_text(self, mention: Mention) -> str:

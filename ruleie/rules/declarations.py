@@ -52,7 +52,7 @@ MAX_INCLUDE_DEPTH = 64
 
 TOP_KEYS = ("ruleie", "include", "lexicons", "vars", "types", "names", "rules", "doc")
 NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "relatives", "genders",
-              "group_pronouns", "group_types", "doc")
+              "group_pronouns", "group_types", "descriptions", "doc")
 LEXICON_KEYS = ("entries", "file", "field", "mention", "doc")
 TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "anchor", "propagate", "doc")
 FIELD_KEYS = ("type", "doc")
@@ -126,6 +126,8 @@ class NamesDecl:
     genders: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # gender → lexicon name
     group_pronouns: set[str] = attrs.Factory(set)  # "they": the group that is the subject nearest before
     group_types: list[tuple[str, YamlNode]] = attrs.Factory(list)
+    # "country": Country: "the South Asian country" stands for the nearest Country mention before it
+    descriptions: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -419,6 +421,12 @@ class Collector:
                     decl.genders[gender] = (lexicon, value)
         if "demonyms" in items:
             self.demonym_table(src, items["demonyms"][1], decl)
+        if "descriptions" in items:
+            for word, (_key, value) in (self.check.mapping(src, items["descriptions"][1], "descriptions") or {}).items():
+                named = self.check.name(src, value, f"the type described by '{word}'", NAME_RE,
+                                        "a letter or _ then letters, digits, _ . -")
+                if named is not None:
+                    decl.descriptions[word.lower()] = (named, value)
         if "doc" in items:
             self.check.text(src, items["doc"][1], "doc", empty_ok=True)
 

@@ -33,6 +33,7 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
     relatives: set[str] = set()
     group_pronouns: set[str] = set()
     group_types: list[str] = []
+    descriptions: dict[str, str] = {}
     for decl in decls:
         for name, node in decl.types:
             if _mention_type(check, decl, name, node, types) and name not in name_types:
@@ -50,6 +51,11 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         for name, node in decl.group_types:
             if _mention_type(check, decl, name, node, types) and name not in group_types:
                 group_types.append(name)
+        for word, (named, node) in decl.descriptions.items():
+            if not _mention_type(check, decl, named, node, types):
+                continue
+            if descriptions.setdefault(word, named) != named:
+                check.error(decl.src, node, f"names: description '{word}' is {descriptions[word]} in an earlier file and {named} here")
         for gender, (lexicon, node) in decl.genders.items():
             spec = lexicons.get(lexicon)
             if spec is None:
@@ -82,6 +88,7 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         relatives=frozenset(relatives),
         group_pronouns=frozenset(group_pronouns),
         group_types=tuple(group_types),
+        descriptions=descriptions,
         genders=genders,
         gender_lexicons=frozenset(gender_lexicons),
         location=decls[0].src.location(decls[0].node.start_mark.index),

@@ -158,6 +158,8 @@ class NamesSpec:
     that stand for the mention of ``group_types`` that opens a clause before them, in their sentence or
     the one before it ("Police say … They say"). ``genders``: a gender → the lower-cased words that mark a name as
     of that gender (first names, "mr.", "mrs."), from the lexicons ``names: genders:`` names.
+    ``descriptions``: a head noun → a mention type: a definite description ending in the noun ("the South
+    Asian country") stands for the nearest mention of the type before it ("Pakistan").
     """
 
     types: tuple[str, ...] = ()
@@ -170,6 +172,7 @@ class NamesSpec:
     relatives: frozenset[str] = frozenset()
     group_pronouns: frozenset[str] = frozenset()
     group_types: tuple[str, ...] = ()
+    descriptions: Mapping[str, str] = attrs.field(factory=dict)
     genders: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     gender_lexicons: frozenset[str] = frozenset()  # the lexicons ``genders`` came from
     location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
