@@ -404,3 +404,12 @@ def test_a_name_ending_in_a_described_noun_is_no_description(tmp_path: Path):
                     encoding="utf-8")
     [said] = ruleie.load_rules(path).extract("Amnesty International wrote. The World Health Organization said no.")
     assert said.who.canonical is None
+
+
+@pytest.mark.parametrize("text", [
+    "Air France said on Monday that all flights would resume.",
+    "Radio France reported that the vote was close.",
+])
+def test_a_place_inside_another_name_is_not_its_canonical(text: str):
+    [speaker] = [r.speaker for r in ruleie.load_rules().extract(text) if r.type == "Statement"]
+    assert speaker.canonical is None

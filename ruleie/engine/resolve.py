@@ -64,6 +64,12 @@ _FRONTING_WORDS = frozenset({
 # marks before which a name is the owner of what the span names ("Rwanda's President").
 _COMPLEMENT_WORDS = frozenset({"of", "for", "from", "in"})
 _POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’"})
+# Capitalised words that make a place of a place ("Southern Sudan"), not a name of something else ("Air France").
+_PLACE_MODIFIERS = frozenset({
+    "the", "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "upper",
+    "lower", "greater", "new", "northeastern", "northwestern", "southeastern", "southwestern", "inner", "outer",
+    "latin",
+})
 
 
 def _title_key(text: str) -> frozenset[str]:
@@ -266,6 +272,12 @@ class NameResolver:
             # Times" is no New York ("Moscow Tuesday" keeps Moscow)
             if (name.end < end and id(name) not in self._pronoun_set and self._word(name.end)[:1].isupper()
                     and self._word(start).lower() == "the"):
+                continue
+            # nor a place that another capitalised word opens a longer name with: "Air France" is no France
+            # ("Southern Sudan", "Indian Kashmir", "Indian-controlled Kashmir" are places still)
+            opener = self._word(name.start - 1) if name.start > start else ""
+            if (opener[:1].isalpha() and opener[:1].isupper() and id(name) not in self._pronoun_set and "-" not in opener
+                    and opener.lower() not in _PLACE_MODIFIERS and opener not in self.spec.demonyms):
                 continue
             if name.end <= end and (best is None or len(name.words) > len(best.words)):
                 if all(self._title_like(i) for i in range(start, end) if not name.start <= i < name.end):
