@@ -413,3 +413,9 @@ def test_a_name_ending_in_a_described_noun_is_no_description(tmp_path: Path):
 def test_a_place_inside_another_name_is_not_its_canonical(text: str):
     [speaker] = [r.speaker for r in ruleie.load_rules().extract(text) if r.type == "Statement"]
     assert speaker.canonical is None
+
+
+def test_a_bare_title_stands_for_the_nearest_name_whose_title_ends_in_it():
+    text = ("Defense Secretary Donald Rumsfeld arrived in Kabul on Monday. The secretary said the war was going well.")
+    [speaker] = [r.speaker for r in ruleie.load_rules().extract(text) if r.type == "Statement"]
+    assert (speaker.text, speaker.canonical) == ("The secretary", "Donald Rumsfeld")

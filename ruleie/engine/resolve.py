@@ -150,6 +150,10 @@ class NameResolver:
         # in a brief with two presidents.
         self._titles: dict[frozenset[str], tuple[list[int], list[str]]] = {}
         titled: dict[frozenset[str], list[tuple[int, str]]] = {}
+        # and per head word of a title ("secretary" of "Defense Secretary", "minister" of "Minister of
+        # Finance"), for "the secretary" when no name carried the bare title
+        self._title_heads: dict[str, tuple[list[int], list[str]]] = {}
+        headed: dict[str, list[tuple[int, str]]] = {}
         if names.title_capture:
             for name in self._names:
                 title = name.mention.fields.get(names.title_capture)
@@ -157,10 +161,15 @@ class NameResolver:
                 if isinstance(title_text, str) and title_text:
                     key = _title_key(title_text)
                     if key:
-                        titled.setdefault(key, []).append((name.end, self._fullest(name.words) or name.text))
-        for key, carriers in titled.items():
-            carriers.sort(key=lambda carrier: carrier[0])
-            self._titles[key] = ([end for end, _ in carriers], [text for _, text in carriers])
+                        carrier = (name.end, self._fullest(name.words) or name.text)
+                        titled.setdefault(key, []).append(carrier)
+                        head = _WORD.findall(re.split(r"\s+of\s+", title_text)[0].lower())
+                        if head:
+                            headed.setdefault(head[-1], []).append(carrier)
+        for table, carriers_by in ((self._titles, titled), (self._title_heads, headed)):
+            for key, carriers in carriers_by.items():
+                carriers.sort(key=lambda carrier: carrier[0])
+                table[key] = ([end for end, _ in carriers], [text for _, text in carriers])
         # A name inside a quotation is the quoted speaker's topic, not someone the narrative
         # goes on about: ‘Brown said "Obi is wrong." He added …’ — "He" is Brown.
         quoted = _quoted_tokens(doc)
@@ -242,6 +251,8 @@ class NameResolver:
         text = doc.text[doc.starts[start] : doc.ends[end - 1]]
         if self._titles:
             titled = self._titles.get(_title_key(text))
+            if titled is None and end - start == 2 and self._word(start).lower() == "the":
+                titled = self._title_heads.get(self._word(start + 1).lower())
             if titled is not None:
                 return self._titled_name(titled, start)
         if self.spec.demonyms:
