@@ -419,3 +419,17 @@ def test_a_bare_title_stands_for_the_nearest_name_whose_title_ends_in_it():
     text = ("Defense Secretary Donald Rumsfeld arrived in Kabul on Monday. The secretary said the war was going well.")
     [speaker] = [r.speaker for r in ruleie.load_rules().extract(text) if r.type == "Statement"]
     assert (speaker.text, speaker.canonical) == ("The secretary", "Donald Rumsfeld")
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a brief cut from a longer story: the name opens a sentence after the pronoun's
+    ("He said the talks went well. Mr. Ken Obi arrived in Kelo on Monday.", "Ken Obi"),
+    # a name later in the pronoun's own sentence is what it acts on, not who it is
+    ("He said he met President Ada Brown on Monday. The talks went well.", None),
+    # a name of the other gender is no candidate
+    ("He said the talks went well. Mrs. Maria Lopez arrived in Kelo on Monday.", None),
+])
+def test_a_pronoun_with_no_name_before_it_takes_the_name_that_opens_a_sentence_after(text: str, expected):
+    [speaker] = [r.speaker for r in ruleie.load_rules().extract(text)
+                 if r.type == "Statement" and r.speaker.text == "He"][:1]
+    assert speaker.canonical == expected

@@ -46,6 +46,8 @@ _FULLER_GROUP_REACH = 3
 _DEFINITE = frozenset({"the", "this", "that"})
 _DESCRIPTION_REACH = 3
 _DESCRIPTION_LENGTH = 6
+# How many sentences after its own a pronoun with no name before it looks for one.
+_FORWARD_REACH = 2
 # Tags of a finite verb: the end of a sentence's subject.
 _FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 # Words that open no fuller form of a group: an indefinite or a count is another part of it.
@@ -325,6 +327,34 @@ class NameResolver:
             gender = self._gender(name) if wanted is not None else None
             if gender is None or gender == wanted:
                 return self._fullest(name.words) or name.text
+        if k < 0:
+            return self._named_after(position, wanted)
+        return None
+
+    def _named_after(self, position: int, wanted: Optional[str]) -> Optional[str]:
+        """For a pronoun that no name comes before (a brief cut from a longer story: "He said …
+        Mr. Bush stressed …"), the name that opens one of the ``_FORWARD_REACH`` sentences after its
+        own (title words allowed before it), of its gender or none known. A name later in the
+        pronoun's own sentence is what it acts on ("he met with Iyad Allawi"), not who it is."""
+        doc = self.doc
+        first = doc.sentence_of(position)[1]
+        for _hop in range(_FORWARD_REACH):
+            if first >= len(doc.starts):
+                break
+            start, end = doc.sentence_of(first)
+            k = bisect_left(self._starts, start)
+            while k < len(self._names) and self._names[k].start < end:
+                name = self._names[k]
+                k += 1
+                if not all(self._title_like(i) for i in range(start, name.start)):
+                    break
+                if id(name) not in self._pronoun_set:
+                    continue
+                gender = self._gender(name) if wanted is not None else None
+                if gender is None or gender == wanted:
+                    return self._fullest(name.words) or name.text
+                break
+            first = end
         return None
 
     def _subject_before(self, position: int, wanted: Optional[str]) -> Optional[str]:
