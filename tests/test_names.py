@@ -312,6 +312,8 @@ def test_names_sections_merge_across_files(tmp_path: Path):
     ("names: {group_pronouns: [they]}\n", "`group_pronouns:` need `group_types:`"),
     ("names: {group_pronouns: [they], group_types: [Visit]}\n", "names: 'Visit' is a record type"),
     ("names: {descriptions: {country: Nowhere}}\n", "names: unknown type 'Nowhere'"),
+    ("names: {group_pronouns: {it: [Nowhere]}}\n", "names: unknown type 'Nowhere'"),
+    ("names: {group_pronouns: {it: {a: b}}}\n", "the types of group pronoun 'it'"),
     ("names: {descriptions: {country: [Place]}}\n", "the type described by 'country'"),
 ])
 def test_a_bad_names_section_is_a_positioned_error(tmp_path: Path, names: str, message: str):
@@ -433,3 +435,22 @@ def test_a_pronoun_with_no_name_before_it_takes_the_name_that_opens_a_sentence_a
     [speaker] = [r.speaker for r in ruleie.load_rules().extract(text)
                  if r.type == "Statement" and r.speaker.text == "He"][:1]
     assert speaker.canonical == expected
+
+
+def test_a_group_pronoun_with_its_own_types(tmp_path: Path):
+    path = tmp_path / "r.yaml"
+    path.write_text(GROUP_TYPES.replace("  group_pronouns: [they]\n  group_types: [Crowd]\n",
+                                        "  group_pronouns: {they: [Crowd], it: [Human]}\n")
+                    .replace("[lower=they]", "[lower=/they|it/]"), encoding="utf-8")
+    rules = ruleie.load_rules(path)
+    said = {r.who.text: r.who.canonical for r in rules.extract("Ada Obi said two men were hurt. It said the road is closed.")}
+    assert said["It"] == "Ada Obi"
+    # "they" keeps its own types: a person opening the sentence before is not its group
+    said = {r.who.text: r.who.canonical for r in rules.extract("Ada Obi said two men were hurt. They said the road is closed.")}
+    assert said["They"] is None
+
+
+def test_the_shipped_pack_resolves_it_to_the_body_that_spoke_before():
+    text = "Xinhua says ten miners survived the blast. It says an inquiry has begun."
+    speakers = {r.speaker.text: r.speaker.canonical for r in ruleie.load_rules().extract(text) if r.type == "Statement"}
+    assert speakers["It"] == "Xinhua"

@@ -183,29 +183,31 @@ class NameResolver:
         self._pronoun_set = {id(n) for n in self._pronoun_names}
         # Per sentence, the first mention that opens it (or a clause after a comma) and is a group or a
         # person: a group pronoun ("they") stands for the group subject nearest before it.
-        self._subjects: dict[int, list[tuple[int, bool, Mention]]] = {}
+        self._subjects: dict[int, list[tuple[int, frozenset[str], Mention]]] = {}
         # the starts of the mentions a group pronoun could stand for (groups and people: a date between
         # "Defense lawyers boycotted Thursday's session because they say" is no rival), and the group
         # mentions by end (the fuller form of a one-word group)
         self._mention_starts: list[int] = []
+        self._mention_kinds: list[frozenset[str]] = []
+        self._people = frozenset({names.pronoun_type}) if names.pronoun_type else frozenset()
         self._groups: list[Mention] = []
         self._group_ends: list[int] = []
-        if names.group_pronouns and names.group_types:
-            groups = frozenset(names.group_types)
-            people = frozenset({names.pronoun_type}) if names.pronoun_type else frozenset()
+        groups = frozenset(names.group_types).union(*names.group_pronoun_types.values())
+        if names.group_pronouns and groups:
             for m in sorted(doc.mentions, key=lambda m: (m.start, -m.end)):
                 kinds = ancestors.get(m.type, frozenset({m.type}))
                 is_group = bool(groups & kinds)
-                if not (is_group or people & kinds):
+                if not (is_group or self._people & kinds):
                     continue
                 self._mention_starts.append(m.start)
+                self._mention_kinds.append(kinds)
                 if is_group:
                     self._groups.append(m)
                 if m.start in quoted:
                     continue
                 first = doc.sentence_of(m.start)[0]
                 if m.start == first or self._word(m.start - 1) == ",":
-                    self._subjects.setdefault(first, []).append((m.start, is_group, m))
+                    self._subjects.setdefault(first, []).append((m.start, kinds, m))
             self._groups.sort(key=lambda m: m.end)
             self._group_ends = [m.end for m in self._groups]
         # per described type, its mentions outside quotation marks by end ("the South Asian country" → Pakistan)
@@ -266,7 +268,7 @@ class NameResolver:
         if end - start == 1 and text.lower() in self.spec.relatives:
             return self._relative_antecedent(start)
         if end - start == 1 and text.lower() in self.spec.group_pronouns:
-            return self._group_antecedent(start)
+            return self._group_antecedent(start, text.lower())
         if self._described and self._word(start).lower() in _DEFINITE and self._word(end - 1).lower() in self.spec.descriptions:
             described = self._description_antecedent(start, end)
             if described is not None:
@@ -428,19 +430,22 @@ class NameResolver:
             return None
         return self._fullest(name.words) or name.text
 
-    def _group_antecedent(self, position: int) -> Optional[str]:
+    def _group_antecedent(self, position: int, pronoun: str) -> Optional[str]:
         """The group that a group pronoun ("they") stands for. Inside a sentence: the first group
         opening it, when no other mention stands between the two ("Police say they killed …", not
         "Police say the soldiers were ambushed when they …"). Opening a sentence (or after its
         comma): the first group or person opening the sentence before; a person there ends the
         search with nothing ("Ada Obi said … They said" is not hers)."""
         doc = self.doc
+        wanted = frozenset(self.spec.group_pronoun_types.get(pronoun, self.spec.group_types))
         first = doc.sentence_of(position)[0]
         subjects = self._subjects.get(first, ())
         if subjects and subjects[0][0] < position:
-            start, is_group, mention = subjects[0]
-            between = self._mention_starts[bisect_right(self._mention_starts, mention.end - 1) : bisect_left(self._mention_starts, position)]
-            return self._group_text(mention) if is_group and not between else None
+            start, kinds, mention = subjects[0]
+            # (a rival is a group of the pronoun's types or a person: "Police in South Korea … who they say" is Police)
+            rivals = wanted | self._people
+            between = any(rivals & k for k in self._mention_kinds[bisect_right(self._mention_starts, mention.end - 1) : bisect_left(self._mention_starts, position)])
+            return self._group_text(mention) if wanted & kinds and not between else None
         if (position != first and self._word(position - 1) != ","
                 and not all(self._word(i).lower() in _CLAUSE_OPENERS for i in range(first, position))):
             return None
@@ -448,8 +453,8 @@ class NameResolver:
             if first == 0:
                 break
             first = doc.sentence_of(first - 1)[0]
-            for _start, is_group, mention in self._subjects.get(first, ())[:1]:
-                return self._group_text(mention) if is_group else None
+            for _start, kinds, mention in self._subjects.get(first, ())[:1]:
+                return self._group_text(mention) if wanted & kinds else None
         return None
 
     def _description_antecedent(self, start: int, end: int) -> Optional[str]:

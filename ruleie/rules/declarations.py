@@ -126,6 +126,8 @@ class NamesDecl:
     genders: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # gender → lexicon name
     group_pronouns: set[str] = attrs.Factory(set)  # "they": the group that is the subject nearest before
     group_types: list[tuple[str, YamlNode]] = attrs.Factory(list)
+    # {it: [Organization, Country]}: a group pronoun with its own types (the mapping form of `group_pronouns:`)
+    group_pronoun_types: dict[str, list[tuple[str, YamlNode]]] = attrs.Factory(dict)
     # "country": Country: "the South Asian country" stands for the nearest Country mention before it
     descriptions: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)
 
@@ -410,7 +412,13 @@ class Collector:
         if "relatives" in items:
             decl.relatives = {text.lower() for text, _ in self.check.text_list(src, items["relatives"][1], "relatives")}
         if "group_pronouns" in items:
-            decl.group_pronouns = {text.lower() for text, _ in self.check.text_list(src, items["group_pronouns"][1], "group_pronouns")}
+            node = items["group_pronouns"][1]
+            if isinstance(node, MappingNode):  # {they: [Group], it: [Organization]}: pronouns with their own types
+                for word, (_key, value) in (self.check.mapping(src, node, "group_pronouns") or {}).items():
+                    decl.group_pronouns.add(word.lower())
+                    decl.group_pronoun_types[word.lower()] = self.check.text_list(src, value, f"the types of group pronoun '{word}'")
+            else:
+                decl.group_pronouns = {text.lower() for text, _ in self.check.text_list(src, node, "group_pronouns")}
         if "group_types" in items:
             decl.group_types = self.check.text_list(src, items["group_types"][1], "group_types")
         if "genders" in items:

@@ -33,6 +33,7 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
     relatives: set[str] = set()
     group_pronouns: set[str] = set()
     group_types: list[str] = []
+    group_pronoun_types: dict[str, tuple[str, ...]] = {}
     descriptions: dict[str, str] = {}
     for decl in decls:
         for name, node in decl.types:
@@ -48,6 +49,9 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         pronouns |= decl.pronouns
         relatives |= decl.relatives
         group_pronouns |= decl.group_pronouns
+        for word, typed in decl.group_pronoun_types.items():
+            kinds = [name for name, node in typed if _mention_type(check, decl, name, node, types)]
+            group_pronoun_types.setdefault(word, tuple(kinds))
         for name, node in decl.group_types:
             if _mention_type(check, decl, name, node, types) and name not in group_types:
                 group_types.append(name)
@@ -71,8 +75,8 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         if gender not in genders and not any(gender in d.genders for d in decls):
             known = {g for d in decls for g in d.genders}
             check.error(decl.src, node, f"names: gender '{gender}' has no lexicon under `genders:`{did_you_mean(gender, known)}")
-    if group_pronouns and not any(d.group_types for d in decls):
-        first = next(d for d in decls if d.group_pronouns)
+    if group_pronouns - set(group_pronoun_types) and not any(d.group_types for d in decls):
+        first = next(d for d in decls if d.group_pronouns - set(d.group_pronoun_types))
         check.error(first.src, first.node, "names: `group_pronouns:` need `group_types:` (the types of group they refer back to)")
     if pronouns and "pronoun_type" not in settings:
         first = next(d for d in decls if d.pronouns)
@@ -88,6 +92,7 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         relatives=frozenset(relatives),
         group_pronouns=frozenset(group_pronouns),
         group_types=tuple(group_types),
+        group_pronoun_types=group_pronoun_types,
         descriptions=descriptions,
         genders=genders,
         gender_lexicons=frozenset(gender_lexicons),

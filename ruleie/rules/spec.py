@@ -156,7 +156,8 @@ class NamesSpec:
     to be of another gender. ``relatives``: relative pronouns ("who", "which") that stand for
     the name right before them, across a comma or dash ("Sweden, which said"). ``group_pronouns``: words ("they")
     that stand for the mention of ``group_types`` that opens a clause before them, in their sentence or
-    the one before it ("Police say … They say"). ``genders``: a gender → the lower-cased words that mark a name as
+    the one before it ("Police say … They say"); ``group_pronoun_types`` gives a pronoun its own types instead ("it":
+    Organization, Country). ``genders``: a gender → the lower-cased words that mark a name as
     of that gender (first names, "mr.", "mrs."), from the lexicons ``names: genders:`` names.
     ``descriptions``: a head noun → a mention type: a definite description ending in the noun ("the South
     Asian country") stands for the nearest mention of the type before it ("Pakistan").
@@ -172,6 +173,7 @@ class NamesSpec:
     relatives: frozenset[str] = frozenset()
     group_pronouns: frozenset[str] = frozenset()
     group_types: tuple[str, ...] = ()
+    group_pronoun_types: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     descriptions: Mapping[str, str] = attrs.field(factory=dict)
     genders: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     gender_lexicons: frozenset[str] = frozenset()  # the lexicons ``genders`` came from
