@@ -475,11 +475,7 @@ class NameResolver:
         # (a description that holds a mention of its type names that one: "the U.N. refugee agency")
         if any(start <= m.start < end for m in mentions[bisect_right(ends, start):bisect_right(ends, end)]):
             return None
-        oldest = self.doc.sentence_of(start)[0]
-        for _hop in range(_DESCRIPTION_REACH):
-            if oldest == 0:
-                break
-            oldest = self.doc.sentence_of(oldest - 1)[0]
+        oldest = self._sentence_start_back(start, _DESCRIPTION_REACH)
         # the nearest mention that is a proper name (its last word capitalised: "Amnesty International", not
         # "Pakistani authorities") and not a modifier of a noun after it ("U.S. officials")
         j = bisect_right(ends, start) - 1
@@ -495,17 +491,12 @@ class NameResolver:
         """A group's text, or for a group named by one bare word ("Officials say …", "the
         economists") the nearest fuller mention of the same group a few sentences before
         ("Pakistani officials say …"): the one a reader takes it for."""
-        doc = self.doc
         words = [self._word(i).lower() for i in range(mention.start, mention.end)]
         if words and words[0] == "the":
             words = words[1:]
         if len(words) != 1:
             return self._text(mention)
-        oldest = doc.sentence_of(mention.start)[0]
-        for _hop in range(_FULLER_GROUP_REACH):
-            if oldest == 0:
-                break
-            oldest = doc.sentence_of(oldest - 1)[0]
+        oldest = self._sentence_start_back(mention.start, _FULLER_GROUP_REACH)
         k = bisect_right(self._group_ends, mention.start) - 1
         while k >= 0 and self._groups[k].start >= oldest:
             other = self._groups[k]
@@ -517,6 +508,16 @@ class NameResolver:
                 return self._text(other)
             k -= 1
         return self._text(mention)
+
+    def _sentence_start_back(self, position: int, hops: int) -> int:
+        """The first token of the sentence ``hops`` sentences before the one holding ``position``
+        (of the document's first sentence, when there are fewer)."""
+        first = self.doc.sentence_of(position)[0]
+        for _hop in range(hops):
+            if first == 0:
+                break
+            first = self.doc.sentence_of(first - 1)[0]
+        return first
 
     def _text(self, mention: Mention) -> str:
         return self.doc.text[self.doc.starts[mention.start] : self.doc.ends[mention.end - 1]]
