@@ -315,6 +315,7 @@ def test_names_sections_merge_across_files(tmp_path: Path):
     ("names: {group_pronouns: {it: [Nowhere]}}\n", "names: unknown type 'Nowhere'"),
     ("names: {group_pronouns: {it: {a: b}}}\n", "the types of group pronoun 'it'"),
     ("names: {descriptions: {country: [Place]}}\n", "the type described by 'country'"),
+    ("names: {descriptions: {state news agency: Place}}\n", "a described head is one or two words"),
 ])
 def test_a_bad_names_section_is_a_positioned_error(tmp_path: Path, names: str, message: str):
     path = tmp_path / "r.yaml"
@@ -396,6 +397,38 @@ def test_a_definite_description_stands_for_the_nearest_mention_of_its_type(tmp_p
     path.write_text(DESCRIBED, encoding="utf-8")
     [said] = ruleie.load_rules(path).extract(text)
     assert said.who.canonical == expected
+
+
+def test_a_two_word_head_is_tried_before_its_last_word(tmp_path: Path):
+    # "news agency" names a wire service; the one-word "agency" (any body) is not described here
+    rules = (DESCRIBED.replace("  bodies: {entries: [Amnesty International, Brazilian officials], mention: Body}",
+                               "  bodies: {entries: [Amnesty International], mention: Body}\n"
+                               "  wires: {entries: [Xinhua], mention: Wire}")
+             .replace("  Body: {kind: mention}", "  Body: {kind: mention}\n  Wire: {kind: mention}")
+             .replace("[lower=/country|nation|organization/]", "[lower=/country|nation|organization|agency/]")
+             .replace("organization: Body}", "organization: Body, News Agency: Wire}"))
+    path = tmp_path / "r.yaml"
+    path.write_text(rules, encoding="utf-8")
+    loaded = ruleie.load_rules(path)
+    [said] = loaded.extract("Xinhua reported the vote. Amnesty International wrote. The Chinese news agency says it was calm.")
+    assert said.who.canonical == "Xinhua"
+    [said] = loaded.extract("Xinhua reported the vote. Amnesty International wrote. The agency says it was calm.")
+    assert said.who.canonical is None
+
+
+def test_a_mention_whose_name_ends_in_the_head_noun_goes_before_a_nearer_one(tmp_path: Path):
+    rules = (DESCRIBED.replace("  bodies: {entries: [Amnesty International, Brazilian officials], mention: Body}",
+                               "  bodies: {entries: [Amnesty International, Kelo Water Agency], mention: Body}")
+             .replace("[lower=/country|nation|organization/]", "[lower=/country|nation|organization|agency/]")
+             .replace("organization: Body}", "organization: Body, agency: Body}"))
+    path = tmp_path / "r.yaml"
+    path.write_text(rules, encoding="utf-8")
+    loaded = ruleie.load_rules(path)
+    [said] = loaded.extract("The Kelo Water Agency wrote to Amnesty International. The agency says the wells are dry.")
+    assert said.who.canonical == "Kelo Water Agency"
+    # with none ending in the noun, the nearest one
+    [said] = loaded.extract("Amnesty International wrote. The agency says the wells are dry.")
+    assert said.who.canonical == "Amnesty International"
 
 
 def test_a_name_ending_in_a_described_noun_is_no_description(tmp_path: Path):

@@ -269,8 +269,9 @@ class NameResolver:
             return self._relative_antecedent(start)
         if end - start == 1 and text.lower() in self.spec.group_pronouns:
             return self._group_antecedent(start, text.lower())
-        if self._described and self._word(start).lower() in _DEFINITE and self._word(end - 1).lower() in self.spec.descriptions:
-            described = self._description_antecedent(start, end)
+        if self._described and self._word(start).lower() in _DEFINITE:
+            head = self._description_head(start, end)
+            described = self._description_antecedent(start, end, head) if head is not None else None
             if described is not None:
                 return described
         # A name inside the span, the rest title words: "Russian President Vladimir Putin".
@@ -457,10 +458,20 @@ class NameResolver:
                 return self._group_text(mention) if wanted & kinds else None
         return None
 
-    def _description_antecedent(self, start: int, end: int) -> Optional[str]:
+    def _description_head(self, start: int, end: int) -> Optional[str]:
+        """The described noun a span ends with: its last two words when the settings name them ("news
+        agency"), else its last word; None when neither is described."""
+        if end - start >= 3:
+            pair = f"{self._word(end - 2).lower()} {self._word(end - 1).lower()}"
+            if pair in self.spec.descriptions:
+                return pair
+        last = self._word(end - 1).lower()
+        return last if last in self.spec.descriptions else None
+
+    def _description_antecedent(self, start: int, end: int, head: str) -> Optional[str]:
         """What a definite description stands for: the nearest mention of its head noun's type
         ending before it, in its sentence or the ``_DESCRIPTION_REACH`` before ("Pakistan … the South
-        Asian country said" → Pakistan); None when the description holds a name of its own ("Pakistan's
+        Asian country said" → Pakistan), the nearest whose name ends in the noun first; None when the description holds a name of its own ("Pakistan's
         neighbouring country") or no such mention is near."""
         tags = self.doc.column("tag")
         # (a short noun phrase with a lower-case head: not "The World Health Organization", nor "the car
@@ -471,21 +482,28 @@ class NameResolver:
         k = bisect_left(self._starts, start)
         if k < len(self._names) and self._names[k].start < end:
             return None
-        ends, mentions = self._described.get(self.spec.descriptions[self._word(end - 1).lower()], ([], []))
+        ends, mentions = self._described.get(self.spec.descriptions[head], ([], []))
         # (a description that holds a mention of its type names that one: "the U.N. refugee agency")
         if any(start <= m.start < end for m in mentions[bisect_right(ends, start):bisect_right(ends, end)]):
             return None
         oldest = self._sentence_start_back(start, _DESCRIPTION_REACH)
         # the nearest mention that is a proper name (its last word capitalised: "Amnesty International", not
-        # "Pakistani authorities") and not a modifier of a noun after it ("U.S. officials")
+        # "Pakistani authorities") and not a modifier of a noun after it ("U.S. officials"); one
+        # whose name ends in the head noun goes first ("The Defense Security Agency says it notified Congress.
+        # The agency says" is the agency)
+        nearest: Optional[Mention] = None
+        last = head.split()[-1]
         j = bisect_right(ends, start) - 1
         while j >= 0 and mentions[j].start >= oldest:
             m = mentions[j]
             j -= 1
             if not self._word(m.end - 1)[:1].isupper() or (tags is not None and m.end < len(tags) and tags[m.end] in ("NN", "NNS", "NNP", "NNPS")):
                 continue
-            return _LEADING_THE.sub("", self._text(m))
-        return None
+            if self._word(m.end - 1).lower() == last:
+                nearest = m
+                break
+            nearest = nearest or m
+        return _LEADING_THE.sub("", self._text(nearest)) if nearest is not None else None
 
     def _group_text(self, mention: Mention) -> str:
         """A group's text, or for a group named by one bare word ("Officials say …", "the

@@ -430,11 +430,14 @@ class Collector:
         if "demonyms" in items:
             self.demonym_table(src, items["demonyms"][1], decl)
         if "descriptions" in items:
-            for word, (_key, value) in (self.check.mapping(src, items["descriptions"][1], "descriptions") or {}).items():
+            for word, (key, value) in (self.check.mapping(src, items["descriptions"][1], "descriptions") or {}).items():
                 named = self.check.name(src, value, f"the type described by '{word}'", NAME_RE,
                                         "a letter or _ then letters, digits, _ . -")
-                if named is not None:
-                    decl.descriptions[word.lower()] = (named, value)
+                head = word.lower().split()
+                if not 1 <= len(head) <= 2:
+                    self.check.error(src, key, f"names: a described head is one or two words ('country', 'news agency'), not '{word}'")
+                elif named is not None:
+                    decl.descriptions[" ".join(head)] = (named, value)
         if "doc" in items:
             self.check.text(src, items["doc"][1], "doc", empty_ok=True)
 
