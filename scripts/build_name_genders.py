@@ -32,8 +32,8 @@ FAKER_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", 
                  "sv_SE", "ro_RO", "hu_HU", "tr_TR", "uk_UA", "ru_RU", "hr_HR", "sk_SK", "fi_FI", "da_DK")
 
 TITLES = {
-    "male": "mr mr. sir lord king prince duke emperor sultan sheikh father brother monsieur señor herr",
-    "female": "mrs mrs. ms ms. miss madam madame lady queen princess duchess empress sister mother señora frau",
+    "male": "mr mr. sir lord king prince duke emperor sultan sheikh father brother monsieur señor herr spokesman chairman congressman businessman policeman husband son",
+    "female": "mrs mrs. ms ms. miss madam madame lady queen princess duchess empress sister mother señora frau spokeswoman chairwoman congresswoman businesswoman policewoman wife daughter actress",
 }
 
 

@@ -316,6 +316,7 @@ def test_names_sections_merge_across_files(tmp_path: Path):
     ("names: {group_pronouns: {it: {a: b}}}\n", "the types of group pronoun 'it'"),
     ("names: {descriptions: {country: [Place]}}\n", "the type described by 'country'"),
     ("names: {descriptions: {state news agency: Place}}\n", "a described head is one or two words"),
+    ("names: {roles: [rolez]}\n", "names: roles: unknown lexicon 'rolez'"),
 ])
 def test_a_bad_names_section_is_a_positioned_error(tmp_path: Path, names: str, message: str):
     path = tmp_path / "r.yaml"
@@ -447,6 +448,34 @@ def test_a_name_ending_in_a_described_noun_is_no_description(tmp_path: Path):
 def test_a_place_inside_another_name_is_not_its_canonical(text: str):
     [speaker] = [r.speaker for r in ruleie.load_rules().extract(text) if r.type == "Statement"]
     assert speaker.canonical is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a subject that brings someone in by role and names nobody
+    ("Rebels attacked a port. A navy spokesman said five men were held. He said they were armed.", "A navy spokesman"),
+    ("A spokeswoman for the Kelo Water Agency says the wells are dry. She says rain is due.",
+     "A spokeswoman for the Kelo Water Agency"),
+    # a time word is no part of the role; the phrase ends at its verb, even one not tagged as finite
+    ("A spokesman in Kelo Friday said the road is open. He said trucks were moving.", "A spokesman in Kelo"),
+    ("The manager of the state railway has ruled out sabotage. He said a rail broke.", "The manager of the state railway"),
+    ("The state controls the radio networks. An editor at Dnevnik resigned last year in what he said was a row over "
+     "coverage. He said he was forced out.", "An editor at Dnevnik"),
+    # a run of sentences opening with the pronoun: back to the one that says who it is
+    ("A navy spokesman said five men were held. He said they were armed. He added that they were taken to Kelo.",
+     "A navy spokesman"),
+    # a role of the other gender is no candidate
+    ("A navy spokeswoman said five men were held. He said they were armed.", None),
+    # a bare definite role names someone told of before
+    ("Senator John Kerr arrived in Kelo on Monday. The senator told reporters the vote was fair. He said it would pass.",
+     "John Kerr"),
+    ("Pope Leo greeted pilgrims on Sunday. The pontiff told them to pray. He said peace was possible.", "Leo"),
+    # and is the role itself when nobody was named
+    ("Rebels attacked a port. The spokeswoman told reporters five men were held. She said they were armed.",
+     "The spokeswoman"),
+])
+def test_a_pronoun_after_a_role_subject_stands_for_the_role(text: str, expected):
+    speakers = [r.speaker for r in ruleie.load_rules().extract(text) if r.type == "Statement"]
+    assert speakers[-1].text.lower() in ("he", "she") and speakers[-1].canonical == expected
 
 
 def test_a_bare_title_stands_for_the_nearest_name_whose_title_ends_in_it():

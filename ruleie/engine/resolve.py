@@ -48,6 +48,16 @@ _DESCRIPTION_REACH = 3
 _DESCRIPTION_LENGTH = 6
 # How many sentences after its own a pronoun with no name before it looks for one.
 _FORWARD_REACH = 2
+# sentences that open with the same pronoun, walked back over to the one that says who it is:
+# "A navy spokesman said …. He said …. He added …"
+_CHAIN_REACH = 3
+# the longest role noun phrase that stands for a pronoun ("The director of Afghanistan's prisons")
+_ROLE_LENGTH = 12
+_ARTICLES = frozenset({"a", "an", "the"})
+_PHRASE_BREAKS = frozenset({",", "(", "-", "–", "—", "--", ":", ";", '"', "“", "”"})
+# words that may end a subject before its verb without being part of the role phrase
+_TRAILING_TIME = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                            "today", "yesterday", "tonight", "also", "later", "earlier", "then", "on", "in", "at"})
 # Tags of a finite verb: the end of a sentence's subject.
 _FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 # Words that open no fuller form of a group: an indefinite or a count is another part of it.
@@ -331,8 +341,13 @@ class NameResolver:
             if gender is None or gender == wanted:
                 return self._fullest(name.words) or name.text
         if k < 0:
-            return self._named_after(position, wanted)
-        return None
+            named = self._named_after(position, wanted)
+            if named is not None:
+                return named
+        # a bare definite role names someone told of before ("The pontiff said … He said"): the name before
+        # goes first, the role itself when there is none
+        found = self._sentence_before(position, wanted)
+        return self._role_subject(*found, wanted, introducing=False) if found is not None else None
 
     def _named_after(self, position: int, wanted: Optional[str]) -> Optional[str]:
         """For a pronoun that no name comes before (a brief cut from a longer story: "He said …
@@ -366,16 +381,12 @@ class NameResolver:
         He said …" is Chen, "In a letter to the White House, Mr. Kerik says … He said" is Kerik.
         A name after a preposition ("at the White House") or before a noun it modifies ("a White
         House spokesman") is no subject. None when the sentence before names no subject, or one of
-        the other gender, or the document has no part-of-speech tags."""
-        doc = self.doc
-        first = doc.sentence_of(position)[0]
-        if position != first or first == 0:
+        the other gender, or the document has no part-of-speech tags. A subject that names nobody but
+        brings in someone by role stands for the pronoun ("A navy spokesman said …", see ``_role_subject``)."""
+        found = self._sentence_before(position, wanted)
+        if found is None:
             return None
-        tags = doc.column("tag")
-        if tags is None:
-            return None
-        start, end = doc.sentence_of(first - 1)
-        verb = next((i for i in range(start, end) if tags[i] in _FINITE_TAGS), end)
+        start, verb, tags = found
         subject: Optional[_Name] = None
         k = bisect_left(self._pronoun_ends, start + 1)
         while k < len(self._pronoun_names) and self._pronoun_names[k].end <= verb:
@@ -389,11 +400,65 @@ class NameResolver:
                 continue
             subject = name
         if subject is None:
-            return None
+            return self._role_subject(start, verb, tags, wanted, introducing=True)
         gender = self._gender(subject) if wanted is not None else None
         if gender is not None and gender != wanted:
             return None
         return self._fullest(subject.words) or subject.text
+
+    def _sentence_before(self, position: int, wanted: Optional[str]) -> Optional[tuple[int, int, object]]:
+        """For a pronoun that opens its sentence: the first token and first finite verb of the sentence
+        before, walking back over up to ``_CHAIN_REACH`` sentences that open with a pronoun of its gender
+        ("A navy spokesman said …. He said …. He added"), and the tag column. None for a pronoun inside
+        its sentence, in the first one, or in a document with no part-of-speech tags."""
+        doc = self.doc
+        first = doc.sentence_of(position)[0]
+        if position != first or first == 0:
+            return None
+        tags = doc.column("tag")
+        if tags is None:
+            return None
+        start, end = doc.sentence_of(first - 1)
+        for _hop in range(_CHAIN_REACH):
+            opener = self._word(start).lower()
+            if start == 0 or opener not in self.spec.pronouns or self.spec.pronoun_genders.get(opener) != wanted:
+                break
+            start, end = doc.sentence_of(start - 1)
+        return start, next((i for i in range(start, end) if tags[i] in _FINITE_TAGS), end), tags
+
+    def _role_subject(self, start: int, verb: int, tags, wanted: Optional[str], introducing: bool) -> Optional[str]:
+        """A sentence's subject that names nobody but a role: an article, modifiers, a role noun of
+        ``names: roles:`` and its complements, up to the first finite verb or comma ("A spokeswoman for the
+        agency says", "The manager of Pakistan's railway system has ruled out …"), without a trailing time
+        word. Its canonical when it has one ("The president" → the president named before), else its text;
+        None when the sentence opens otherwise, or the phrase marks the other gender ("spokeswoman" for "he").
+        ``introducing``: only a phrase that brings in someone new, an indefinite one or one with a
+        complement ("A NATO spokesman", "The director of the prison"); else only a bare definite one ("The
+        pontiff"), which most often names someone told of before."""
+        if not self.spec.roles or self._word(start).lower() not in _ARTICLES:
+            return None
+        # (to the first comma, dash or relative pronoun: "The official, who asked not to be named, told")
+        stop = next((i for i in range(start, verb) if self._word(i) in _PHRASE_BREAKS or str(tags[i]).startswith("W")), verb)
+        if stop - start > _ROLE_LENGTH:
+            return None
+        # (a role noun, not an adjective or a possessor: "The official IRNA news agency", "The pope's views")
+        head = next((i for i in range(start + 1, stop) if self._word(i).lower() in self.spec.roles
+                     and str(tags[i]).startswith("NN") and self._word(i + 1) not in _POSSESSIVE_MARKS), None)
+        # (only modifiers before the role noun: "A top Iranian diplomat", not "The visit of the diplomat")
+        if head is None or not all(str(tags[i])[:2] in ("JJ", "NN", "CD", "PO", "HY", "VB") and str(tags[i]) not in _FINITE_TAGS
+                                   for i in range(start + 1, head)):
+            return None
+        # (up to a verb the tagger did not take as finite: "An editor at Izvestia resigned last year")
+        stop = next((i for i in range(head + 1, stop) if str(tags[i]).startswith("VB")), stop)
+        while stop - 1 > head and (self._word(stop - 1).lower() in _TRAILING_TIME or str(tags[stop - 1]).startswith("RB")):
+            stop -= 1
+        if introducing != (self._word(start).lower() != "the" or stop - 1 > head):
+            return None
+        if wanted is not None and self.spec.genders:
+            words = {self._word(i).lower() for i in range(start, stop)}
+            if any(not words.isdisjoint(marks) for gender, marks in self.spec.genders.items() if gender != wanted):
+                return None
+        return self.canonical(start, stop) or self.doc.text[self.doc.starts[start] : self.doc.ends[stop - 1]]
 
     def _cataphor(self, position: int, pronoun: str) -> Optional[str]:
         """The name that opens the main clause after a fronted phrase holding the pronoun:

@@ -51,7 +51,7 @@ SUPPORTED_VERSIONS = (1,)
 MAX_INCLUDE_DEPTH = 64
 
 TOP_KEYS = ("ruleie", "include", "lexicons", "vars", "types", "names", "rules", "doc")
-NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "relatives", "genders",
+NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "relatives", "genders", "roles",
               "group_pronouns", "group_types", "descriptions", "doc")
 LEXICON_KEYS = ("entries", "file", "field", "mention", "doc")
 TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "anchor", "propagate", "doc")
@@ -124,6 +124,7 @@ class NamesDecl:
     pronoun_genders: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # {he: male} form of `pronouns:`
     relatives: set[str] = attrs.Factory(set)  # "who", "which": refer to the name right before them
     genders: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)  # gender → lexicon name
+    roles: list[tuple[str, YamlNode]] = attrs.Factory(list)  # lexicons of role nouns ("spokesman")
     group_pronouns: set[str] = attrs.Factory(set)  # "they": the group that is the subject nearest before
     group_types: list[tuple[str, YamlNode]] = attrs.Factory(list)
     # {it: [Organization, Country]}: a group pronoun with its own types (the mapping form of `group_pronouns:`)
@@ -429,6 +430,11 @@ class Collector:
                     decl.genders[gender] = (lexicon, value)
         if "demonyms" in items:
             self.demonym_table(src, items["demonyms"][1], decl)
+        if "roles" in items:
+            node = items["roles"][1]
+            for text, value in self.check.text_list(src, node, "roles"):
+                if self.check.name(src, value, "a lexicon of roles", NAME_RE, "a letter or _ then letters, digits, _ . -") is not None:
+                    decl.roles.append((text, value))
         if "descriptions" in items:
             for word, (key, value) in (self.check.mapping(src, items["descriptions"][1], "descriptions") or {}).items():
                 named = self.check.name(src, value, f"the type described by '{word}'", NAME_RE,

@@ -144,6 +144,7 @@ def lint_unused_lexicons(ctx: LintContext) -> Iterator[Diagnostic]:
         return
     used = {e.lexicon for s in ctx.sites for e in s.own_exprs() if isinstance(e, n.InLexicon)}
     used |= ctx.spec.names.gender_lexicons
+    used |= ctx.spec.names.role_lexicons
     for lexicon in ctx.spec.lexicons.values():
         if lexicon.name not in used and lexicon.mention is None and lexicon.location is not None:
             yield ctx.at(

@@ -1,7 +1,7 @@
 """The ``names:`` sections resolved: one ``NamesSpec`` for canonical-name resolution.
 
 Several files may each say something about names (a pack's types file, a user's own
-file): the name types add up, demonyms, pronouns, relative and group pronouns merge, and a capture or type
+file): the name types add up, demonyms, pronouns, relative and group pronouns and roles merge, and a capture or type
 setting may be given once (or the same way again). Every type named must be a
 declared (or built-in) mention type.
 """
@@ -35,6 +35,8 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
     group_types: list[str] = []
     group_pronoun_types: dict[str, tuple[str, ...]] = {}
     descriptions: dict[str, str] = {}
+    roles: frozenset[str] = frozenset()
+    role_lexicons: set[str] = set()
     for decl in decls:
         for name, node in decl.types:
             if _mention_type(check, decl, name, node, types) and name not in name_types:
@@ -67,6 +69,13 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
                 continue
             genders[gender] = genders.get(gender, frozenset()) | frozenset(e.lower() for e in spec.entries)
             gender_lexicons.add(lexicon)
+        for lexicon, node in decl.roles:
+            spec = lexicons.get(lexicon)
+            if spec is None:
+                check.error(decl.src, node, f"names: roles: unknown lexicon '{lexicon}'{did_you_mean(lexicon, lexicons)}")
+                continue
+            roles |= frozenset(e.lower() for e in spec.entries)
+            role_lexicons.add(lexicon)
         for word, (gender, node) in decl.pronoun_genders.items():
             if pronoun_genders.setdefault(word, gender) != gender:
                 check.error(decl.src, node, f"names: pronoun '{word}' is {pronoun_genders[word]} in an earlier file and {gender} here")
@@ -96,6 +105,8 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         descriptions=descriptions,
         genders=genders,
         gender_lexicons=frozenset(gender_lexicons),
+        roles=roles,
+        role_lexicons=frozenset(role_lexicons),
         location=decls[0].src.location(decls[0].node.start_mark.index),
     )
 

@@ -161,6 +161,9 @@ class NamesSpec:
     of that gender (first names, "mr.", "mrs."), from the lexicons ``names: genders:`` names.
     ``descriptions``: a head noun → a mention type: a definite description ending in the noun ("the South
     Asian country") stands for the nearest mention of the type before it ("Pakistan").
+    ``roles``: lower-cased role nouns ("spokesman", "prosecutor"), from the lexicons ``names: roles:``
+    names: a person pronoun opening a sentence whose sentence before opens with a noun phrase headed by
+    one and names nobody ("A navy spokesman said … He said") stands for that noun phrase.
     """
 
     types: tuple[str, ...] = ()
@@ -177,6 +180,8 @@ class NamesSpec:
     descriptions: Mapping[str, str] = attrs.field(factory=dict)
     genders: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     gender_lexicons: frozenset[str] = frozenset()  # the lexicons ``genders`` came from
+    roles: frozenset[str] = frozenset()
+    role_lexicons: frozenset[str] = frozenset()  # the lexicons ``roles`` came from
     location: Optional[SourceLocation] = attrs.field(default=None, eq=False)
 
 
