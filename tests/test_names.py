@@ -432,6 +432,17 @@ def test_a_mention_whose_name_ends_in_the_head_noun_goes_before_a_nearer_one(tmp
     assert said.who.canonical == "Amnesty International"
 
 
+@pytest.mark.parametrize("text,expected", [
+    # the name part of a paper named beside its kind
+    ("The newspaper al-Kelo reported the vote on Monday. The paper said it was fair.", "al-Kelo"),
+    ("The Kelo Evening Times reported the vote on Monday. The newspaper said it was fair.", "Kelo Evening Times"),
+    ("Kelo Radio reported the vote. Amnesty International wrote. The news agency said it was fair.", None),
+])
+def test_a_paper_described_stands_for_the_paper_named_before(text: str, expected):
+    [*_, said] = [r.speaker for r in ruleie.load_rules().extract(text) if r.type == "Statement"]
+    assert said.text.lower().startswith("the ") and said.canonical == expected
+
+
 def test_a_name_ending_in_a_described_noun_is_no_description(tmp_path: Path):
     path = tmp_path / "r.yaml"
     path.write_text(DESCRIBED.replace("  bodies: {entries: [Amnesty International, Brazilian officials], mention: Body}",

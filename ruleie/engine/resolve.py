@@ -552,7 +552,7 @@ class NameResolver:
         if any(start <= m.start < end for m in mentions[bisect_right(ends, start):bisect_right(ends, end)]):
             return None
         oldest = self._sentence_start_back(start, _DESCRIPTION_REACH)
-        # the nearest mention that is a proper name (its last word capitalised: "Amnesty International", not
+        # the nearest mention that is a proper name (a capital in its last word: "Amnesty International", "al-Watan", not
         # "Pakistani authorities") and not a modifier of a noun after it ("U.S. officials"); one
         # whose name ends in the head noun goes first ("The Defense Security Agency says it notified Congress.
         # The agency says" is the agency)
@@ -562,13 +562,17 @@ class NameResolver:
         while j >= 0 and mentions[j].start >= oldest:
             m = mentions[j]
             j -= 1
-            if not self._word(m.end - 1)[:1].isupper() or (tags is not None and m.end < len(tags) and tags[m.end] in ("NN", "NNS", "NNP", "NNPS")):
+            if not any(ch.isupper() for ch in self._word(m.end - 1)) or (tags is not None and m.end < len(tags) and tags[m.end] in ("NN", "NNS", "NNP", "NNPS")):
                 continue
             if self._word(m.end - 1).lower() == last:
                 nearest = m
                 break
             nearest = nearest or m
-        return _LEADING_THE.sub("", self._text(nearest)) if nearest is not None else None
+        if nearest is None:
+            return None
+        # (its name part, when its rule kept one: "the newspaper al-Watan" is al-Watan)
+        s, e = self._name_span(nearest)
+        return _LEADING_THE.sub("", self.doc.text[self.doc.starts[s] : self.doc.ends[e - 1]])
 
     def _group_text(self, mention: Mention) -> str:
         """A group's text, or for a group named by one bare word ("Officials say …", "the
