@@ -474,6 +474,15 @@ def test_a_place_inside_another_name_is_not_its_canonical(text: str):
     # a run of sentences opening with the pronoun: back to the one that says who it is
     ("A navy spokesman said five men were held. He said they were armed. He added that they were taken to Kelo.",
      "A navy spokesman"),
+    # after "But" or "However," as well
+    ("Talks began in Kelo. A U.S. official in Kelo says the talks went well. But he says more are needed.",
+     "A U.S. official in Kelo"),
+    # a person named in commas after the role is who it is, even past a relative clause
+    ("The head of the agency that guards the arsenal, Ken Obi, told reporters the alert was raised. However, he said "
+     "there was no threat.", "Ken Obi"),
+    # but not a person the role's sentence speaks of after its verb
+    ("A ministry spokesman said a senior police official, Ada Khan, was among the dead. He said four officers were hurt.",
+     "A ministry spokesman"),
     # a role of the other gender is no candidate
     ("A navy spokeswoman said five men were held. He said they were armed.", None),
     # a bare definite role names someone told of before

@@ -407,13 +407,14 @@ class NameResolver:
         return self._fullest(subject.words) or subject.text
 
     def _sentence_before(self, position: int, wanted: Optional[str]) -> Optional[tuple[int, int, object]]:
-        """For a pronoun that opens its sentence: the first token and first finite verb of the sentence
-        before, walking back over up to ``_CHAIN_REACH`` sentences that open with a pronoun of its gender
+        """For a pronoun that opens its sentence (after "But", "However," and the like too): the first
+        token and first finite verb of the sentence before, walking back over up to ``_CHAIN_REACH`` sentences that open with a pronoun of its gender
         ("A navy spokesman said …. He said …. He added"), and the tag column. None for a pronoun inside
         its sentence, in the first one, or in a document with no part-of-speech tags."""
         doc = self.doc
         first = doc.sentence_of(position)[0]
-        if position != first or first == 0:
+        # (after "But", "And", "However," too: "But he said …")
+        if first == 0 or not all(self._word(i).lower() in _CLAUSE_OPENERS for i in range(first, position)):
             return None
         tags = doc.column("tag")
         if tags is None:
@@ -430,7 +431,9 @@ class NameResolver:
         """A sentence's subject that names nobody but a role: an article, modifiers, a role noun of
         ``names: roles:`` and its complements, up to the first finite verb or comma ("A spokeswoman for the
         agency says", "The manager of Pakistan's railway system has ruled out …"), without a trailing time
-        word. Its canonical when it has one ("The president" → the president named before), else its text;
+        word; the person named in commas after a phrase cut before its verb ("The head of the agency that
+        guards the arsenal, Ken Obi, told"). Its canonical when it has one ("The president" → the president
+        named before), else its text;
         None when the sentence opens otherwise, or the phrase marks the other gender ("spokeswoman" for "he").
         ``introducing``: only a phrase that brings in someone new, an indefinite one or one with a
         complement ("A NATO spokesman", "The director of the prison"); else only a bare definite one ("The
@@ -439,6 +442,16 @@ class NameResolver:
             return None
         # (to the first comma, dash or relative pronoun: "The official, who asked not to be named, told")
         stop = next((i for i in range(start, verb) if self._word(i) in _PHRASE_BREAKS or str(tags[i]).startswith("W")), verb)
+        # a person named in commas after it is who it is: "The head of the agency that …, Khalid Kidwai, told"
+        # (only for a phrase cut before its verb: "A spokesman said a police official, Ada Obi, died" is the spokesman)
+        last = min(self.doc.sentence_of(start)[1], stop + _ROLE_LENGTH) if stop < verb else stop
+        comma = next((i for i in range(stop, last) if self._word(i) == ","), None)
+        k = bisect_left(self._starts, comma + 1) if comma is not None else len(self._names)
+        if k < len(self._names) and self._names[k].start == comma + 1 and id(self._names[k]) in self._pronoun_set \
+                and self._word(self._names[k].end) == ",":
+            named = self._names[k]
+            gender = self._gender(named) if wanted is not None else None
+            return (self._fullest(named.words) or named.text) if gender in (None, wanted) else None
         if stop - start > _ROLE_LENGTH:
             return None
         # (a role noun, not an adjective or a possessor: "The official IRNA news agency", "The pope's views")
