@@ -498,6 +498,13 @@ def test_a_pronoun_after_a_role_subject_stands_for_the_role(text: str, expected)
     assert speakers[-1].text.lower() in ("he", "she") and speakers[-1].canonical == expected
 
 
+def test_a_fronted_pronoun_stands_for_the_role_opening_the_main_clause():
+    # not Ken Obi, the nearest name before it
+    text = "Prime Minister Ken Obi met the envoy in Kelo. During his visit to Lagos, the Kelo president met Ada Brown."
+    pronouns = [p for r in ruleie.load_rules().extract(text) if r.type == "Meeting" for p in r.participants if p.text == "his"]
+    assert [p.canonical for p in pronouns] == ["the Kelo president"]
+
+
 def test_a_bare_title_stands_for_the_nearest_name_whose_title_ends_in_it():
     text = ("Defense Secretary Donald Rumsfeld arrived in Kabul on Monday. The secretary said the war was going well.")
     [speaker] = [r.speaker for r in ruleie.load_rules().extract(text) if r.type == "Statement"]

@@ -478,20 +478,27 @@ class NameResolver:
         "During his visit to Spain, Chinese President Hu Jintao signed …" — "his" is Hu Jintao,
         whoever the sentences before named. Only for a pronoun before the first comma of a sentence
         that opens with a preposition or conjunction, and a name right after that comma (title words
-        allowed before it); None otherwise."""
+        allowed before it), or a role phrase of ``names: roles:`` there ("After his visit, the pontiff
+        said" → "the pontiff", or the name it stands for); None otherwise."""
         first, last = self.doc.sentence_of(position)
         if self._word(first).lower() not in _FRONTING_WORDS or any(self._word(i) == "," for i in range(first, position)):
             return None
         comma = next((i for i in range(position + 1, min(last, position + _FRONTED_REACH)) if self._word(i) == ","), None)
         if comma is None:
             return None
+        wanted = self.spec.pronoun_genders.get(pronoun)
         k = bisect_left(self._starts, comma + 1)
         if k == len(self._names) or self._names[k].start > comma + 1 + _TITLE_REACH:
-            return None
+            # a role opening the main clause: "After his visit to the region, the pontiff declared …"
+            tags = self.doc.column("tag")
+            if tags is None:
+                return None
+            verb = next((i for i in range(comma + 1, last) if tags[i] in _FINITE_TAGS), last)
+            return (self._role_subject(comma + 1, verb, tags, wanted, introducing=True)
+                    or self._role_subject(comma + 1, verb, tags, wanted, introducing=False))
         name = self._names[k]
         if id(name) not in self._pronoun_set or not all(self._title_like(i) for i in range(comma + 1, name.start)):
             return None
-        wanted = self.spec.pronoun_genders.get(pronoun)
         gender = self._gender(name) if wanted is not None else None
         if gender is not None and gender != wanted:
             return None
