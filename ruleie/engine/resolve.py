@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from typing import Mapping, Optional
+from functools import cached_property
+from typing import Mapping, NamedTuple, Optional
 
 from ..rules.spec import NamesSpec
 from ..text.document import Document, Mention
@@ -129,6 +130,24 @@ class _Name:
         self.end = end
 
 
+class _PronounIndex(NamedTuple):
+    """What person pronouns look up (see ``NameResolver._pronouns``)."""
+
+    names: list[_Name]
+    ends: list[int]
+    ids: set[int]
+
+
+class _GroupIndex(NamedTuple):
+    """What group pronouns look up (see ``NameResolver._group_index``)."""
+
+    subjects: dict[int, list[tuple[int, frozenset[str], Mention]]]
+    starts: list[int]
+    kinds: list[frozenset[str]]
+    groups: list[Mention]
+    group_ends: list[int]
+
+
 class NameResolver:
     """Answers ``canonical(token_start, token_end)`` for the spans of one document."""
 
@@ -182,26 +201,36 @@ class NameResolver:
             for key, carriers in carriers_by.items():
                 carriers.sort(key=lambda carrier: carrier[0])
                 table[key] = ([end for end, _ in carriers], [text for _, text in carriers])
-        # A name inside a quotation is the quoted speaker's topic, not someone the narrative
-        # goes on about: ‘Brown said "Obi is wrong." He added …’ — "He" is Brown.
-        quoted = _quoted_tokens(doc)
-        self._pronoun_names = [n for n in self._names if (names.pronoun_type is None
-                               or names.pronoun_type in ancestors.get(n.mention.type, frozenset({n.mention.type})))
-                               and n.start not in quoted]
-        self._pronoun_ends = [n.end for n in sorted(self._pronoun_names, key=lambda n: n.end)]
-        self._pronoun_names.sort(key=lambda n: n.end)
-        self._pronoun_set = {id(n) for n in self._pronoun_names}
-        # Per sentence, the first mention that opens it (or a clause after a comma) and is a group or a
-        # person: a group pronoun ("they") stands for the group subject nearest before it.
-        self._subjects: dict[int, list[tuple[int, frozenset[str], Mention]]] = {}
-        # the starts of the mentions a group pronoun could stand for (groups and people: a date between
-        # "Defense lawyers boycotted Thursday's session because they say" is no rival), and the group
-        # mentions by end (the fuller form of a one-word group)
-        self._mention_starts: list[int] = []
-        self._mention_kinds: list[frozenset[str]] = []
+        self._ancestors = ancestors
         self._people = frozenset({names.pronoun_type}) if names.pronoun_type else frozenset()
-        self._groups: list[Mention] = []
-        self._group_ends: list[int] = []
+
+    # The indexes below serve particular questions (a pronoun, a description, a relative pronoun):
+    # built on the first such question, so a document that asks none does not pay for them.
+
+    @cached_property
+    def _quoted(self) -> frozenset[int]:
+        """The tokens inside quotation marks. A name inside a quotation is the quoted speaker's topic,
+        not someone the narrative goes on about: ‘Brown said "Obi is wrong." He added …’ — "He" is Brown."""
+        return _quoted_tokens(self.doc)
+
+    @cached_property
+    def _pronouns(self) -> "_PronounIndex":
+        """The names a person pronoun may stand for (of ``pronoun_type``, outside quotation marks), by end."""
+        names, ancestors = self.spec, self._ancestors
+        found = sorted((n for n in self._names if (names.pronoun_type is None
+                        or names.pronoun_type in ancestors.get(n.mention.type, frozenset({n.mention.type})))
+                        and n.start not in self._quoted), key=lambda n: n.end)
+        return _PronounIndex(found, [n.end for n in found], {id(n) for n in found})
+
+    @cached_property
+    def _group_index(self) -> "_GroupIndex":
+        """Per sentence, the first mention that opens it (or a clause after a comma) and is a group or a
+        person: a group pronoun ("they") stands for the group subject nearest before it. With them, the
+        starts and types of the mentions a group pronoun could stand for (groups and people: a date
+        between "Defense lawyers boycotted Thursday's session because they say" is no rival), and the
+        group mentions by end (the fuller form of a one-word group)."""
+        doc, names, ancestors = self.doc, self.spec, self._ancestors
+        index = _GroupIndex({}, [], [], [], [])
         groups = frozenset(names.group_types).union(*names.group_pronoun_types.values())
         if names.group_pronouns and groups:
             for m in sorted(doc.mentions, key=lambda m: (m.start, -m.end)):
@@ -209,36 +238,44 @@ class NameResolver:
                 is_group = bool(groups & kinds)
                 if not (is_group or self._people & kinds):
                     continue
-                self._mention_starts.append(m.start)
-                self._mention_kinds.append(kinds)
+                index.starts.append(m.start)
+                index.kinds.append(kinds)
                 if is_group:
-                    self._groups.append(m)
-                if m.start in quoted:
+                    index.groups.append(m)
+                if m.start in self._quoted:
                     continue
                 first = doc.sentence_of(m.start)[0]
                 if m.start == first or self._word(m.start - 1) == ",":
-                    self._subjects.setdefault(first, []).append((m.start, kinds, m))
-            self._groups.sort(key=lambda m: m.end)
-            self._group_ends = [m.end for m in self._groups]
-        # per described type, its mentions outside quotation marks by end ("the South Asian country" → Pakistan)
-        self._described: dict[str, tuple[list[int], list[Mention]]] = {}
-        if names.descriptions:
-            wanted_types = frozenset(names.descriptions.values())
-            found: dict[str, list[Mention]] = {}
-            for m in doc.mentions:
-                if m.start in quoted:
-                    continue
-                for kind in wanted_types & ancestors.get(m.type, frozenset({m.type})):
-                    found.setdefault(kind, []).append(m)
-            for kind, ms in found.items():
-                ms.sort(key=lambda m: m.end)
-                self._described[kind] = ([m.end for m in ms], ms)
-        # the longest name ending at each token (the antecedent of a relative pronoun after it)
-        self._name_ending_at: dict[int, _Name] = {}
+                    index.subjects.setdefault(first, []).append((m.start, kinds, m))
+            index.groups.sort(key=lambda m: m.end)
+            index.group_ends.extend(m.end for m in index.groups)
+        return index
+
+    @cached_property
+    def _described(self) -> dict[str, tuple[list[int], list[Mention]]]:
+        """Per described type, its mentions outside quotation marks by end ("the South Asian country" → Pakistan)."""
+        described: dict[str, tuple[list[int], list[Mention]]] = {}
+        wanted_types = frozenset(self.spec.descriptions.values())
+        found: dict[str, list[Mention]] = {}
+        for m in self.doc.mentions:
+            if m.start in self._quoted:
+                continue
+            for kind in wanted_types & self._ancestors.get(m.type, frozenset({m.type})):
+                found.setdefault(kind, []).append(m)
+        for kind, ms in found.items():
+            ms.sort(key=lambda m: m.end)
+            described[kind] = ([m.end for m in ms], ms)
+        return described
+
+    @cached_property
+    def _name_ending_at(self) -> dict[int, _Name]:
+        """The longest name ending at each token (the antecedent of a relative pronoun after it)."""
+        ending: dict[int, _Name] = {}
         for name in self._names:
-            best = self._name_ending_at.get(name.end)
+            best = ending.get(name.end)
             if best is None or name.end - name.start > best.end - best.start:
-                self._name_ending_at[name.end] = name
+                ending[name.end] = name
+        return ending
 
     def _name_span(self, m: Mention) -> tuple[int, int]:
         """The name part of a mention: its name capture when the rule made one."""
@@ -259,7 +296,7 @@ class NameResolver:
 
     def canonical(self, start: int, end: int) -> Optional[str]:
         """The canonical name for tokens [start, end), or None when they name nothing known."""
-        if not self._names and not self.spec.demonyms and not self._subjects and not self._described:
+        if not self._names and not self.spec.demonyms and not self.spec.group_pronouns and not self.spec.descriptions:
             return None
         doc = self.doc
         text = doc.text[doc.starts[start] : doc.ends[end - 1]]
@@ -279,7 +316,7 @@ class NameResolver:
             return self._relative_antecedent(start)
         if end - start == 1 and text.lower() in self.spec.group_pronouns:
             return self._group_antecedent(start, text.lower())
-        if self._described and self._word(start).lower() in _DEFINITE:
+        if self.spec.descriptions and self._word(start).lower() in _DEFINITE:
             head = self._description_head(start, end)
             described = self._description_antecedent(start, end, head) if head is not None else None
             if described is not None:
@@ -296,13 +333,13 @@ class NameResolver:
                 continue
             # nor a place in a name that "the" opens and more capitalised words go on: "The New York
             # Times" is no New York ("Moscow Tuesday" keeps Moscow)
-            if (name.end < end and id(name) not in self._pronoun_set and self._word(name.end)[:1].isupper()
+            if (name.end < end and id(name) not in self._pronouns.ids and self._word(name.end)[:1].isupper()
                     and self._word(start).lower() == "the"):
                 continue
             # nor a place that another capitalised word opens a longer name with: "Air France" is no France
             # ("Southern Sudan", "Indian Kashmir", "Indian-controlled Kashmir" are places still)
             opener = self._word(name.start - 1) if name.start > start else ""
-            if (opener[:1].isalpha() and opener[:1].isupper() and id(name) not in self._pronoun_set and "-" not in opener
+            if (opener[:1].isalpha() and opener[:1].isupper() and id(name) not in self._pronouns.ids and "-" not in opener
                     and opener.lower() not in _PLACE_MODIFIERS and opener not in self.spec.demonyms):
                 continue
             if name.end <= end and (best is None or len(name.words) > len(best.words)):
@@ -334,9 +371,9 @@ class NameResolver:
         subject = self._subject_before(position, wanted)
         if subject is not None:
             return subject
-        k = bisect_right(self._pronoun_ends, position) - 1
+        k = bisect_right(self._pronouns.ends, position) - 1
         for j in range(k, max(k - _AGREEMENT_REACH, -1), -1):
-            name = self._pronoun_names[j]
+            name = self._pronouns.names[j]
             gender = self._gender(name) if wanted is not None else None
             if gender is None or gender == wanted:
                 return self._fullest(name.words) or name.text
@@ -366,7 +403,7 @@ class NameResolver:
                 k += 1
                 if not all(self._title_like(i) for i in range(start, name.start)):
                     break
-                if id(name) not in self._pronoun_set:
+                if id(name) not in self._pronouns.ids:
                     continue
                 gender = self._gender(name) if wanted is not None else None
                 if gender is None or gender == wanted:
@@ -388,9 +425,9 @@ class NameResolver:
             return None
         start, verb, tags = found
         subject: Optional[_Name] = None
-        k = bisect_left(self._pronoun_ends, start + 1)
-        while k < len(self._pronoun_names) and self._pronoun_names[k].end <= verb:
-            name = self._pronoun_names[k]
+        k = bisect_left(self._pronouns.ends, start + 1)
+        while k < len(self._pronouns.names) and self._pronouns.names[k].end <= verb:
+            name = self._pronouns.names[k]
             k += 1
             # (back over its title and article: "to President Ada Brown", "at the White House")
             before = name.start - 1
@@ -447,7 +484,7 @@ class NameResolver:
         last = min(self.doc.sentence_of(start)[1], stop + _ROLE_LENGTH) if stop < verb else stop
         comma = next((i for i in range(stop, last) if self._word(i) == ","), None)
         k = bisect_left(self._starts, comma + 1) if comma is not None else len(self._names)
-        if k < len(self._names) and self._names[k].start == comma + 1 and id(self._names[k]) in self._pronoun_set \
+        if k < len(self._names) and self._names[k].start == comma + 1 and id(self._names[k]) in self._pronouns.ids \
                 and self._word(self._names[k].end) == ",":
             named = self._names[k]
             gender = self._gender(named) if wanted is not None else None
@@ -497,7 +534,7 @@ class NameResolver:
             return (self._role_subject(comma + 1, verb, tags, wanted, introducing=True)
                     or self._role_subject(comma + 1, verb, tags, wanted, introducing=False))
         name = self._names[k]
-        if id(name) not in self._pronoun_set or not all(self._title_like(i) for i in range(comma + 1, name.start)):
+        if id(name) not in self._pronouns.ids or not all(self._title_like(i) for i in range(comma + 1, name.start)):
             return None
         gender = self._gender(name) if wanted is not None else None
         if gender is not None and gender != wanted:
@@ -525,12 +562,13 @@ class NameResolver:
         doc = self.doc
         wanted = frozenset(self.spec.group_pronoun_types.get(pronoun, self.spec.group_types))
         first = doc.sentence_of(position)[0]
-        subjects = self._subjects.get(first, ())
+        index = self._group_index
+        subjects = index.subjects.get(first, ())
         if subjects and subjects[0][0] < position:
             start, kinds, mention = subjects[0]
             # (a rival is a group of the pronoun's types or a person: "Police in South Korea … who they say" is Police)
             rivals = wanted | self._people
-            between = any(rivals & k for k in self._mention_kinds[bisect_right(self._mention_starts, mention.end - 1) : bisect_left(self._mention_starts, position)])
+            between = any(rivals & k for k in index.kinds[bisect_right(index.starts, mention.end - 1) : bisect_left(index.starts, position)])
             return self._group_text(mention) if wanted & kinds and not between else None
         if (position != first and self._word(position - 1) != ","
                 and not all(self._word(i).lower() in _CLAUSE_OPENERS for i in range(first, position))):
@@ -539,7 +577,7 @@ class NameResolver:
             if first == 0:
                 break
             first = doc.sentence_of(first - 1)[0]
-            for _start, kinds, mention in self._subjects.get(first, ())[:1]:
+            for _start, kinds, mention in index.subjects.get(first, ())[:1]:
                 return self._group_text(mention) if wanted & kinds else None
         return None
 
@@ -604,9 +642,10 @@ class NameResolver:
         if len(words) != 1:
             return self._text(mention)
         oldest = self._sentence_start_back(mention.start, _FULLER_GROUP_REACH)
-        k = bisect_right(self._group_ends, mention.start) - 1
-        while k >= 0 and self._groups[k].start >= oldest:
-            other = self._groups[k]
+        index = self._group_index
+        k = bisect_right(index.group_ends, mention.start) - 1
+        while k >= 0 and index.groups[k].start >= oldest:
+            other = index.groups[k]
             opening = self._word(other.start).lower()
             # (not "the rebels" for "rebels", nor a count or an indefinite: "left three militants
             # dead" names other militants than "The militants kidnapped …")
