@@ -445,9 +445,10 @@ class NameResolver:
 
     def _sentence_before(self, position: int, wanted: Optional[str]) -> Optional[tuple[int, int, object]]:
         """For a pronoun that opens its sentence (after "But", "However," and the like too): the first
-        token and first finite verb of the sentence before, walking back over up to ``_CHAIN_REACH`` sentences that open with a pronoun of its gender
-        ("A navy spokesman said …. He said …. He added"), and the tag column. None for a pronoun inside
-        its sentence, in the first one, or in a document with no part-of-speech tags."""
+        token and first finite verb of the sentence before, walking back over up to ``_CHAIN_REACH``
+        sentences that open with a pronoun of its gender ("A navy spokesman said …. He said …. He
+        added"), and the tag column. None for a pronoun inside its sentence, in the first one, or in a
+        document with no part-of-speech tags."""
         doc = self.doc
         first = doc.sentence_of(position)[0]
         # (after "But", "And", "However," too: "But he said …")
@@ -470,8 +471,8 @@ class NameResolver:
         agency says", "The manager of Pakistan's railway system has ruled out …"), without a trailing time
         word; the person named in commas after a phrase cut before its verb ("The head of the agency that
         guards the arsenal, Ken Obi, told"). Its canonical when it has one ("The president" → the president
-        named before), else its text;
-        None when the sentence opens otherwise, or the phrase marks the other gender ("spokeswoman" for "he").
+        named before), else its text; None when the sentence opens otherwise, or the phrase marks the
+        other gender ("spokeswoman" for "he").
         ``introducing``: only a phrase that brings in someone new, an indefinite one or one with a
         complement ("A NATO spokesman", "The director of the prison"); else only a bare definite one ("The
         pontiff"), which most often names someone told of before."""
@@ -689,6 +690,9 @@ class NameResolver:
         return found[0] if len(found) == 1 else None
 
     def _word(self, i: int) -> str:
+        """The text of token ``i``; "" past either end of the document (a phrase may end with it)."""
+        if not 0 <= i < len(self.doc.starts):
+            return ""
         return self.doc.text[self.doc.starts[i] : self.doc.ends[i]]
 
     def _title_like(self, i: int) -> bool:
