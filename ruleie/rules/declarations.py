@@ -51,8 +51,8 @@ SUPPORTED_VERSIONS = (1,)
 MAX_INCLUDE_DEPTH = 64
 
 TOP_KEYS = ("ruleie", "include", "lexicons", "vars", "types", "names", "rules", "doc")
-NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "relatives", "genders", "roles",
-              "group_pronouns", "group_types", "descriptions", "doc")
+NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "relatives", "genders",
+              "roles", "group_pronouns", "group_types", "descriptions", "doc")
 LEXICON_KEYS = ("entries", "file", "field", "mention", "doc")
 TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "anchor", "propagate", "doc")
 FIELD_KEYS = ("type", "doc")

@@ -1,9 +1,9 @@
 """The ``names:`` sections resolved: one ``NamesSpec`` for canonical-name resolution.
 
 Several files may each say something about names (a pack's types file, a user's own
-file): the name types add up, demonyms, pronouns, relative and group pronouns and roles merge, and a capture or type
-setting may be given once (or the same way again). Every type named must be a
-declared (or built-in) mention type.
+file): the name types add up, demonyms, pronouns, relative and group pronouns and roles
+merge, and a capture or type setting may be given once (or the same way again). Every type
+named must be a declared (or built-in) mention type.
 """
 
 from __future__ import annotations
