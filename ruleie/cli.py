@@ -47,8 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--rules", action="append", metavar="PATH", help="rule file (repeatable; default: the shipped pack)")
     run.add_argument("--format", choices=FORMATS, default="jsonl", help="output format (default jsonl)")
     run.add_argument("-o", "--output", metavar="FILE",
-                     help="write to FILE instead of stdout, atomically; FILE is left unchanged when an input is "
-                     "missing, when no document could be processed, or when another run is writing it")
+                     help="write to FILE instead of stdout (- is stdout), atomically; FILE is left unchanged when an "
+                     "input is missing, when no document could be processed, or when another run is writing it")
     run.add_argument("--errors", metavar="FILE", dest="errors_file", help="write one JSON line per failed document to FILE")
     run.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8; a BOM overrides)")
     run.add_argument("--decode-errors", choices=("strict", "replace"), default="strict",
@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "conllu: tokens and sentences as given")
     annotate.add_argument("--format", choices=("table", "conllu", "jsonl"), default=None,
                           help="output (default: table on a terminal, else jsonl)")
-    annotate.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    annotate.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout (- is stdout)")
     annotate.add_argument("--stdin-jsonl", action="store_true", help="read stdin as JSON Lines instead of one text")
 
     ev = sub.add_parser("eval", help="score extractions against a gold file")
@@ -137,6 +137,9 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[IO[str]] = None,
     if not args.command:
         err.write(parser.format_help())
         return EXIT_USAGE
+    # "-o -" is standard output, as "-" is standard input (not a file named "-")
+    if getattr(args, "output", None) == "-":
+        args.output = None
     handler = {"run": _run, "check": _check, "parse": _parse, "test": _test, "eval": _eval, "explain": _explain,
                "annotate": _annotate}[args.command]
     try:

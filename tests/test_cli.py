@@ -106,6 +106,17 @@ def test_output_file_is_written_atomically(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
 
 
+@pytest.mark.parametrize("command", ["run", "annotate"])
+def test_output_dash_is_standard_output(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    rules = ["--rules", str(ENGINE / "mini.yaml")] if command == "run" else []
+    code, out, err = run(command, *rules, "-o", "-", str(ENGINE / "docs.jsonl"))
+    assert code == 0, err
+    assert out and list(tmp_path.iterdir()) == []
+    if command == "run":
+        assert out == (ENGINE / "expected.jsonl").read_text(encoding="utf-8")
+
+
 def test_missing_input_and_usage_errors():
     code, _, err = run("run", "--rules", str(ENGINE / "mini.yaml"), "no/such/file.txt")
     assert code == 2 and "input not found: no such file or directory" in err
