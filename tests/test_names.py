@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from string import Template
 
 import pytest
 
@@ -360,14 +361,16 @@ def test_a_pronoun_opening_a_sentence_stands_for_the_subject_before(text: str, e
     assert speakers == [expected]
 
 
-DESCRIBED = """\
+DESCRIBED = Template("""\
 ruleie: 1
 lexicons:
   lands: {entries: [Brazil, Chile, Peru], mention: Land}
-  bodies: {entries: [Amnesty International, Brazilian officials], mention: Body}
+  bodies: {entries: [$bodies], mention: Body}
+$more_lexicons
 types:
   Land: {kind: mention}
   Body: {kind: mention}
+$more_types
   Said:
     kind: record
     fields: {who: mention}
@@ -375,11 +378,21 @@ types:
 rules:
   - name: said
     type: Said
-    pattern: (?<who> (the | The) [word=/[A-Za-z-]+/]{0,3} [lower=/country|nation|organization/]) [lower=/said|says/]
+    pattern: (?<who> (the | The) [word=/[A-Za-z-]+/]{0,3} [lower=/$heads/]) [lower=/said|says/]
 names:
   types: [Land]
-  descriptions: {country: Land, nation: Land, organization: Body}
-"""
+  descriptions: {country: Land, nation: Land, organization: Body$more_descriptions}
+""")
+
+
+def load_described(tmp_path: Path, bodies: str = "Amnesty International, Brazilian officials",
+                   heads: str = "country|nation|organization", more_descriptions: str = "",
+                   more_lexicons: str = "", more_types: str = "") -> ruleie.RuleSet:
+    """The rule file of DESCRIBED (a `said` rule whose speaker is a description), with its blanks filled."""
+    path = tmp_path / "r.yaml"
+    path.write_text(DESCRIBED.substitute(bodies=bodies, heads=heads, more_descriptions=more_descriptions,
+                                         more_lexicons=more_lexicons, more_types=more_types), encoding="utf-8")
+    return ruleie.load_rules(path)
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -394,23 +407,15 @@ names:
     ("The country said it would vote. Peru voted.", None),
 ])
 def test_a_definite_description_stands_for_the_nearest_mention_of_its_type(tmp_path: Path, text: str, expected):
-    path = tmp_path / "r.yaml"
-    path.write_text(DESCRIBED, encoding="utf-8")
-    [said] = ruleie.load_rules(path).extract(text)
+    [said] = load_described(tmp_path).extract(text)
     assert said.who.canonical == expected
 
 
 def test_a_two_word_head_is_tried_before_its_last_word(tmp_path: Path):
     # "news agency" names a wire service; the one-word "agency" (any body) is not described here
-    rules = (DESCRIBED.replace("  bodies: {entries: [Amnesty International, Brazilian officials], mention: Body}",
-                               "  bodies: {entries: [Amnesty International], mention: Body}\n"
-                               "  wires: {entries: [Xinhua], mention: Wire}")
-             .replace("  Body: {kind: mention}", "  Body: {kind: mention}\n  Wire: {kind: mention}")
-             .replace("[lower=/country|nation|organization/]", "[lower=/country|nation|organization|agency/]")
-             .replace("organization: Body}", "organization: Body, News Agency: Wire}"))
-    path = tmp_path / "r.yaml"
-    path.write_text(rules, encoding="utf-8")
-    loaded = ruleie.load_rules(path)
+    loaded = load_described(tmp_path, bodies="Amnesty International", heads="country|nation|organization|agency",
+                            more_descriptions=", News Agency: Wire", more_lexicons="  wires: {entries: [Xinhua], mention: Wire}",
+                            more_types="  Wire: {kind: mention}")
     [said] = loaded.extract("Xinhua reported the vote. Amnesty International wrote. The Chinese news agency says it was calm.")
     assert said.who.canonical == "Xinhua"
     [said] = loaded.extract("Xinhua reported the vote. Amnesty International wrote. The agency says it was calm.")
@@ -418,13 +423,8 @@ def test_a_two_word_head_is_tried_before_its_last_word(tmp_path: Path):
 
 
 def test_a_mention_whose_name_ends_in_the_head_noun_goes_before_a_nearer_one(tmp_path: Path):
-    rules = (DESCRIBED.replace("  bodies: {entries: [Amnesty International, Brazilian officials], mention: Body}",
-                               "  bodies: {entries: [Amnesty International, Kelo Water Agency], mention: Body}")
-             .replace("[lower=/country|nation|organization/]", "[lower=/country|nation|organization|agency/]")
-             .replace("organization: Body}", "organization: Body, agency: Body}"))
-    path = tmp_path / "r.yaml"
-    path.write_text(rules, encoding="utf-8")
-    loaded = ruleie.load_rules(path)
+    loaded = load_described(tmp_path, bodies="Amnesty International, Kelo Water Agency",
+                            heads="country|nation|organization|agency", more_descriptions=", agency: Body")
     [said] = loaded.extract("The Kelo Water Agency wrote to Amnesty International. The agency says the wells are dry.")
     assert said.who.canonical == "Kelo Water Agency"
     # with none ending in the noun, the nearest one
@@ -444,11 +444,8 @@ def test_a_paper_described_stands_for_the_paper_named_before(text: str, expected
 
 
 def test_a_name_ending_in_a_described_noun_is_no_description(tmp_path: Path):
-    path = tmp_path / "r.yaml"
-    path.write_text(DESCRIBED.replace("  bodies: {entries: [Amnesty International, Brazilian officials], mention: Body}",
-                             "  bodies: {entries: [Amnesty International, The World Health Organization], mention: Body}"),
-                    encoding="utf-8")
-    [said] = ruleie.load_rules(path).extract("Amnesty International wrote. The World Health Organization said no.")
+    loaded = load_described(tmp_path, bodies="Amnesty International, The World Health Organization")
+    [said] = loaded.extract("Amnesty International wrote. The World Health Organization said no.")
     assert said.who.canonical is None
 
 

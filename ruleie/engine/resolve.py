@@ -368,7 +368,8 @@ class NameResolver:
         ``_AGREEMENT_REACH`` names); names of no known gender stay candidates. A pronoun that
         opens its sentence first tries the subject of the sentence before (see ``_subject_before``)."""
         wanted = self.spec.pronoun_genders.get(pronoun)
-        subject = self._subject_before(position, wanted)
+        found = self._sentence_before(position, wanted)
+        subject = self._subject_before(found, wanted) if found is not None else None
         if subject is not None:
             return subject
         k = bisect_right(self._pronouns.ends, position) - 1
@@ -383,7 +384,6 @@ class NameResolver:
                 return named
         # a bare definite role names someone told of before ("The pontiff said … He said"): the name before
         # goes first, the role itself when there is none
-        found = self._sentence_before(position, wanted)
         return self._role_subject(*found, wanted, introducing=False) if found is not None else None
 
     def _named_after(self, position: int, wanted: Optional[str]) -> Optional[str]:
@@ -412,17 +412,15 @@ class NameResolver:
             first = end
         return None
 
-    def _subject_before(self, position: int, wanted: Optional[str]) -> Optional[str]:
+    def _subject_before(self, found: tuple[int, int, object], wanted: Optional[str]) -> Optional[str]:
         """For a pronoun that opens its sentence, the subject of the sentence before: the last
         person named before its first finite verb, "Mr. Chen met with the envoy, Stephen Young.
         He said …" is Chen, "In a letter to the White House, Mr. Kerik says … He said" is Kerik.
         A name after a preposition ("at the White House") or before a noun it modifies ("a White
         House spokesman") is no subject. None when the sentence before names no subject, or one of
-        the other gender, or the document has no part-of-speech tags. A subject that names nobody but
-        brings in someone by role stands for the pronoun ("A navy spokesman said …", see ``_role_subject``)."""
-        found = self._sentence_before(position, wanted)
-        if found is None:
-            return None
+        the other gender. A subject that names nobody but
+        brings in someone by role stands for the pronoun ("A navy spokesman said …", see ``_role_subject``).
+        ``found``: the sentence before, as ``_sentence_before`` gives it."""
         start, verb, tags = found
         subject: Optional[_Name] = None
         k = bisect_left(self._pronouns.ends, start + 1)
