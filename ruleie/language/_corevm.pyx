@@ -1462,7 +1462,7 @@ cdef inline void or_bytes(uint8_t* dst, const uint8_t* src, int nbytes) noexcept
 
 cdef int or_rows(Runner r, Prog p, const int* preds, int n_preds, uint8_t* bits, int nbytes) except -1:
     """bits |= the positions of the predicates (a predicate tested token by token is, here too)."""
-    cdef int k, i, idx, pos
+    cdef int k, idx, pos
     cdef int n = r.doc.n
     cdef const uint8_t* row
     for k in range(n_preds):
@@ -2006,8 +2006,7 @@ cdef bytes plan_row(Plan plan, Doc d):
                         for b in range(nbytes):
                             dst[b] &= dst[j * nbytes + b]
                     else:
-                        for b in range(nbytes):
-                            dst[b] |= dst[j * nbytes + b]
+                        or_bytes(dst, dst + j * nbytes, nbytes)
                 top -= k - 1
         out = PyBytes_FromStringAndSize(<char*>stack, nbytes)
     finally:
