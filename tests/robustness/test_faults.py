@@ -178,6 +178,9 @@ def test_a_real_sigint_to_a_running_process(tmp_path: Path, target: Path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "ruleie", "run", "--rules", str(HOSTILE_RULES), "-o", str(target), str(docs)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=subprocess_env(),
+        # A shell starts background jobs with SIGINT ignored, and Python keeps an ignored
+        # SIGINT ignored: give the child the default, as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120
