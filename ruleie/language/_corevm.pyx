@@ -1137,6 +1137,8 @@ cdef class Runner:
         programs without RSPLIT keep e = 0. Threads reaching CONSUME, MENTION or MATCH go to out.
         """
         global STEPS
+        if not capture:
+            return self.closure_plain(p, out, pc0, slots0, hist0, pos)
         cdef int nslots = out.nslots
         cdef uint32_t* vis = self.vis[p.scratch]
         cdef uint32_t stamp = self.stamp[p.scratch]
@@ -1215,6 +1217,82 @@ cdef class Runner:
                     self.push(pc + 1, hist, e, tmp, nslots)
             else:
                 th_add(out, pc, tmp, hist, 0)
+        return 0
+
+    cdef int closure_plain(self, Prog p, Threads* out, int pc0, const int* slots0, int hist0, int pos) except -1:
+        """``closure`` without captures: no SAVE changes a slot or the history, so every thread
+        carries slots0 and hist0, and the stack holds only pc and e (no copy of the slots per
+        instruction). The same instructions in the same priority order as ``closure``."""
+        global STEPS
+        cdef uint32_t* vis = self.vis[p.scratch]
+        cdef uint32_t stamp = self.stamp[p.scratch]
+        cdef int n = p.n
+        cdef int pc, e, op, a, key, depth, target
+        self.st_pc.n = self.st_e.n = 0
+        iv_push(&self.st_pc, pc0)
+        iv_push(&self.st_e, 0)
+        while self.st_pc.n:
+            self.st_pc.n -= 1
+            self.st_e.n -= 1
+            pc = self.st_pc.d[self.st_pc.n]
+            e = self.st_e.d[self.st_e.n]
+            op = p.op[pc]
+            if op == CONSUME or op == MENTION or op == MATCH:
+                key = pc
+            else:
+                key = pc + e * n
+            if vis[key] == stamp:
+                continue
+            vis[key] = stamp
+            STEPS += 1
+            a = p.a[pc]
+            if op == JMP:
+                iv_push(&self.st_pc, a)
+                iv_push(&self.st_e, e)
+            elif op == SPLIT:
+                iv_push(&self.st_pc, p.b[pc])
+                iv_push(&self.st_e, e)
+                iv_push(&self.st_pc, a)
+                iv_push(&self.st_e, e)
+            elif op == RSPLIT:
+                depth = p.b[pc]
+                target = p.a2[pc]
+                iv_push(&self.st_pc, target)
+                if target == pc + 1:
+                    iv_push(&self.st_e, e if e else depth)
+                else:
+                    iv_push(&self.st_e, 0 if e == depth else e)
+                target = a
+                iv_push(&self.st_pc, target)
+                if target == pc + 1:
+                    iv_push(&self.st_e, e if e else depth)
+                else:
+                    iv_push(&self.st_e, 0 if e == depth else e)
+            elif op == LOOP or op == NEXT:
+                depth = p.b[a]
+                if e and e <= depth:
+                    iv_push(&self.st_pc, p.b[pc])
+                    iv_push(&self.st_e, 0 if e == depth else e)
+                else:
+                    iv_push(&self.st_pc, a if op == LOOP else pc + 1)
+                    iv_push(&self.st_e, e)
+            elif op == SAVE_START or op == SAVE_END:
+                iv_push(&self.st_pc, pc + 1)
+                iv_push(&self.st_e, e)
+            elif op == BOL:
+                if pos == self.lo:
+                    iv_push(&self.st_pc, pc + 1)
+                    iv_push(&self.st_e, e)
+            elif op == EOL:
+                if pos == self.hi:
+                    iv_push(&self.st_pc, pc + 1)
+                    iv_push(&self.st_e, e)
+            elif op == LOOK:
+                if self.look_holds(p.look_gi[a], pos):
+                    iv_push(&self.st_pc, pc + 1)
+                    iv_push(&self.st_e, e)
+            else:
+                th_add(out, pc, slots0, hist0, 0)
         return 0
 
     @cython.final  # called directly (no virtual table), so the C compiler can inline it into both loops
