@@ -516,6 +516,31 @@ def test_a_document_that_ends_inside_a_role_phrase_resolves_without_error(text: 
                 assert getattr(item, "canonical", None) is None or isinstance(item.canonical, str)
 
 
+@pytest.mark.parametrize("text,expected", [
+    # a nationality in the title, a word of it left out
+    ("Polish Foreign Minister Adam Rotfeld met his Ukrainian counterpart in Warsaw. "
+     "The Polish minister said the talks went well.", "Adam Rotfeld"),
+    # a lower-case modifier the title does not hold
+    ("Iranian President Mahmoud Ahmadinejad spoke in Tehran. The hard-line president said sanctions must end.",
+     "Mahmoud Ahmadinejad"),
+    # the nearest holder of a fitting title: not the Ghanaian one
+    ("Ghanaian Foreign Minister Ada Obi flew home. Polish Foreign Minister Adam Rotfeld stayed. "
+     "The Ghanaian minister said the talks went well.", "Ada Obi"),
+    # a capitalised modifier the title lacks: no one
+    ("Polish Foreign Minister Adam Rotfeld stayed. The Ghanaian minister said the talks went well.", None),
+    # another holder of the title
+    ("Iranian President Mahmoud Ahmadinejad spoke in Tehran. The former president said sanctions must end.", None),
+    # a lower-case title word the description holds: the vice president, not the president
+    ("President Ada Brown flew to Kelo on Monday. The outspoken vice president said the trip was long.", None),
+    ("Vice President Ken Obi flew to Kelo. President Ada Brown stayed. The outspoken vice president said it was long.",
+     "Ken Obi"),
+])
+def test_a_description_that_names_part_of_a_title_stands_for_its_nearest_holder(text: str, expected):
+    speakers = [r.speaker.canonical for r in ruleie.load_rules().extract(text)
+                if r.type == "Statement" and r.speaker.text.lower().startswith("the ")]
+    assert speakers == [expected]
+
+
 def test_a_bare_title_stands_for_the_nearest_name_whose_title_ends_in_it():
     text = ("Defense Secretary Donald Rumsfeld arrived in Kabul on Monday. The secretary said the war was going well.")
     [speaker] = [r.speaker for r in ruleie.load_rules().extract(text) if r.type == "Statement"]

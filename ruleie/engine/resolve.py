@@ -76,6 +76,11 @@ _FRONTING_WORDS = frozenset({
 # Words after which a name in a longer span is a complement, not who the span names; and the
 # marks before which a name is the owner of what the span names ("Rwanda's President").
 _COMPLEMENT_WORDS = frozenset({"of", "for", "from", "in"})
+# Lower-case words that make another title of a title ("the vice president" is not the president).
+_TITLE_MODIFIERS = frozenset({"vice", "deputy", "prime", "foreign", "defense", "defence", "interior", "finance",
+                              "justice", "assistant", "associate", "junior", "lieutenant", "under", "co", "chief"})
+# Modifiers of a title phrase that point to another holder than the one named ("the former president").
+_OTHER_HOLDER = frozenset({"former", "ex", "late", "then", "new", "incoming", "outgoing", "future", "next", "previous", "acting"})
 _POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’"})
 # Capitalised words that make a place of a place ("Southern Sudan"), not a name of something else ("Air France").
 _PLACE_MODIFIERS = frozenset({
@@ -185,6 +190,9 @@ class NameResolver:
         # Finance"), for "the secretary" when no name carried the bare title
         self._title_heads: dict[str, tuple[list[int], list[str]]] = {}
         headed: dict[str, list[tuple[int, str]]] = {}
+        # and per head word, each carrier with its whole title key, for a description that names part
+        # of a title: "the Polish minister" for "Polish Foreign Minister Adam Rotfeld"
+        self._keyed_heads: dict[str, list[tuple[int, frozenset[str], str]]] = {}
         if names.title_capture:
             for name in self._names:
                 title = name.mention.fields.get(names.title_capture)
@@ -197,10 +205,14 @@ class NameResolver:
                         head = _WORD.findall(re.split(r"\s+of\s+", title_text)[0].lower())
                         if head:
                             headed.setdefault(head[-1], []).append(carrier)
+                            self._keyed_heads.setdefault(head[-1], []).append((carrier[0], key, carrier[1]))
         for table, carriers_by in ((self._titles, titled), (self._title_heads, headed)):
             for key, carriers in carriers_by.items():
                 carriers.sort(key=lambda carrier: carrier[0])
                 table[key] = ([end for end, _ in carriers], [text for _, text in carriers])
+        for keyed in self._keyed_heads.values():
+            keyed.sort(key=lambda carrier: carrier[0])
+        self._title_vocabulary: frozenset[str] = frozenset().union(*titled) if titled else frozenset()
         self._ancestors = ancestors
         self._people = frozenset({names.pronoun_type}) if names.pronoun_type else frozenset()
 
@@ -306,6 +318,9 @@ class NameResolver:
                 titled = self._title_heads.get(self._word(start + 1).lower())
             if titled is not None:
                 return self._titled_name(titled, start)
+            described = self._part_of_title(start, end)
+            if described is not None:
+                return described
         if self.spec.demonyms:
             named = self.spec.demonyms.get(_LEADING_THE.sub("", text))
             if named is not None:
@@ -353,6 +368,32 @@ class NameResolver:
             span_words = tuple(doc.text[doc.starts[i] : doc.ends[i]].lower() for i in range(start, end))
             return self._fullest(span_words) or text
         return None
+
+    def _part_of_title(self, start: int, end: int) -> Optional[str]:
+        """A description that names part of a title a name carried: "the" and up to three modifiers
+        before a title's head word ("The Polish minister" for "Polish Foreign Minister Adam Rotfeld",
+        "The hard-line president" for "Iranian President Mahmoud Ahmadinejad"). Its capitalised
+        modifiers must all be in the title, and so must lower-case ones that make a title ("vice") or
+        are words of a title in the document; others ("hard-line", "veteran") may be anything but one that points to
+        another holder ("former"). The nearest such name before it, else the first after."""
+        if not 3 <= end - start <= 5 or self._word(start).lower() != "the":
+            return None
+        carriers = self._keyed_heads.get(self._word(end - 1).lower())
+        if not carriers:
+            return None
+        modifiers = [self._word(i) for i in range(start + 1, end - 1)]
+        if any(not w[:1].isalpha() or w.lower() in _COMPLEMENT_WORDS or w.lower() in _OTHER_HOLDER for w in modifiers):
+            return None
+        # (a lower-case modifier that is a word of some title here is wanted too: "the vice president"
+        # is not President X when Vice President Y is named)
+        vocabulary = self._title_vocabulary
+        wanted = frozenset(w.lower() for w in modifiers
+                           if w[:1].isupper() or w.lower() in vocabulary or w.lower() in _TITLE_MODIFIERS)
+        fitting = [(e, text) for e, key, text in carriers if wanted <= key]
+        if not fitting:
+            return None
+        before = [text for e, text in fitting if e <= start]
+        return before[-1] if before else fitting[0][1]
 
     @staticmethod
     def _titled_name(titled: tuple[list[int], list[str]], position: int) -> str:
