@@ -187,11 +187,8 @@ class NameResolver:
         self._titles: dict[frozenset[str], tuple[list[int], list[str]]] = {}
         titled: dict[frozenset[str], list[tuple[int, str]]] = {}
         # and per head word of a title ("secretary" of "Defense Secretary", "minister" of "Minister of
-        # Finance"), for "the secretary" when no name carried the bare title
-        self._title_heads: dict[str, tuple[list[int], list[str]]] = {}
-        headed: dict[str, list[tuple[int, str]]] = {}
-        # and per head word, each carrier with its whole title key, for a description that names part
-        # of a title: "the Polish minister" for "Polish Foreign Minister Adam Rotfeld"
+        # Finance"), each carrier with its whole title key: "the secretary" when no name carried the
+        # bare title, "the Polish minister" for "Polish Foreign Minister Adam Rotfeld"
         self._keyed_heads: dict[str, list[tuple[int, frozenset[str], str]]] = {}
         if names.title_capture:
             for name in self._names:
@@ -204,15 +201,14 @@ class NameResolver:
                         titled.setdefault(key, []).append(carrier)
                         head = _WORD.findall(re.split(r"\s+of\s+", title_text)[0].lower())
                         if head:
-                            headed.setdefault(head[-1], []).append(carrier)
                             self._keyed_heads.setdefault(head[-1], []).append((carrier[0], key, carrier[1]))
-        for table, carriers_by in ((self._titles, titled), (self._title_heads, headed)):
-            for key, carriers in carriers_by.items():
-                carriers.sort(key=lambda carrier: carrier[0])
-                table[key] = ([end for end, _ in carriers], [text for _, text in carriers])
+        for key, carriers in titled.items():
+            carriers.sort(key=lambda carrier: carrier[0])
+            self._titles[key] = ([end for end, _ in carriers], [text for _, text in carriers])
         for keyed in self._keyed_heads.values():
             keyed.sort(key=lambda carrier: carrier[0])
-        self._title_vocabulary: frozenset[str] = frozenset().union(*titled) if titled else frozenset()
+        self._title_heads: dict[str, tuple[list[int], list[str]]] = {
+            head: ([end for end, _, _ in keyed], [text for _, _, text in keyed]) for head, keyed in self._keyed_heads.items()}
         self._ancestors = ancestors
         self._people = frozenset({names.pronoun_type}) if names.pronoun_type else frozenset()
 
@@ -368,6 +364,11 @@ class NameResolver:
             span_words = tuple(doc.text[doc.starts[i] : doc.ends[i]].lower() for i in range(start, end))
             return self._fullest(span_words) or text
         return None
+
+    @cached_property
+    def _title_vocabulary(self) -> frozenset[str]:
+        """Every word of a title some name carried here."""
+        return frozenset().union(*self._titles)
 
     def _part_of_title(self, start: int, end: int) -> Optional[str]:
         """A description that names part of a title a name carried: "the" and up to three modifiers
