@@ -318,6 +318,8 @@ def test_names_sections_merge_across_files(tmp_path: Path):
     ("names: {descriptions: {country: [Place]}}\n", "the type described by 'country'"),
     ("names: {descriptions: {state news agency: Place}}\n", "a described head is one or two words"),
     ("names: {roles: [rolez]}\n", "names: roles: unknown lexicon 'rolez'"),
+    ("names: {party_pronouns: {they: [Nowhere]}}\n", "names: unknown type 'Nowhere'"),
+    ("names: {party_nouns: {leaders: {a: b}}}\n", "the types of party_nouns 'leaders'"),
 ])
 def test_a_bad_names_section_is_a_positioned_error(tmp_path: Path, names: str, message: str):
     path = tmp_path / "r.yaml"
@@ -578,3 +580,88 @@ def test_the_shipped_pack_resolves_it_to_the_body_that_spoke_before():
     text = "Xinhua says ten miners survived the blast. It says an inquiry has begun."
     speakers = {r.speaker.text: r.speaker.canonical for r in ruleie.load_rules().extract(text) if r.type == "Statement"}
     assert speakers["It"] == "Xinhua"
+
+
+PARTIES = """\
+ruleie: 1
+lexicons:
+  people: {entries: [Ada Obi, Ken Obi, Mia Sato, Farmers], mention: Human}
+  lands: {entries: [Kelo, Vanda], mention: Land}
+  crowds: {entries: [Police], mention: Crowd}
+types:
+  Human: {kind: mention}
+  Land: {kind: mention}
+  Crowd: {kind: mention}
+  Said:
+    kind: record
+    fields: {who: mention}
+    key: [who]
+rules:
+  - name: said
+    type: Said
+    pattern: (?<who> [lower=/they|both/] | [lower=/the|both/] [lower=/two|close/]{0,2} [lower=/leaders|sides|countries|men|nations/]) [lower=/say|said|met|signed/]
+names:
+  types: [Human, Land]
+  group_pronouns: [they]
+  group_types: [Crowd]
+  party_pronouns: {they: [Human], both: [Human, Land]}
+  party_nouns: {leaders: [Human], men: [Human], sides: [Human, Land], countries: [Land]}
+"""
+
+
+@pytest.mark.parametrize("text,expected", [
+    # the two people the sentence before names
+    ("Ada Obi met Ken Obi on Monday. The two leaders said the talks went well.", "Ada Obi and Ken Obi"),
+    ("Ada Obi met Ken Obi on Monday. They said the talks went well.", "Ada Obi and Ken Obi"),
+    ("Ada Obi met Ken Obi on Monday. Both leaders said the talks went well.", "Ada Obi and Ken Obi"),
+    # the types in order: no two people, two lands
+    ("Kelo and Vanda signed a pact. The two sides said it would last.", "Kelo and Vanda"),
+    ("Kelo and Vanda signed a pact. The two countries said it would last.", "Kelo and Vanda"),
+    # a count gathers its parties sentence by sentence ...
+    ("Ada Obi arrived. Ken Obi greeted her. The two men said the talks went well.", "Ada Obi and Ken Obi"),
+    # ... one without a count takes the nearest sentence that names any, and needs two there
+    ("Ada Obi arrived. Ken Obi greeted her. They said the talks went well.", None),
+    # more parties than it counts: a guess, so none
+    ("Ada Obi met Ken Obi and Mia Sato. The two leaders said the talks went well.", None),
+    ("Ada Obi met Ken Obi and Mia Sato. They said the talks went well.", None),
+    # a group before it answers "they" ...
+    ("Police say Ada Obi met Ken Obi. They said the talks went well.", "Police"),
+    # ... and one in its own sentence makes the pronoun its, not the pair's
+    ("Ada Obi met Ken Obi. Later Police found men who they said had fled.", None),
+    # a plural common noun opening a sentence is no person
+    ("Farmers met Ada Obi. They said the talks went well.", None),
+    # nothing named before it
+    ("The two leaders said the talks went well.", None),
+])
+def test_a_plural_reference_stands_for_the_parties_named_before_it(tmp_path: Path, text: str, expected):
+    path = tmp_path / "r.yaml"
+    path.write_text(PARTIES, encoding="utf-8")
+    resolved = [r.who.canonical for r in ruleie.load_rules(path).extract(text)
+                if r.who.text.lower() in ("they", "the two leaders", "both leaders", "the two sides", "the two countries", "the two men")]
+    assert resolved == [expected]
+
+
+def test_a_rule_set_without_party_references_leaves_them_unresolved(tmp_path: Path):
+    path = tmp_path / "r.yaml"
+    path.write_text(PARTIES.split("  party_pronouns")[0], encoding="utf-8")
+    said = {r.who.text: r.who.canonical for r in ruleie.load_rules(path).extract(
+        "Ada Obi met Ken Obi on Monday. The two leaders said the talks went well.")}
+    assert said["The two leaders"] is None
+
+
+@pytest.mark.parametrize("text,participant,expected", [
+    ("Brazilian President Ada Obi met Colombian President Ken Obi on Friday in Kelo. The two presidents "
+     "discussed trade and border security.", "The two presidents", "Ada Obi and Ken Obi"),
+    ("Defense Secretary Donald Rumsfeld met Friday with Russian Defense Minister Sergei Ivanov. He said they "
+     "discussed Iran's nuclear program.", "they", "Donald Rumsfeld and Sergei Ivanov"),
+    # the object of talks is another pair: the mediators are not "both sides"
+    ("French Foreign Minister Ada Obi and Arab League chief Ken Obi are in Kelo holding talks with both sides.",
+     "both sides", None),
+    # a complement names the parties itself
+    ("Ada Obi met Ken Obi in May. The foreign ministers of Japan and South Korea have discussed their strained "
+     "relations in a meeting in Seoul.", "The foreign ministers", None),
+])
+def test_the_shipped_pack_resolves_meeting_parties(text: str, participant: str, expected):
+    found = [p for r in ruleie.load_rules().extract(text) if r.type == "Meeting"
+             for p in (r.participants or ()) if p.text == participant]
+    assert found and {p.canonical for p in found} == {expected}

@@ -6,7 +6,8 @@ document attached to a person: "Russian President Vladimir Putin", the nearest s
 person before the phrase); "Russian" → "Russia" (a demonym names its country); "he" →
 the nearest name before it outside quotation marks (of the pronoun's gender or of none
 known, where the rule files declare genders); "which" in
-"Sweden, which said" → the name right before the relative pronoun.
+"Sweden, which said" → the name right before the relative pronoun; "they" → the group that opens a
+clause before it; "The two leaders" after "X met Y" → "X and Y" (the parties named before it).
 
 The engine knows none of these words or types: what counts as a name, which captures
 hold a name and its title, the demonym table and the pronouns all come from the rule
@@ -81,6 +82,15 @@ _TITLE_MODIFIERS = frozenset({"vice", "deputy", "prime", "foreign", "defense", "
                               "justice", "assistant", "associate", "junior", "lieutenant", "under", "co", "chief"})
 # Modifiers of a title phrase that point to another holder than the one named ("the former president").
 _OTHER_HOLDER = frozenset({"former", "ex", "late", "then", "new", "incoming", "outgoing", "future", "next", "previous", "acting"})
+# What opens a plural noun that refers back to parties ("the two leaders", "both sides"), the counts
+# it may give, how many sentences before its own it looks back, and its longest span.
+_PARTY_OPENERS = frozenset({"the", "both", "these", "those", "all"})
+_PARTY_COUNTS = {"two": 2, "three": 3, "four": 4, "both": 2}
+_PARTY_REACH = 2
+_PARTY_LENGTH = 5
+# words after a plural noun that give the parties in its own phrase ("The foreign ministers of Japan and Korea")
+_PARTY_COMPLEMENTS = frozenset({"of", "from"})
+_PARTY_OBJECT_MARKS = frozenset({"with"})
 _POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’"})
 # Capitalised words that make a place of a place ("Southern Sudan"), not a name of something else ("Air France").
 _PLACE_MODIFIERS = frozenset({
@@ -326,7 +336,13 @@ class NameResolver:
         if end - start == 1 and text.lower() in self.spec.relatives:
             return self._relative_antecedent(start)
         if end - start == 1 and text.lower() in self.spec.group_pronouns:
-            return self._group_antecedent(start, text.lower())
+            grouped = self._group_antecedent(start, text.lower())
+            if grouped is not None or not self.spec.party_pronouns:
+                return grouped
+        if self.spec.party_pronouns or self.spec.party_nouns:
+            reference = self._party_reference(start, end)
+            if reference is not None:
+                return self._parties(start, *reference)
         if self.spec.descriptions and self._word(start).lower() in _DEFINITE:
             head = self._description_head(start, end)
             described = self._description_antecedent(start, end, head) if head is not None else None
@@ -620,6 +636,72 @@ class NameResolver:
             first = doc.sentence_of(first - 1)[0]
             for _start, kinds, mention in index.subjects.get(first, ())[:1]:
                 return self._group_text(mention) if wanted & kinds else None
+        return None
+
+    def _party_reference(self, start: int, end: int) -> Optional[tuple[tuple[str, ...], Optional[int]]]:
+        """The types and the count (None when it gives none) of a plural reference to parties: a
+        word of ``party_pronouns`` alone ("they"), or a noun of ``party_nouns`` after an opener and
+        up to three words ("the two leaders", "both sides", "the two close allies") that holds no
+        name and has no complement after it that names its parties ("The foreign ministers of
+        Japan and Korea")."""
+        words = [self._word(i).lower() for i in range(start, end)]
+        # (the object of talks is another pair than their subjects: "X and Y held talks with both sides")
+        if self._word(start - 1).lower() in _PARTY_OBJECT_MARKS:
+            return None
+        if len(words) == 1:
+            kinds = self.spec.party_pronouns.get(words[0])
+            # (not after a group in its own sentence: "Police say the drivers were attacked when they …")
+            if not kinds or self._group_before(start):
+                return None
+            return kinds, _PARTY_COUNTS.get(words[0])
+        kinds = self.spec.party_nouns.get(words[-1])
+        # (its words after the opener in lower case: "The United Nations" is a name, "The Russian officials" a kind)
+        if (not kinds or len(words) > _PARTY_LENGTH or words[0] not in _PARTY_OPENERS
+                or any(not self._word(i)[:1].islower() for i in range(start + 1, end))):
+            return None
+        k = bisect_left(self._starts, start)
+        if (k < len(self._names) and self._names[k].start < end) or self._word(end).lower() in _PARTY_COMPLEMENTS:
+            return None
+        count = _PARTY_COUNTS.get(words[1]) if words[0] == "the" else _PARTY_COUNTS.get(words[0])
+        return kinds, count
+
+    def _group_before(self, position: int) -> bool:
+        """Whether a group mention (of any group pronoun's types) stands before ``position`` in its sentence."""
+        index = self._group_index
+        first = self.doc.sentence_of(position)[0]
+        groups = frozenset(self.spec.group_types).union(*self.spec.group_pronoun_types.values())
+        return any(groups & kinds for kinds in index.kinds[bisect_left(index.starts, first) : bisect_left(index.starts, position)])
+
+    def _parties(self, position: int, kinds: tuple[str, ...], count: Optional[int]) -> Optional[str]:
+        """The parties a plural reference stands for: the names of one of its types (in order) before it,
+        outside quotation marks, in its own sentence up to it and then sentence by sentence back (up to
+        ``_PARTY_REACH``), until there are as many as it counts; one that gives no count takes the
+        nearest sentence that names any. They must be exactly as many as it counts, or two: more is a
+        guess among them. Each
+        name in its fullest form, once, in document order, joined: "Hugo Chavez and Alvaro Uribe"."""
+        doc = self.doc
+        tags = doc.column("tag")
+        for kind in kinds:
+            found: list[str] = []
+            first, stop = doc.sentence_of(position)[0], position
+            for _hop in range(_PARTY_REACH + 1):
+                window: list[str] = []
+                for name in self._names[bisect_left(self._starts, first) : bisect_left(self._starts, stop)]:
+                    # (nor a plural noun that opens a sentence: "Farmers say …")
+                    if (name.end > stop or name.start in self._quoted
+                            or kind not in self._ancestors.get(name.mention.type, frozenset({name.mention.type}))
+                            or (tags is not None and tags[name.end - 1] == "NNS")):
+                        continue
+                    fullest = self._fullest(name.words) or name.text
+                    if fullest not in found and fullest not in window:
+                        window.append(fullest)
+                found = window + found
+                # (one with no count names its parties in one sentence: "Ada Obi met Ken Obi. He said they …")
+                if len(found) >= (count or 2) or first == 0 or (count is None and found):
+                    break
+                first, stop = doc.sentence_of(first - 1)[0], first
+            if len(found) == (count or 2):
+                return found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
         return None
 
     def _description_head(self, start: int, end: int) -> Optional[str]:

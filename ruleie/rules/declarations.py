@@ -52,7 +52,7 @@ MAX_INCLUDE_DEPTH = 64
 
 TOP_KEYS = ("ruleie", "include", "lexicons", "vars", "types", "names", "rules", "doc")
 NAMES_KEYS = ("types", "name_capture", "title_capture", "demonyms", "pronouns", "pronoun_type", "relatives", "genders",
-              "roles", "group_pronouns", "group_types", "descriptions", "doc")
+              "roles", "group_pronouns", "group_types", "descriptions", "party_pronouns", "party_nouns", "doc")
 LEXICON_KEYS = ("entries", "file", "field", "mention", "doc")
 TYPE_KEYS = ("kind", "parent", "fields", "key", "conflict", "anchor", "propagate", "doc")
 FIELD_KEYS = ("type", "doc")
@@ -131,6 +131,9 @@ class NamesDecl:
     group_pronoun_types: dict[str, list[tuple[str, YamlNode]]] = attrs.Factory(dict)
     # "country": Country: "the South Asian country" stands for the nearest Country mention before it
     descriptions: dict[str, tuple[str, YamlNode]] = attrs.Factory(dict)
+    # {they: [Person]}, {leaders: [Person]}: plural references that stand for the parties named before them
+    party_pronouns: dict[str, list[tuple[str, YamlNode]]] = attrs.Factory(dict)
+    party_nouns: dict[str, list[tuple[str, YamlNode]]] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -444,6 +447,10 @@ class Collector:
                     self.check.error(src, key, f"names: a described head is one or two words ('country', 'news agency'), not '{word}'")
                 elif named is not None:
                     decl.descriptions[" ".join(head)] = (named, value)
+        for key, table in (("party_pronouns", decl.party_pronouns), ("party_nouns", decl.party_nouns)):
+            if key in items:
+                for word, (_key, value) in (self.check.mapping(src, items[key][1], key) or {}).items():
+                    table[word.lower()] = self.check.text_list(src, value, f"the types of {key} '{word}'")
         if "doc" in items:
             self.check.text(src, items["doc"][1], "doc", empty_ok=True)
 

@@ -2,7 +2,7 @@
 
 Several files may each say something about names (a pack's types file, a user's own
 file): the name types add up, demonyms, pronouns, relative and group pronouns and roles
-merge, and a capture or type setting may be given once (or the same way again). Every type
+merge (so do party pronouns and nouns), and a capture or type setting may be given once (or the same way again). Every type
 named must be a declared (or built-in) mention type.
 """
 
@@ -35,6 +35,8 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
     group_types: list[str] = []
     group_pronoun_types: dict[str, tuple[str, ...]] = {}
     descriptions: dict[str, str] = {}
+    party_pronouns: dict[str, tuple[str, ...]] = {}
+    party_nouns: dict[str, tuple[str, ...]] = {}
     roles: frozenset[str] = frozenset()
     role_lexicons: set[str] = set()
     for decl in decls:
@@ -54,6 +56,10 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         for word, typed in decl.group_pronoun_types.items():
             kinds = [name for name, node in typed if _mention_type(check, decl, name, node, types)]
             group_pronoun_types.setdefault(word, tuple(kinds))
+        for declared, merged in ((decl.party_pronouns, party_pronouns), (decl.party_nouns, party_nouns)):
+            for word, typed in declared.items():
+                kinds = [name for name, node in typed if _mention_type(check, decl, name, node, types)]
+                merged.setdefault(word, tuple(kinds))
         for name, node in decl.group_types:
             if _mention_type(check, decl, name, node, types) and name not in group_types:
                 group_types.append(name)
@@ -103,6 +109,8 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         group_types=tuple(group_types),
         group_pronoun_types=group_pronoun_types,
         descriptions=descriptions,
+        party_pronouns=party_pronouns,
+        party_nouns=party_nouns,
         genders=genders,
         gender_lexicons=frozenset(gender_lexicons),
         roles=roles,

@@ -164,6 +164,10 @@ class NamesSpec:
     ``roles``: lower-cased role nouns ("spokesman", "prosecutor"), from the lexicons ``names: roles:``
     names: a person pronoun opening a sentence whose sentence before opens with a noun phrase headed by
     one and names nobody ("A navy spokesman said … He said") stands for that noun phrase.
+    ``party_pronouns`` / ``party_nouns``: a word → mention types, in order of preference: a plural
+    reference (the pronoun alone: "they"; the noun after "the", "both", "the two" …: "The two leaders")
+    that no group resolution answers stands for the names of one of the types before it ("X met Y.
+    The two leaders discussed …" → "X and Y").
     """
 
     types: tuple[str, ...] = ()
@@ -178,6 +182,8 @@ class NamesSpec:
     group_types: tuple[str, ...] = ()
     group_pronoun_types: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     descriptions: Mapping[str, str] = attrs.field(factory=dict)
+    party_pronouns: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    party_nouns: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     genders: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     gender_lexicons: frozenset[str] = frozenset()  # the lexicons ``genders`` came from
     roles: frozenset[str] = frozenset()
