@@ -347,6 +347,64 @@ def test_merge_drops_a_merged_record_that_fills_no_key_field(tmp_path):
     assert found(rules, TEXT) == []
 
 
+INHERIT_RULES = MERGE_TYPES + """  - {name: e.full, type: Event, pattern: '(?<who> alpha) (?<what> beta)'}
+  - {name: e.later, type: Event, pattern: 'then (?<what> gamma)', fields: {who: {from_earlier: 2}, what: what}}
+  - {name: e.plain, type: Event, pattern: 'so (?<what> delta)'}
+"""
+
+
+@pytest.mark.parametrize("text,expected", [
+    # the record before, one sentence back
+    ("Alpha beta. Then gamma.", [("e.full", "Alpha", "beta"), ("e.later", "Alpha", "gamma")]),
+    # two sentences back is still in reach; three is not
+    ("Alpha beta. Zeta. Then gamma.", [("e.full", "Alpha", "beta"), ("e.later", "Alpha", "gamma")]),
+    ("Alpha beta. Zeta. Eta. Then gamma.", [("e.full", "Alpha", "beta"), ("e.later", None, "gamma")]),
+    # nothing before: the field stays empty
+    ("Then gamma. Alpha beta.", [("e.later", None, "gamma"), ("e.full", "Alpha", "beta")]),
+    # a rule without from_earlier takes nothing
+    ("Alpha beta. So delta.", [("e.full", "Alpha", "beta"), ("e.plain", None, "delta")]),
+    # a record that took the value passes it on
+    ("Alpha beta. Then gamma. Zeta. Then gamma.",
+     [("e.full", "Alpha", "beta"), ("e.later", "Alpha", "gamma"), ("e.later", "Alpha", "gamma")]),
+])
+def test_from_earlier_takes_an_empty_field_from_the_latest_record_in_reach(tmp_path, text, expected):
+    rules = load(tmp_path, INHERIT_RULES)
+    got = [(r.rule, r.who.text if r.who else None, r.what.text) for r in rules.extract(text)]
+    assert got == expected
+
+
+def test_from_earlier_keeps_the_earlier_span_and_never_takes_from_its_own_sentence(tmp_path):
+    rules = load(tmp_path, INHERIT_RULES)
+    text = "Alpha beta. Then gamma."
+    _, later = rules.extract(text)
+    # the value is the earlier record's, span and all: it slices back to the text
+    assert (later.who.start, later.who.end) == (0, 5) and text[later.who.start:later.who.end] == "Alpha"
+    # nor from a record of its own sentence (there the merge policy decides what belongs together)
+    full, later = rules.extract("Alpha beta then gamma.")
+    assert (later.rule, later.who) == ("e.later", None)
+
+
+def test_from_earlier_makes_a_keyless_record_a_record(tmp_path):
+    # a record that fills no key field is dropped; one that takes a key field from before stays
+    rules = load(tmp_path, MERGE_TYPES + """  - {name: e.full, type: Event, pattern: '(?<who> alpha) (?<what> beta)'}
+  - {name: e.where, type: Event, pattern: 'in (?<where> gamma)', fields: {who: {from_earlier: 1}, where: where}}
+""")
+    assert [(r.rule, r.who.text if r.who else None) for r in rules.extract("Alpha beta. In gamma.")] == [
+        ("e.full", "Alpha"), ("e.where", "Alpha")]
+    assert [r.rule for r in rules.extract("In gamma.")] == []
+
+
+@pytest.mark.parametrize("mapping,message", [
+    ("{from_earlier: 0}", "a whole number of sentences from 1 to 5"),
+    ("{from_earlier: two}", "a whole number of sentences from 1 to 5"),
+    ("{value: x, from_earlier: 1}", "`from_earlier:` goes with `capture:`"),
+])
+def test_a_bad_from_earlier_is_a_positioned_error(tmp_path, mapping, message):
+    with pytest.raises(ruleie.RuleFileError) as caught:
+        load(tmp_path, MERGE_TYPES + f"  - {{name: e, type: Event, pattern: '(?<what> beta)', fields: {{who: {mapping}}}}}\n")
+    assert message in str(caught.value) and "rules.yaml:" in str(caught.value)
+
+
 # ---------------------------------------------------------------------------
 # Mentions: nested mentions of different lengths, and the longest reading of @Type
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import time
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union
 
@@ -205,6 +205,10 @@ class RuleSet:
         self.layer_types: frozenset[str] = compiled.layer_types
         self.uses_layer: bool = compiled.uses_layer
         self.index = compiled.index
+        # per rule, the fields it takes from an earlier record when its match leaves them empty
+        self._inherits: dict[str, dict[str, int]] = {
+            r.spec.name: {m.field: m.from_earlier for m in r.mappings if m.from_earlier}
+            for r in self.rules if any(m.from_earlier for m in r.mappings)}
         self._core: Optional[tuple[Any, bytes, bytes]] = None  # _core_index: the index in the compiled core
 
     def __repr__(self) -> str:
@@ -355,7 +359,8 @@ class RuleSet:
         final_doc = doc.with_mentions(mentions)
         resolver = NameResolver(final_doc, self.ancestors, self.spec.names)
         records = [self._record(c, final_doc, resolver) for c in candidates]
-        return _settle_records(records, candidates, self.types, doc.text), tuple(mentions)
+        return _settle_records(records, candidates, self.types, doc.text, self._inherits,
+                               [s for s, _ in doc.sentences]), tuple(mentions)
 
     def match_all(self, doc: Document) -> list[tuple[str, int, int]]:
         """Every (rule name, start token, end token) where a rule matches, as spaCy's Matcher
@@ -536,7 +541,8 @@ class RuleSet:
             spec = rule.type.field(mapping.field)
             assert spec is not None
             if mapping.capture is None:
-                values[mapping.field] = FieldValue(doc.text[start:end], start, end, value=mapping.value, given=True)
+                if not mapping.from_earlier:  # (a field only an earlier record fills: _inherit_fields)
+                    values[mapping.field] = FieldValue(doc.text[start:end], start, end, value=mapping.value, given=True)
                 continue
             names = (mapping.capture,) if isinstance(mapping.capture, str) else mapping.capture
             occurrences = sorted(
@@ -869,9 +875,12 @@ def _hashable(value: Any) -> bool:
 
 
 def _settle_records(
-    records: list[Record], candidates: list[Candidate], types: Mapping[str, TypeSpec], text: str = ""
+    records: list[Record], candidates: list[Candidate], types: Mapping[str, TypeSpec], text: str = "",
+    inherits: Mapping[str, Mapping[str, int]] = {}, sentence_starts: Sequence[int] = (),
 ) -> list[Record]:
-    """Conflict policy per record type, exact duplicates removed, document order."""
+    """Conflict policy per record type, fields taken from earlier records (``inherits``: per rule,
+    field → sentences back; ``sentence_starts``: the first token of each sentence), exact
+    duplicates removed, document order."""
     rank = {id(r): (c.rule.spec.priority, c.rule.order) for r, c in zip(records, candidates)}
     sentence_of = {id(r): c.sentence for r, c in zip(records, candidates)}
     unique: dict[Any, Record] = {}
@@ -891,16 +900,54 @@ def _settle_records(
             for sentence in sorted(by_sentence):
                 for merged in _merge_records(by_sentence[sentence], lambda r: rank[id(r)], text):
                     rank.setdefault(id(merged), rank[id(by_sentence[sentence][0])])
+                    sentence_of.setdefault(id(merged), sentence)
                     kept.append(merged)
         elif policy == "best" and types[type_name].anchor:
             kept.extend(_best_anchored(group, types[type_name].anchor, lambda r: rank[id(r)]))
         else:
             kept.extend(_apply_policy(group, policy, lambda r: (r.start, r.end), lambda r: rank[id(r)]))
+    if inherits:
+        kept = _inherit_fields(kept, inherits, lambda r: bisect_right(sentence_starts, sentence_of[id(r)][0]), rank, types)
     # A record that fills none of its type's key fields identifies nothing (a casualty
     # clause with no strike in its sentence): it was only ever material for a merge.
     kept = [r for r in kept if not types[r.type].key or any(getattr(r, k) is not None for k in types[r.type].key)]
     kept.sort(key=lambda r: (r.start, r.end, r.type, rank[id(r)][1]))
     return kept
+
+
+def _inherit_fields(records: list[Record], inherits: Mapping[str, Mapping[str, int]], sentence_number, rank,
+                    types: Mapping[str, TypeSpec]) -> list[Record]:
+    """Fields that a record's rules take from an earlier record (``from_earlier:``): a field the
+    record leaves empty gets the value of the latest record of its type, in document order, that
+    fills it, when that record lies in one of the sentences before (as many as the rule allows;
+    not the record's own, where the merge policy already joined what belongs together). "Ada Obi met
+    Ken Dorr. The talks covered trade." → the talks' participants are the first sentence's. A record
+    that took a value passes it on to the next in the same way; one that fills none of its type's key
+    fields (and is dropped) passes on nothing."""
+    out: list[Record] = []
+    latest: dict[tuple[str, str], tuple[int, Any]] = {}  # (type, field) → (sentence number, value)
+    for r in sorted(records, key=lambda r: (r.start, r.end)):
+        number = sentence_number(r)
+        reaches: dict[str, int] = {}
+        for part in r.rule.split("+"):  # a merged record names every rule that made it
+            for field, reach in inherits.get(part, {}).items():
+                reaches[field] = max(reach, reaches.get(field, 0))
+        taken = {}
+        for field, reach in reaches.items():
+            found = latest.get((r.type, field)) if getattr(r, field) is None else None
+            if found is not None and 0 < number - found[0] <= reach:
+                taken[field] = found[1]
+        if taken:
+            inherited = attrs.evolve(r, **taken)
+            rank[id(inherited)] = rank[id(r)]
+            r = inherited
+        key = types[r.type].key
+        if not key or any(getattr(r, k) is not None for k in key):
+            for field in r.field_names:
+                if getattr(r, field) is not None:
+                    latest[(r.type, field)] = (number, getattr(r, field))
+        out.append(r)
+    return out
 
 
 def _apply_policy(items: list, policy: str, span, rank) -> list:

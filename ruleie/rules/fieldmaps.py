@@ -1,8 +1,8 @@
 """A rule's field mappings: how each field of its type is filled from a match.
 
 ``fields:`` maps a field to a capture of the pattern (``who: person``, or
-``{capture: …, normalise: …, default: …}``, or a list of captures tried in
-turn) or to a constant (``{value: …}``). Every field name must be a field of
+``{capture: …, normalise: …, default: …, from_earlier: n}``, or a list of captures tried in
+turn), to a constant (``{value: …}``), or only to an earlier record's value (``{from_earlier: n}``). Every field name must be a field of
 the rule's type, every capture must be in the pattern, and constants and
 defaults must suit the field's type. Fields that a capture of the same name
 fills need no mapping: ``rulespecs`` adds those.
@@ -19,7 +19,10 @@ from .declarations import MAPPING_KEYS
 from .spec import NORMALISERS, FieldMapping, FieldSpec, TypeSpec
 from .yamlpos import Source, bool_value, int_value, tag
 
-__all__ = ["default_normaliser", "field_mappings"]
+__all__ = ["default_normaliser", "field_mappings", "MAX_FROM_EARLIER"]
+
+# How many sentences back ``from_earlier:`` may reach: further back, "the talks" are seldom the same talks.
+MAX_FROM_EARLIER = 5
 
 
 def field_mappings(
@@ -46,8 +49,9 @@ def field_mappings(
             spec = {"capture": (value, value)}
         elif isinstance(value, MappingNode):
             spec = check.mapping(src, value, what, MAPPING_KEYS) or {}
-            if ("capture" in spec) == ("value" in spec):
-                check.error(src, value, f"{what} needs exactly one of `capture:` or `value:`")
+            if ("capture" in spec) == ("value" in spec) and not ("from_earlier" in spec and "value" not in spec):
+                check.error(src, value, f"{what} needs exactly one of `capture:` or `value:`"
+                            + (" (or `from_earlier:` alone)" if "capture" not in spec else ""))
                 continue
         else:
             check.wrong_type(
@@ -58,8 +62,18 @@ def field_mappings(
                 "for a constant write {value: …}" if isinstance(value, ScalarNode) and tag(value) != "null" else None,
             )
             continue
+        from_earlier = 0
+        if "from_earlier" in spec:
+            node_n = spec["from_earlier"][1]
+            if isinstance(node_n, ScalarNode) and tag(node_n) == "int" and 1 <= int_value(node_n) <= MAX_FROM_EARLIER:
+                from_earlier = int_value(node_n)
+            else:
+                check.wrong_type(src, node_n, "from_earlier", f"a whole number of sentences from 1 to {MAX_FROM_EARLIER}")
+        if "capture" not in spec and "value" not in spec:
+            result.append(FieldMapping(field_name, from_earlier=from_earlier))
+            continue
         if "value" in spec:
-            for extra in ("normalise", "default"):
+            for extra in ("normalise", "default", "from_earlier"):
                 if extra in spec:
                     check.error(src, spec[extra][0], f"`{extra}:` goes with `capture:`, not with a constant `value:`")
             constant = _constant(check, src, spec["value"][1], field, f"the constant for field '{field_name}'")
@@ -98,7 +112,8 @@ def field_mappings(
         capture_value: Union[str, tuple[str, ...]] = (
             names[0][0] if isinstance(spec["capture"][1], ScalarNode) else tuple(c for c, _ in names)
         )
-        result.append(FieldMapping(field_name, capture=capture_value, normalise=normalise, default=default))
+        result.append(FieldMapping(field_name, capture=capture_value, normalise=normalise, default=default,
+                                   from_earlier=from_earlier))
     return result
 
 

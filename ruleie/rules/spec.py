@@ -86,6 +86,9 @@ class FieldMapping:
 
     ``capture`` may name several captures (a tuple): their occurrences are taken in
     text order, so a list field can gather ``visitor`` and ``host`` into ``participants``.
+    ``from_earlier``: when the match leaves the field empty, it takes the field of the nearest
+    record of the rule's type up to that many sentences before ("X met Y. The talks covered
+    trade." → the talks' participants are X and Y); 0 for never.
     """
 
     field: str
@@ -93,6 +96,7 @@ class FieldMapping:
     value: object = None
     normalise: Optional[str] = None
     default: object = None  # the value when the capture did not take part (e.g. direct: false)
+    from_earlier: int = 0
 
 
 @attrs.frozen
