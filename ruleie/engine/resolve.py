@@ -677,8 +677,8 @@ class NameResolver:
         outside quotation marks, in its own sentence up to it and then sentence by sentence back (up to
         ``_PARTY_REACH``), until there are as many as it counts; one that gives no count takes the
         nearest sentence that names any. They must be exactly as many as it counts, or two: more is a
-        guess among them. Each
-        name in its fullest form, once, in document order, joined: "Hugo Chavez and Alvaro Uribe"."""
+        guess among them. Each name in its fullest form, once, in document order, joined: "Hugo Chavez
+        and Alvaro Uribe"."""
         doc = self.doc
         tags = doc.column("tag")
         for kind in kinds:
@@ -687,7 +687,8 @@ class NameResolver:
             for _hop in range(_PARTY_REACH + 1):
                 window: list[str] = []
                 for name in self._names[bisect_left(self._starts, first) : bisect_left(self._starts, stop)]:
-                    # (nor a plural noun that opens a sentence: "Farmers say …")
+                    # (a name of the type outside quotation marks, not a plural common noun the entity
+                    # layer took for a name: "Farmers say …")
                     if (name.end > stop or name.start in self._quoted
                             or kind not in self._ancestors.get(name.mention.type, frozenset({name.mention.type}))
                             or (tags is not None and tags[name.end - 1] == "NNS")):
@@ -701,7 +702,7 @@ class NameResolver:
                     break
                 first, stop = doc.sentence_of(first - 1)[0], first
             if len(found) == (count or 2):
-                return found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
+                return ", ".join(found[:-1]) + " and " + found[-1]
         return None
 
     def _description_head(self, start: int, end: int) -> Optional[str]:

@@ -876,7 +876,7 @@ def _hashable(value: Any) -> bool:
 
 def _settle_records(
     records: list[Record], candidates: list[Candidate], types: Mapping[str, TypeSpec], text: str = "",
-    inherits: Mapping[str, Mapping[str, int]] = {}, sentence_starts: Sequence[int] = (),
+    inherits: Optional[Mapping[str, Mapping[str, int]]] = None, sentence_starts: Sequence[int] = (),
 ) -> list[Record]:
     """Conflict policy per record type, fields taken from earlier records (``inherits``: per rule,
     field → sentences back; ``sentence_starts``: the first token of each sentence), exact

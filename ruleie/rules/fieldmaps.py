@@ -1,11 +1,12 @@
 """A rule's field mappings: how each field of its type is filled from a match.
 
 ``fields:`` maps a field to a capture of the pattern (``who: person``, or
-``{capture: …, normalise: …, default: …, from_earlier: n}``, or a list of captures tried in
-turn), to a constant (``{value: …}``), or only to an earlier record's value (``{from_earlier: n}``). Every field name must be a field of
-the rule's type, every capture must be in the pattern, and constants and
-defaults must suit the field's type. Fields that a capture of the same name
-fills need no mapping: ``rulespecs`` adds those.
+``{capture: …, normalise: …, default: …, from_earlier: n}``, or a list of captures
+tried in turn), to a constant (``{value: …}``), or only to an earlier record's value
+(``{from_earlier: n}``). Every field name must be a field of the rule's type,
+every capture must be in the pattern, and constants and defaults must suit the
+field's type. Fields that a capture of the same name fills need no mapping:
+``rulespecs`` adds those.
 """
 
 from __future__ import annotations
