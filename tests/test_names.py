@@ -665,3 +665,15 @@ def test_the_shipped_pack_resolves_meeting_parties(text: str, participant: str, 
     found = [p for r in ruleie.load_rules().extract(text) if r.type == "Meeting"
              for p in (r.participants or ()) if p.text == participant]
     assert found and {p.canonical for p in found} == {expected}
+
+
+@pytest.mark.parametrize("text,participant,expected", [
+    ("After talks on Monday with Russia's visiting foreign minister, Sergei Lavrov, the president spoke.",
+     "foreign minister, Sergei Lavrov", "Sergei Lavrov"),
+    ("It is the first meeting between India's Oil Minister Mani Shankar Aiyar and his Pakistani counterpart, "
+     "Amanullah Khan Jadoon, on the pipeline.", "his Pakistani counterpart, Amanullah Khan Jadoon", "Amanullah Khan Jadoon"),
+])
+def test_a_name_in_apposition_at_a_fields_end_is_its_canonical(text: str, participant: str, expected: str):
+    found = [p for r in ruleie.load_rules().extract(text) if r.type == "Meeting"
+             for p in (r.participants or ()) if p.text == participant]
+    assert found and {p.canonical for p in found} == {expected}

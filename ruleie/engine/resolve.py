@@ -350,6 +350,10 @@ class NameResolver:
                 return described
         # A name inside the span, the rest title words: "Russian President Vladimir Putin".
         inside = self._names[bisect_left(self._starts, start) : bisect_left(self._starts, end)]
+        # a name in apposition at the span's end is who the span names: "foreign minister, Sergei Lavrov"
+        for name in inside:
+            if name.end == end and name.start > start + 1 and self._word(name.start - 1) == ",":
+                return self._fullest(name.words) or name.text
         best: Optional[_Name] = None
         for name in inside:
             # a name after "of" is the complement, not the head: "the Armed Forces of Colombia" is no Colombia
