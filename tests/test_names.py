@@ -662,9 +662,14 @@ def test_a_rule_set_without_party_references_leaves_them_unresolved(tmp_path: Pa
      "relations in a meeting in Seoul.", "The foreign ministers", None),
 ])
 def test_the_shipped_pack_resolves_meeting_parties(text: str, participant: str, expected):
-    found = [p for r in ruleie.load_rules().extract(text) if r.type == "Meeting"
-             for p in (r.participants or ()) if p.text == participant]
+    found = _meeting_participants(text, participant)
     assert found and {p.canonical for p in found} == {expected}
+
+
+def _meeting_participants(text: str, participant: str) -> list:
+    """The participant fields with this text of the shipped pack's Meeting records for ``text``."""
+    return [p for r in ruleie.load_rules().extract(text) if r.type == "Meeting"
+            for p in (r.participants or ()) if p.text == participant]
 
 
 @pytest.mark.parametrize("text,participant,expected", [
@@ -674,6 +679,5 @@ def test_the_shipped_pack_resolves_meeting_parties(text: str, participant: str, 
      "Amanullah Khan Jadoon, on the pipeline.", "his Pakistani counterpart, Amanullah Khan Jadoon", "Amanullah Khan Jadoon"),
 ])
 def test_a_name_in_apposition_at_a_fields_end_is_its_canonical(text: str, participant: str, expected: str):
-    found = [p for r in ruleie.load_rules().extract(text) if r.type == "Meeting"
-             for p in (r.participants or ()) if p.text == participant]
+    found = _meeting_participants(text, participant)
     assert found and {p.canonical for p in found} == {expected}

@@ -241,6 +241,11 @@ class NameResolver:
         return _PronounIndex(found, [n.end for n in found], {id(n) for n in found})
 
     @cached_property
+    def _group_kinds(self) -> frozenset[str]:
+        """The types any group pronoun stands for (``group_types`` and every pronoun's own)."""
+        return frozenset(self.spec.group_types).union(*self.spec.group_pronoun_types.values())
+
+    @cached_property
     def _group_index(self) -> "_GroupIndex":
         """Per sentence, the first mention that opens it (or a clause after a comma) and is a group or a
         person: a group pronoun ("they") stands for the group subject nearest before it. With them, the
@@ -249,7 +254,7 @@ class NameResolver:
         group mentions by end (the fuller form of a one-word group)."""
         doc, names, ancestors = self.doc, self.spec, self._ancestors
         index = _GroupIndex({}, [], [], [], [])
-        groups = frozenset(names.group_types).union(*names.group_pronoun_types.values())
+        groups = self._group_kinds
         if names.group_pronouns and groups:
             for m in sorted(doc.mentions, key=lambda m: (m.start, -m.end)):
                 kinds = ancestors.get(m.type, frozenset({m.type}))
@@ -673,7 +678,7 @@ class NameResolver:
         """Whether a group mention (of any group pronoun's types) stands before ``position`` in its sentence."""
         index = self._group_index
         first = self.doc.sentence_of(position)[0]
-        groups = frozenset(self.spec.group_types).union(*self.spec.group_pronoun_types.values())
+        groups = self._group_kinds
         return any(groups & kinds for kinds in index.kinds[bisect_left(index.starts, first) : bisect_left(index.starts, position)])
 
     def _parties(self, position: int, kinds: tuple[str, ...], count: Optional[int]) -> Optional[str]:

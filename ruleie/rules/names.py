@@ -53,10 +53,8 @@ def resolve_names(check: Checker, decls: Sequence[NamesDecl], types: Mapping[str
         pronouns |= decl.pronouns
         relatives |= decl.relatives
         group_pronouns |= decl.group_pronouns
-        for word, typed in decl.group_pronoun_types.items():
-            kinds = [name for name, node in typed if _mention_type(check, decl, name, node, types)]
-            group_pronoun_types.setdefault(word, tuple(kinds))
-        for declared, merged in ((decl.party_pronouns, party_pronouns), (decl.party_nouns, party_nouns)):
+        for declared, merged in ((decl.group_pronoun_types, group_pronoun_types),
+                                 (decl.party_pronouns, party_pronouns), (decl.party_nouns, party_nouns)):
             for word, typed in declared.items():
                 kinds = [name for name, node in typed if _mention_type(check, decl, name, node, types)]
                 merged.setdefault(word, tuple(kinds))
