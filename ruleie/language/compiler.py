@@ -8,6 +8,7 @@ regex guard in ``regex_guard.py``; their names are importable from here too.
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Collection, Mapping, MutableMapping, Optional, Union
 
 import attrs
@@ -383,15 +384,74 @@ def _requirements(node: n.Node) -> list[Requirement]:
     if isinstance(node, n.Seq):
         return [r for item in node.items for r in _requirements(item)]
     if isinstance(node, n.Alt):
-        # One requirement per option (its narrowest), joined: some option's must hold.
+        # One requirement per option (its narrowest), joined: some option's must hold. Among
+        # equally narrow ones, the one whose words are rarest by a rough measure (no common
+        # word, longest shortest word): "conversation" rules out more documents than "had".
         chosen = []
         for option in node.options:
             found = _requirements(option)
             if not found:
                 return []
-            chosen.append(min(found, key=lambda r: len(r[0]) + len(r[1])))
+            chosen.append(min(found, key=lambda r: (len(r[0]) + len(r[1]), -_rarity(r))))
         return [(frozenset().union(*(c[0] for c in chosen)), frozenset().union(*(c[1] for c in chosen)))]
     return []  # anchors and lookaround take no token
+
+
+def _rarity(requirement: Requirement) -> int:
+    """A rough rank of how few documents hold a token meeting the requirement: the length of
+    the shortest word its tests accept, 1 when one is a common word, 0 when unknown (a
+    mention, a pattern with a class or a wildcard).
+
+    >>> _rarity((frozenset({n.Compare("lower", "=", n.Regex("conversation|talks"))}), frozenset()))
+    5
+    >>> _rarity((frozenset({n.Compare("lower", "=", n.Regex("held|had"))}), frozenset()))
+    1
+    >>> _rarity((frozenset({n.Compare("lower", "=", n.Regex("[a-z]+ing"))}), frozenset()))
+    0
+    """
+    exprs, types = requirement
+    if types or not exprs:
+        return 0
+    return min(_expr_rarity(e) for e in exprs)
+
+
+# Words in nearly every news document: a requirement of one of them rules out nothing.
+_COMMON_WORDS = frozenset(
+    "a an the of in on at to for by with from as and or but not no that this these those it its "
+    "he she they we his her their is are was were be been being has have had do does did will would "
+    "can could may might should said says say told also after before over into about up out down".split()
+)
+
+
+def _word_stems(regex: n.Regex) -> Optional[frozenset[str]]:
+    """The words of a list such as ``/meetings?|talks/``, each without its optional letters
+    ("meeting", "talks"); None for any other regex (a class, a wildcard: no telling)."""
+    words = literal_alternatives(regex)
+    if words is not None:
+        return words
+    parts = regex.source.split("|")
+    # (one letter and its "?" per step: a pattern that cannot backtrack, on any source)
+    if "i" in regex.flags or not all(re.fullmatch(r"(?:[a-z'’-]\??)+", part) for part in parts):
+        return None
+    return frozenset(re.sub(r".\?", "", part) for part in parts)
+
+
+def _expr_rarity(expr: n.Expr) -> int:
+    if isinstance(expr, n.Compare) and expr.op == "=" and expr.field in ("lower", "word", "lemma"):
+        words = (
+            frozenset({expr.value.text}) if isinstance(expr.value, n.Literal)
+            else _word_stems(expr.value) if isinstance(expr.value, n.Regex) else None
+        )
+        if not words:
+            return 0
+        return 1 if any(w.lower() in _COMMON_WORDS for w in words) else min(map(len, words))
+    if isinstance(expr, n.InLexicon):
+        return 2  # (its entries are not known here: between a common word and a rare one)
+    if isinstance(expr, n.Or):
+        return min(_expr_rarity(o) for o in expr.operands)
+    if isinstance(expr, n.And):
+        return max(_expr_rarity(o) for o in expr.operands)
+    return 0
 
 
 def _start_set(
