@@ -37,7 +37,7 @@ def units(args: argparse.Namespace) -> None:
     import ruleie
 
     docs = [json.loads(line) for line in Path(args.docs).read_text(encoding="utf-8").splitlines() if line.strip()]
-    pool = [d for d in docs if half_of(d["id"]) == args.half]
+    pool = docs if args.whole else [d for d in docs if half_of(d["id"]) == args.half]
     exclude: set[str] = set()
     for path in args.exclude:
         exclude |= {json.loads(line)["id"] for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()}
@@ -99,6 +99,8 @@ def main() -> None:
     u = commands.add_parser("units", help="cut documents of one half into sentences to label")
     u.add_argument("docs", help="a JSONL of {id, text} documents")
     u.add_argument("--half", choices=("write", "held-out"), required=True)
+    u.add_argument("--whole", action="store_true",
+                   help="take every document, not those of --half (an invented set: the whole file is one half)")
     u.add_argument("--n", type=int, help="documents to draw (default: all of the half)")
     u.add_argument("--seed", type=int, default=0)
     u.add_argument("--parts", type=int, default=1, help="files to split the sentences into, one per reader")
