@@ -279,12 +279,12 @@ rules:
     "types, message",
     [
         ("Hit: {kind: record, fields: {x: str}, conflict: best, anchor: [z]}", "anchor field 'z' is not a field"),
-        ("Hit: {kind: record, fields: {x: str}, conflict: merge, anchor: [x]}", "under `conflict: best`"),
-        ("Hit: {kind: record, fields: {x: str}, anchor: x}", "under `conflict: best`"),
+        ("Hit: {kind: record, fields: {x: str}, conflict: keep-all, anchor: [x]}", "under `conflict: best` or `merge`"),
+        ("Hit: {kind: record, fields: {x: str}, anchor: x}", "under `conflict: best` or `merge`"),
         ("Hit: {kind: mention, anchor: [x]}", "record types"),
     ],
 )
-def test_an_anchor_needs_fields_of_a_record_type_under_best(tmp_path, types, message):
+def test_an_anchor_needs_fields_of_a_record_type_under_best_or_merge(tmp_path, types, message):
     path = tmp_path / "rules.yaml"
     path.write_text(f"ruleie: 1\ntypes:\n  {types}\n", encoding="utf-8")
     with pytest.raises(ruleie.RuleFileError) as err:
@@ -345,6 +345,63 @@ def test_merge_drops_a_merged_record_that_fills_no_key_field(tmp_path):
     rules = load(tmp_path, MERGE_TYPES + """  - {name: e.where, type: Event, pattern: '(?<where> alpha)'}
 """)
     assert found(rules, TEXT) == []
+
+
+TALKS_TYPES = """types:
+  Talks:
+    kind: record
+    fields: {trigger: str, sides: "list[str]", where: str}
+    key: [sides]
+    conflict: merge
+    ANCHOR
+rules:
+"""
+
+
+def talks(*rules: str, anchor: str = "anchor: [trigger]") -> str:
+    return TALKS_TYPES.replace("ANCHOR", anchor) + "".join(f"  - {r}\n" for r in rules)
+
+
+def sides(rules: ruleie.RuleSet, text: str = TEXT) -> list[tuple[str, list[str]]]:
+    return [(r.rule, [s.text for s in r.sides]) for r in rules.extract(text)]
+
+
+def test_merge_with_an_anchor_joins_the_list_fields_of_parts_on_one_trigger(tmp_path):
+    lines = ("{name: t.left, type: Talks, pattern: '(?<sides> alpha) (?<trigger> beta)'}",
+             "{name: t.right, type: Talks, pattern: '(?<trigger> beta) (?<sides> gamma)'}")
+    # One trigger, two readings of who took part: one record naming both sides.
+    assert sides(load(tmp_path, talks(*lines))) == [("t.left+t.right", ["alpha", "gamma"])]
+    # Without the anchor the sides disagree and the parts stay apart.
+    assert sides(load(tmp_path, talks(*lines, anchor=""))) == [("t.left", ["alpha"]), ("t.right", ["gamma"])]
+
+
+def test_merge_with_an_anchor_keeps_parts_on_different_triggers_apart(tmp_path):
+    rules = load(tmp_path, talks("{name: t.left, type: Talks, pattern: '(?<sides> alpha) (?<trigger> beta)'}",
+                                 "{name: t.right, type: Talks, pattern: '(?<trigger> gamma) (?<sides> delta)'}"))
+    assert sides(rules) == [("t.left", ["alpha"]), ("t.right", ["delta"])]
+
+
+def test_merge_with_an_anchor_still_keeps_apart_parts_whose_other_fields_disagree(tmp_path):
+    left = "{name: t.left, type: Talks, pattern: '(?<sides> alpha) (?<trigger> beta) (?<where> gamma)'}"
+    far = "{name: t.far, type: Talks, pattern: '(?<trigger> beta) gamma (?<where> delta) (?<sides> [])'}"
+    # one trigger, but two places: two records
+    assert sides(load(tmp_path, talks(left, far)), "alpha beta gamma delta zeta.") == [
+        ("t.left", ["alpha"]), ("t.far", ["zeta"])]
+
+
+def test_merge_with_an_anchor_a_stated_trigger_anchors_nothing(tmp_path):
+    left = "{name: t.left, type: Talks, pattern: '(?<sides> alpha) (?<trigger> beta)'}"
+    stated = "{name: t.stated, type: Talks, pattern: '(?<sides> delta)', fields: {sides: sides, trigger: {value: beta}}}"
+    assert sides(load(tmp_path, talks(left, stated))) == [("t.left", ["alpha"]), ("t.stated", ["delta"])]
+
+
+def test_merge_with_an_anchor_lists_an_item_once_in_document_order(tmp_path):
+    rules = load(tmp_path, talks(
+        "{name: t.one, type: Talks, priority: 1, pattern: '(?<trigger> gamma) (?<sides> delta)'}",
+        "{name: t.two, type: Talks, pattern: '(?<a> alpha beta) (?<trigger> gamma) (?<b> delta)', "
+        "fields: {trigger: trigger, sides: {capture: [a, b]}}}"))
+    [(rule, items)] = sides(rules)
+    assert rule == "t.one+t.two" and items == ["alpha beta", "delta"]
 
 
 INHERIT_RULES = MERGE_TYPES + """  - {name: e.full, type: Event, pattern: '(?<who> alpha) (?<what> beta)'}

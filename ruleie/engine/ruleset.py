@@ -805,14 +805,16 @@ def _propagate(doc: Document, mentions: Sequence[Mention], types: Mapping[str, T
     return found
 
 
-def _merge_records(group: list[Record], rank, text: str) -> list[Record]:
+def _merge_records(group: list[Record], rank, text: str, anchor: Sequence[str] = ()) -> list[Record]:
     """merge policy: records of one type in one sentence whose fields do not disagree become
     one record (fields filled from every part, best-ranked first). Two parts disagree when
-    both fill a field with spans that do not overlap."""
+    both fill a field with spans that do not overlap. With ``anchor`` fields, two parts whose
+    anchors overlap (one trigger) tell of one event: their list fields may differ, and the
+    merged record lists every part's items ("France and Germany … hold talks with Iran")."""
     merged: list[list[Record]] = []
     for r in sorted(group, key=lambda r: (-rank(r)[0], rank(r)[1], r.start)):
         for parts in merged:
-            if all(_compatible(getattr(p, f), getattr(r, f)) for p in parts for f in r.field_names):
+            if all(_parts_agree(p, r, anchor) for p in parts):
                 parts.append(r)
                 break
         else:
@@ -833,10 +835,42 @@ def _merge_records(group: list[Record], rank, text: str) -> list[Record]:
             value = (read or found or [None])[0]
             if isinstance(value, FieldValue) and value.given:
                 value = FieldValue(text[start:end], start, end, value=value.value, given=True)
+            elif anchor and isinstance(value, tuple):
+                value = _joined_items(read)
             values[f] = value
         rule = "+".join(dict.fromkeys(p.rule for p in parts))
         out.append(type(parts[0])(doc=parts[0].doc, rule=rule, start=start, end=end, text=text[start:end], **values))
     return out
+
+
+def _parts_agree(a: Record, b: Record, anchor: Sequence[str]) -> bool:
+    """Can two parts be one merged record? Every field compatible, or, when the parts'
+    anchor fields overlap, every field that is not a list."""
+    differing = [f for f in a.field_names if not _compatible(getattr(a, f), getattr(b, f))]
+    if not differing:
+        return True
+    if not anchor or any(not isinstance(getattr(a, f), tuple) for f in differing):
+        return False
+    return any(
+        _read(x) and _read(y) and _compatible(x, y)
+        for x in (getattr(a, f) for f in anchor) for y in (getattr(b, f) for f in anchor)
+    )
+
+
+def _read(value: Any) -> bool:
+    """A value the text holds (a stated value spans the whole match: it anchors nothing)."""
+    return value is not None and not (isinstance(value, FieldValue) and value.given)
+
+
+def _joined_items(values: Sequence[tuple]) -> tuple:
+    """The items of several parts' list values, best-ranked part first: an item overlapping
+    one already taken is left out; document order."""
+    taken: list[FieldValue] = []
+    for items in values:
+        for item in items:
+            if not any(item.start < t.end and t.start < item.end for t in taken):
+                taken.append(item)
+    return tuple(sorted(taken, key=lambda t: t.start))
 
 
 def _plain(v: FieldValue) -> Any:
@@ -898,7 +932,7 @@ def _settle_records(
             for r in group:
                 by_sentence[sentence_of[id(r)]].append(r)
             for sentence in sorted(by_sentence):
-                for merged in _merge_records(by_sentence[sentence], lambda r: rank[id(r)], text):
+                for merged in _merge_records(by_sentence[sentence], lambda r: rank[id(r)], text, types[type_name].anchor):
                     rank.setdefault(id(merged), rank[id(by_sentence[sentence][0])])
                     sentence_of.setdefault(id(merged), sentence)
                     kept.append(merged)

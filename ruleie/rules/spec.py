@@ -53,10 +53,11 @@ class TypeSpec:
     parents: tuple[str, ...] = ()
     key: tuple[str, ...] = ()  # the fields that identify a record (used by conflict policies and eval)
     conflict: str = attrs.field(default="drop-contained", validator=attrs.validators.in_(CONFLICT_POLICIES))
-    # Record types under ``best``: the fields that hold a record's claim in the text (a
-    # statement's verb and content). Two records whose spans overlap compete only when a span
-    # of one's anchor fields overlaps a span of the other's, whichever fields (or one of them
-    # fills none): () keeps plain span overlap.
+    # Record types under ``best`` or ``merge``: the fields that hold a record's claim in the
+    # text (a statement's verb and content, a meeting's trigger). Under ``best``, two records
+    # whose spans overlap compete only when a span of one's anchor fields overlaps a span of the
+    # other's, whichever fields (or one of them fills none); under ``merge``, parts whose anchors
+    # overlap join though their list fields differ. () keeps plain span overlap.
     anchor: tuple[str, ...] = ()
     # Mention types only: after each stage, later tokens that repeat the last word(s) of a
     # mention ("Zelensky" after "Volodymyr Zelensky") become mentions of the same type.

@@ -118,11 +118,11 @@ def resolve_types(check: Checker, decls: Mapping[str, TypeDecl]) -> dict[str, Ty
         for anchor, node in decl.anchor:
             if anchor not in fields:
                 check.error(decl.src, node, f"anchor field '{anchor}' is not a field of type '{name}'{did_you_mean(anchor, fields)}")
-        if decl.anchor and (kind != "record" or (decl.conflict or "drop-contained") != "best"):
+        if decl.anchor and (kind != "record" or (decl.conflict or "drop-contained") not in ("best", "merge")):
             check.error(
                 decl.src,
                 decl.anchor[0][1],
-                f"`anchor:` applies to record types under `conflict: best`, and '{name}' is "
+                f"`anchor:` applies to record types under `conflict: best` or `merge`, and '{name}' is "
                 + ("a mention type" if kind != "record" else f"under `conflict: {decl.conflict or 'drop-contained'}`"),
             )
         spec = TypeSpec(
