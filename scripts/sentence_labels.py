@@ -12,7 +12,9 @@ labels into the layout ``../shared/dev/voa/score_sentences.py`` scores.
     python scripts/sentence_labels.py collect --out ../tmp/ramslab --half held-out --set rams
     python ../shared/dev/voa/score_sentences.py "$(which ruleie)" --dir ../tmp/ramslab/held-out
 
-A document goes to a half by the sha1 of its id, as in scripts/eval_dev.py. The files hold the
+An invented set (scripts/synthetic_briefs) is one half as a whole: `units FILE --whole --half
+write|held-out --set NAME` cuts every document of FILE. Otherwise a document goes to a half by the
+sha1 of its id, as in scripts/eval_dev.py. The files hold the
 documents' text: keep them outside this repository when the texts are third-party (the dev
 sets' README), as docs/accuracy.md does.
 """
