@@ -110,13 +110,58 @@ def test_explain_says_which_context_turned_a_match_down(tmp_path):
     assert "its context (excludes '[lower=earthquake]' in its sentence and the 1 before) turned it down" in text
 
 
+def follow_rules(tmp_path: Path, before: int = 1) -> ruleie.RuleSet:
+    """An event rule and a detail rule ("Five people died") that stands only after an event."""
+    return rules_from(tmp_path, f"""\
+        - name: event
+          type: Hit
+          pattern: '(?<what> [lower=/bombing|raid/])'
+        - name: toll
+          type: Hit
+          pattern: '(?<what> [num>0] people) died'
+          context: {{before: {before}, follows: Hit}}
+        - name: shun
+          type: Shunned
+          pattern: '(?<what> [lower=shunned])'
+        - name: toll-after-shunned
+          type: Hit
+          pattern: '(?<what> [num>0] guests) died'
+          context: {{before: 1, follows: Shunned}}
+        """)
+
+
+def test_follows_keeps_a_record_only_after_a_record_of_the_type(tmp_path):
+    rules = follow_rules(tmp_path)
+    assert hit_sentences(rules, "A bombing shook the town. Five people died.") == ["bombing", "Five people died"]
+    assert hit_sentences(rules, "Five people died.") == []
+    # the record must lie in a sentence before, not the match's own, and within `before`
+    assert hit_sentences(rules, "Five people died in the raid.") == ["raid"]
+    assert hit_sentences(rules, "After the raid, 5 people died.") == ["raid"]
+    assert hit_sentences(rules, "A raid came. It rained. Five people died.") == ["raid"]
+    # the type named, not any record: a Shunned record lets the guests' toll stand, not the people's
+    assert hit_sentences(rules, "The town was shunned. Two guests died. Four people died.") == [
+        "shunned", "Two guests died", "Four people died"]
+    assert hit_sentences(rules, "A raid came. Two guests died.") == ["raid"]
+
+
+def test_follows_lets_a_detail_follow_a_detail(tmp_path):
+    rules = follow_rules(tmp_path)
+    text = "A raid came. Five people died. Then six people died. It rained. Nine people died."
+    assert hit_sentences(rules, text) == ["raid", "Five people died", "six people died"]
+    wider = follow_rules(tmp_path, before=2)
+    assert hit_sentences(wider, "A raid came. It rained. Five people died.") == ["raid", "Five people died"]
+
+
 @pytest.mark.parametrize(
     "context, message",
     [
         ("{befor: 1, requires: 'a'}", "unknown key 'befor' in context (did you mean 'before'?)"),
         ("{before: -1, requires: 'a'}", "context before must be 0 or more"),
         ("{after: x, requires: 'a'}", "context after must be a whole number"),
-        ("{after: 2}", "context needs `requires:` or `excludes:`"),
+        ("{after: 2}", "context needs `requires:`, `excludes:`"),
+        ("{before: 1, follows: Disaster}", "context follows: 'Disaster' is no record type"),
+        ("{before: 1, follows: Hits}", "is no record type (did you mean 'Hit'?)"),
+        ("{follows: Hit}", "context follows needs `before:` of 1 or more"),
         ("{excludes: '@Nope'}", "unknown type"),
         ("{requires: '[lower=/a'}", "unterminated regex"),
         ("bomb", "context must be a mapping"),

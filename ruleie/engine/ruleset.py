@@ -209,6 +209,10 @@ class RuleSet:
         self._inherits: dict[str, dict[str, int]] = {
             r.spec.name: {m.field: m.from_earlier for m in r.mappings if m.from_earlier}
             for r in self.rules if any(m.from_earlier for m in r.mappings)}
+        # per rule, the record type one of whose records must lie in the sentences before its own
+        self._follows: dict[str, tuple[str, int]] = {
+            r.spec.name: (r.spec.context.follows, r.spec.context.before)
+            for r in self.rules if r.spec.context is not None and r.spec.context.follows}
         self._core: Optional[tuple[Any, bytes, bytes]] = None  # _core_index: the index in the compiled core
 
     def __repr__(self) -> str:
@@ -360,7 +364,7 @@ class RuleSet:
         resolver = NameResolver(final_doc, self.ancestors, self.spec.names)
         records = [self._record(c, final_doc, resolver) for c in candidates]
         return _settle_records(records, candidates, self.types, doc.text, self._inherits,
-                               [s for s, _ in doc.sentences]), tuple(mentions)
+                               [s for s, _ in doc.sentences], self._follows), tuple(mentions)
 
     def match_all(self, doc: Document) -> list[tuple[str, int, int]]:
         """Every (rule name, start token, end token) where a rule matches, as spaCy's Matcher
@@ -911,10 +915,12 @@ def _hashable(value: Any) -> bool:
 def _settle_records(
     records: list[Record], candidates: list[Candidate], types: Mapping[str, TypeSpec], text: str = "",
     inherits: Optional[Mapping[str, Mapping[str, int]]] = None, sentence_starts: Sequence[int] = (),
+    follows: Optional[Mapping[str, tuple[str, int]]] = None,
 ) -> list[Record]:
-    """Conflict policy per record type, fields taken from earlier records (``inherits``: per rule,
-    field → sentences back; ``sentence_starts``: the first token of each sentence), exact
-    duplicates removed, document order."""
+    """Conflict policy per record type, records that must follow another (``follows``: per rule,
+    record type and sentences back) kept only where one does, fields taken from earlier records
+    (``inherits``: per rule, field → sentences back; ``sentence_starts``: the first token of each
+    sentence), exact duplicates removed, document order."""
     rank = {id(r): (c.rule.spec.priority, c.rule.order) for r, c in zip(records, candidates)}
     sentence_of = {id(r): c.sentence for r, c in zip(records, candidates)}
     unique: dict[Any, Record] = {}
@@ -940,13 +946,39 @@ def _settle_records(
             kept.extend(_best_anchored(group, types[type_name].anchor, lambda r: rank[id(r)]))
         else:
             kept.extend(_apply_policy(group, policy, lambda r: (r.start, r.end), lambda r: rank[id(r)]))
+    def sentence_number(r: Record) -> int:
+        return bisect_right(sentence_starts, sentence_of[id(r)][0])
+
+    if follows:
+        kept = _keep_following(kept, follows, sentence_number, types)
     if inherits:
-        kept = _inherit_fields(kept, inherits, lambda r: bisect_right(sentence_starts, sentence_of[id(r)][0]), rank, types)
+        kept = _inherit_fields(kept, inherits, sentence_number, rank, types)
     # A record that fills none of its type's key fields identifies nothing (a casualty
     # clause with no strike in its sentence): it was only ever material for a merge.
     kept = [r for r in kept if not types[r.type].key or any(getattr(r, k) is not None for k in types[r.type].key)]
     kept.sort(key=lambda r: (r.start, r.end, r.type, rank[id(r)][1]))
     return kept
+
+
+def _keep_following(records: list[Record], follows: Mapping[str, tuple[str, int]], sentence_number,
+                    types: Mapping[str, TypeSpec]) -> list[Record]:
+    """Records whose every rule says ``context: follows:`` kept only when a record of the type
+    named lies in one of the sentences before their own that the rule allows: "Gunmen stormed the
+    hotel. Eleven guests had died." keeps the toll, "Eleven guests had died." alone does not. A
+    record that fills none of its type's key fields is no such record; one kept here is, so a
+    detail may follow a detail (as ``from_earlier`` passes values on)."""
+    out: list[Record] = []
+    seen: dict[str, list[int]] = defaultdict(list)  # type → sentence numbers of its records so far
+    for r in sorted(records, key=lambda r: (r.start, r.end)):
+        number = sentence_number(r)
+        needs = [follows.get(part) for part in r.rule.split("+")]  # a merged record names every rule
+        if all(needs) and not any(0 < number - at <= reach for t, reach in needs for at in seen[t]):
+            continue
+        out.append(r)
+        key = types[r.type].key
+        if not key or any(getattr(r, k) is not None for k in key):
+            seen[r.type].append(number)
+    return out
 
 
 def _inherit_fields(records: list[Record], inherits: Mapping[str, Mapping[str, int]], sentence_number, rank,

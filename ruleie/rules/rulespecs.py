@@ -208,15 +208,29 @@ def _context(
         check.check_mention_refs(src, value_node, own, types)
         patterns[key] = (text, parsed)
         parsed_patterns.append((text, parsed, value_node))
+    follows: Optional[str] = None
+    if "follows" in items:
+        value_node = items["follows"][1]
+        follows = check.text(src, value_node, "context follows")
+        if follows is None:
+            ok = False
+        elif follows not in types or types[follows].kind != "record":
+            hint = did_you_mean(follows, {k: t for k, t in types.items() if t.kind == "record"})
+            check.error(src, value_node, f"context follows: '{follows}' is no record type{hint}")
+            ok = False
+        elif counts["before"] < 1:
+            check.error(src, value_node, "context follows needs `before:` of 1 or more (the sentences where the record must lie)")
+            ok = False
     if not ok:
         return None
-    if patterns["requires"][1] is None and patterns["excludes"][1] is None:
-        check.error(src, node, "context needs `requires:` or `excludes:` (a pattern to look for around the match)")
+    if patterns["requires"][1] is None and patterns["excludes"][1] is None and follows is None:
+        check.error(src, node, "context needs `requires:`, `excludes:` (a pattern to look for around the match) or `follows:`")
         return None
     return ContextSpec(
         before=counts["before"], after=counts["after"],
         requires=patterns["requires"][0], requires_node=patterns["requires"][1],
         excludes=patterns["excludes"][0], excludes_node=patterns["excludes"][1],
+        follows=follows,
     )
 
 

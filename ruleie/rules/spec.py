@@ -121,6 +121,8 @@ class ContextSpec:
     A match counts only when ``requires`` (a pattern) matches somewhere in the window and
     ``excludes`` matches nowhere in it. The window is the match's sentence with ``before``
     sentences before it and ``after`` sentences after it. Either pattern may be None.
+    ``follows``: a record type; the rule's record is kept only when a kept record of that type
+    lies in one of the ``before`` sentences before its own (a detail told after the event).
     """
 
     before: int = 0
@@ -129,6 +131,7 @@ class ContextSpec:
     requires_node: Optional[Node] = None
     excludes: Optional[str] = None
     excludes_node: Optional[Node] = None
+    follows: Optional[str] = None
 
 
 @attrs.frozen
