@@ -5,7 +5,8 @@ Writes, under rules/lexicons/:
   countries.txt          country names and common short forms      (Country mentions)
   demonyms.txt           nationality adjectives                    (Nationality mentions)
   demonym_countries.tsv  demonym <TAB> country, read by ruleie.engine.resolve ("Russian" -> "Russia")
-  cities.txt             capitals and cities of 200,000 people or more (City mentions)
+  cities.txt             capitals and cities of 200,000 people or more (City mentions), as written
+                         and without accents ("São Paulo", "Sao Paulo")
   regions.txt            US states                                  (Place mentions)
 
 Sources (install them in a development venv only; they are NOT runtime
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from importlib import metadata
 from pathlib import Path
 
@@ -33,6 +35,7 @@ EXTRA_COUNTRIES = [
     "U.S.", "US", "USA", "U.S.A.", "America", "UK", "U.K.", "Britain", "Great Britain", "Holland",
     "Gaza", "Gaza Strip", "West Bank", "Palestinian territories", "Kosovo", "Taiwan", "Burma",
     "Ivory Coast", "Soviet Union", "North Korea", "South Korea", "Congo", "Czech Republic", "Vatican",
+    "Türkiye", "Côte d'Ivoire",
 ]
 EXTRA_DEMONYMS = {
     "U.S.": "United States", "Palestinian": "Palestine", "Korean": "Korea",
@@ -48,7 +51,7 @@ EXTRA_PLACES = [
     "Helmand", "Kandahar", "Kunduz", "Herat", "Waziristan", "Swat", "Peshawar", "Quetta",
     "Idlib", "Homs", "Hama", "Raqqa", "Deir ez-Zor", "Darfur", "Benghazi", "Misrata", "Sanaa",
     "Aden", "Hodeidah", "Marib", "Chechnya", "Grozny", "Kashmir", "Srinagar", "Mindanao", "Tel Aviv",
-    "Golan Heights", "Sinai", "Kurdistan", "Tibet", "Xinjiang", "Abu Kamal",
+    "Golan Heights", "Sinai", "Kurdistan", "Tibet", "Xinjiang", "Abu Kamal", "Reykjavík",
 ]
 # City names that are also frequent personal names or English words: left out, since a
 # City mention would stop them from being read as part of a person's name.
@@ -67,7 +70,22 @@ NOT_CITIES = {
     "Blackpool", "Mansfield", "Oxford", "Cambridge", "Milton", "Brampton", "Mississauga", "Surrey",
     "Vaughan", "Halifax", "Essen", "Bonn", "Kiel", "Hanover", "Homs", "Vladimir", "Kirov", "Orlando",
     "Sofia", "Nelson", "Bello", "Gaya", "Oral", "Salvador", "Marawi", "Rafael", "Batman", "Bat",
+    "Sale", "Salé", "Hue", "Huế", "Mage", "Magé", "Honcho", "Patan",
 }
+
+
+def _spellings(name: str) -> list[str]:
+    """A place name as news may print it: as written ("São Paulo", "Kraków") and without its
+    accents ("Sao Paulo", "Krakow"). Names in other scripts, or with letters that have no plain
+    Latin form, give none."""
+    name = unicodedata.normalize("NFC", name.replace("’", "'"))
+    if name.isascii():
+        return [name]
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+    folded = folded.translate(str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i"}))
+    if not folded.isascii():
+        return []
+    return [name, folded]
 
 
 def _header(lines: list[str], what: str, sources: str) -> str:
@@ -126,7 +144,7 @@ def main() -> None:
     for d, country in EXTRA_DEMONYMS.items():
         demonyms.setdefault(d, country)
     # A demonym that is also a country name ("Chinese" is not; "Swiss" is not) stays a demonym.
-    country_lines = sorted(n for n in countries if n.isascii())
+    country_lines = sorted({spelling for n in countries for spelling in _spellings(n)})
     (OUT / "countries.txt").write_text(
         _header(country_lines, "Country names and common short forms (Country mentions, matched on the word as written).",
                 f"{geo}; {ci} (alternative spellings); a few news spellings added in the script"),
@@ -149,15 +167,16 @@ def main() -> None:
     country_set = set(countries) | set(demonyms)
     cities: dict[str, None] = {}
     for c in gc.get_cities().values():
-        name = c["name"]
-        if c["population"] < MIN_POPULATION and name not in capitals:
+        if c["population"] < MIN_POPULATION and c["name"] not in capitals:
             continue
-        if name in NOT_CITIES or name in country_set or not name.isascii() or len(name) < 3:
-            continue
-        cities.setdefault(name, None)
-    for name in capitals:
-        if name and name.isascii() and name not in NOT_CITIES and name not in country_set:
+        for name in _spellings(c["name"]):
+            if name in NOT_CITIES or name in country_set or len(name) < 3:
+                continue
             cities.setdefault(name, None)
+    for capital in capitals:
+        for name in _spellings(capital or ""):
+            if name not in NOT_CITIES and name not in country_set:
+                cities.setdefault(name, None)
     for name in EXTRA_PLACES:
         if name not in country_set:
             cities.setdefault(name, None)
