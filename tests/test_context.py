@@ -152,6 +152,12 @@ def test_follows_lets_a_detail_follow_a_detail(tmp_path):
     assert hit_sentences(wider, "A raid came. It rained. Five people died.") == ["raid", "Five people died"]
 
 
+def test_explain_names_the_follows_gate(tmp_path):
+    rules = follow_rules(tmp_path)
+    text = explain(rules, "Five people died.").format()
+    assert "not in the output: no Hit record lies in the 1 sentence(s) before its own (`context: follows: Hit`)" in text
+
+
 @pytest.mark.parametrize(
     "context, message",
     [

@@ -427,7 +427,7 @@ class _Explainer:
             kept = any(rule.name in r.rule.split("+") and r.start <= cs and ce <= r.end for r in records)
             if not kept:
                 winners = sorted({r.rule for r in records if r.type == rule.type and r.start < ce and cs < r.end})
-                note = _dropped_note(self.rules, rule.type, winners)
+                note = _dropped_note(self.rules, rule.type, winners, rule.name)
         return RuleMatch(
             rule.name, rule.type, rule.kind, rule.stage, raw.start, raw.end, self.text(raw.start, raw.end, hi),
             tuple(captures), kept, note,
@@ -591,11 +591,16 @@ def _context_note(rules: RuleSet, rule_name: str) -> str:
     return f"its context ({' and '.join(wants)} in {window}) turned it down"
 
 
-def _dropped_note(rules: RuleSet, type_name: str, winners: list[str]) -> str:
+def _dropped_note(rules: RuleSet, type_name: str, winners: list[str], rule_name: str = "") -> str:
     spec = rules.types.get(type_name)
     policy = spec.conflict if spec is not None else "drop-contained"
     if winners:
         return f"the conflict policy of {type_name} ({policy}) kept {', '.join(winners)} instead"
+    context = next((r.spec.context for r in rules.rules if r.name == rule_name), None)
+    if context is not None and context.follows:
+        return (f"it is not in the output: no {context.follows} record lies in the {context.before} sentence(s) "
+                f"before its own (`context: follows: {context.follows}`), or the conflict policy of {type_name} "
+                f"({policy}) dropped it")
     if spec is not None and spec.key:
         return f"it is not in the output: the conflict policy of {type_name} ({policy}) dropped it, or it fills none of the key fields ({', '.join(spec.key)})"
     return f"it is not in the output: the conflict policy of {type_name} ({policy}) dropped it"
