@@ -166,8 +166,8 @@ def compile_rules(spec: RuleSetSpec) -> CompiledRules:
 
 def _compile_context(rule: RuleSpec, lexicons: Mapping[str, Any], cache: dict) -> Optional[CompiledContext]:
     context = rule.context
-    if context is None:
-        return None
+    if context is None or (context.requires_node is None and context.excludes_node is None):
+        return None  # (a context with only `follows:` has no window to test: the settling applies it)
     programs = [
         None if node is None else compile_program(node, lexicons=lexicons, cache=cache, source=text or "")
         for node, text in ((context.requires_node, context.requires), (context.excludes_node, context.excludes))

@@ -48,6 +48,7 @@ from ..language.compiler import (
 from ..text.document import Document, Mention
 from ..engine.ruleset import RuleSet, _propagate, _settle_mentions, _settle_more, cap_sentences
 from ..errors import PatternError
+from ..rules.spec import ContextSpec
 from ..language.parser import parse_pattern
 from .explain_format import _format, _miss_summary, _to_dict
 from .explain_trace import _element_text, _elements, _leaves, _Run, _simulate  # _leaves: re-exported
@@ -575,9 +576,14 @@ class _Explainer:
         return ", ".join(parts)
 
 
+def _context_of(rules: RuleSet, rule_name: str) -> Optional[ContextSpec]:
+    """The ``context:`` of the rule named, or None (no such rule, or no context)."""
+    return next((r.spec.context for r in rules.rules if r.name == rule_name), None)
+
+
 def _context_note(rules: RuleSet, rule_name: str) -> str:
     """Why a rule's ``context:`` turned a match down, in the rule file's words."""
-    context = next(r.spec.context for r in rules.rules if r.name == rule_name)
+    context = _context_of(rules, rule_name)
     assert context is not None
     window = "its sentence"
     if context.before or context.after:
@@ -596,7 +602,7 @@ def _dropped_note(rules: RuleSet, type_name: str, winners: list[str], rule_name:
     policy = spec.conflict if spec is not None else "drop-contained"
     if winners:
         return f"the conflict policy of {type_name} ({policy}) kept {', '.join(winners)} instead"
-    context = next((r.spec.context for r in rules.rules if r.name == rule_name), None)
+    context = _context_of(rules, rule_name)
     if context is not None and context.follows:
         return (f"it is not in the output: no {context.follows} record lies in the {context.before} sentence(s) "
                 f"before its own (`context: follows: {context.follows}`), or the conflict policy of {type_name} "
