@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Sentences that gained or lost a record of a type between two `ruleie run` outputs on one corpus.
+
+    ruleie run --no-progress ../shared/corpus/gmb-voa-news.jsonl -o before.jsonl   # (rules of one commit)
+    ruleie run --no-progress ../shared/corpus/gmb-voa-news.jsonl -o after.jsonl    # (rules of another)
+    python scripts/diff_runs.py before.jsonl after.jsonl --type Strike
+
+A record belongs to the sentence that holds its trigger (or verb), else its start: the placing the
+sentence scorers use (../shared/dev/voa/score_sentences.py). The counts in the commit messages and
+in docs/accuracy.md ("corpus: two sentences gained") come from here; every sentence is printed so
+that it can be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import ruleie
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "gmb-voa-news.jsonl"
+
+
+def anchors(path: Path, type_name: str) -> dict[str, set[int]]:
+    """Per document, the character offsets where the records of the type are placed."""
+    out: dict[str, set[int]] = defaultdict(set)
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            if record.get("type") != type_name:
+                continue
+            fields = record.get("fields") or {}
+            at = record["start"]
+            for key in ("trigger", "verb"):
+                if isinstance(fields.get(key), dict):
+                    at = fields[key]["start"]
+                    break
+            out[record["doc"]].add(at)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("before", type=Path)
+    ap.add_argument("after", type=Path)
+    ap.add_argument("--type", required=True, help="record type: Strike, Statement, Meeting …")
+    ap.add_argument("--corpus", type=Path, default=CORPUS, help="the JSONL documents both runs read")
+    a = ap.parse_args(argv)
+    before, after = anchors(a.before, a.type), anchors(a.after, a.type)
+    changed = {doc for doc in set(before) | set(after) if before.get(doc) != after.get(doc)}
+    texts = {}
+    with open(a.corpus, encoding="utf-8") as f:
+        for line in f:
+            doc = json.loads(line)
+            if doc["id"] in changed:
+                texts[doc["id"]] = doc["text"]
+    gained, lost = [], []
+    for doc_id in sorted(changed):
+        text = texts[doc_id]
+        doc = ruleie.annotate(text)
+        spans = [(doc.starts[s], doc.ends[e - 1]) for s, e in doc.sentences]
+
+        def sentence(offset: int) -> int:
+            return next((i for i, (s, e) in enumerate(spans) if s <= offset < e), -1)
+
+        had = {sentence(x) for x in before.get(doc_id, ())}
+        has = {sentence(x) for x in after.get(doc_id, ())}
+        gained += [(doc_id, i, text[spans[i][0]:spans[i][1]]) for i in sorted(has - had) if i >= 0]
+        lost += [(doc_id, i, text[spans[i][0]:spans[i][1]]) for i in sorted(had - has) if i >= 0]
+    print(f"{a.type}: {len(gained)} sentences gained, {len(lost)} lost")
+    for sign, rows in (("+", gained), ("-", lost)):
+        for doc_id, i, sentence_text in rows:
+            print(f"{sign} {doc_id} {i} {sentence_text}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
