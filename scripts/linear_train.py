@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ruleie.text.linear import N_TAGS, PAD_WORD, XPOS_TAGS, pad, ranges
+from ruleie.text.stored import strings_blob
 
 UNK_WORD = "\x01"  # type id 1: reserved, as in the runtime
 _TAG_ID = {t: i for i, t in enumerate(XPOS_TAGS)}
@@ -160,9 +161,9 @@ class Perceptron:
             "tag_offsets": np.asarray(self.tag_offsets),
             "pair_offsets": np.asarray(self.pair_offsets, dtype=np.int64).reshape(-1, 2),
             "tag_rows": tag.reshape(N_TAGS, -1).astype(np.float16),
-            "type_words": np.asarray(words),
+            "type_words": strings_blob(words),
             "type_rows": rows.reshape(len(words), -1).astype(np.float16),
-            "feature_names": np.asarray([n for n, kp in zip(names, keep) if kp] or ["<none>"]),
+            "feature_names": strings_blob([n for n, kp in zip(names, keep) if kp] or ["<none>"]),
             "feature_weights": (feat[keep] if keep.any() else feat[:1] * 0).reshape(-1, len(self.word_offsets) * k)
             .astype(np.float16),
         }

@@ -59,6 +59,7 @@ from build_gazetteer import build_gazetteer  # noqa: E402
 from ruleie.text import entities as entities_module  # noqa: E402
 from ruleie.text.gazetteer import Gazetteer  # noqa: E402
 from ruleie.text.linear import PAIR_OFFSETS, TAG_OFFSETS, WORD_OFFSETS  # noqa: E402
+from ruleie.text.stored import stored_strings, strings_blob  # noqa: E402
 
 OUT = ROOT / "ruleie" / "text" / "models" / "entities"
 # Decoding settings tried by cross-validation: the O bias of the sequence model (see
@@ -258,7 +259,7 @@ def train_model(corpus: Corpus, sentence_ids: list[int], gazetteer: Gazetteer, s
 
 
 def cluster_arrays(words: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
-    return {"cluster_words": np.asarray(words), "cluster_ids": ids, "cluster_sizes": np.asarray(CLUSTER_SIZES)}
+    return {"cluster_words": strings_blob(words), "cluster_ids": ids, "cluster_sizes": np.asarray(CLUSTER_SIZES)}
 
 
 def collect_candidates(recognizer: entities_module.EntityRecognizer, corpus: Corpus,
@@ -303,7 +304,7 @@ def train_span_classifier(examples: list[tuple[list[str], int]], epochs: int = S
     weights = w - acc / c
     keep = np.abs(weights).max(axis=1) >= 1e-3
     names = sorted(fid, key=fid.__getitem__)
-    return {"span_feature_names": np.asarray([n for n, k in zip(names, keep) if k]),
+    return {"span_feature_names": strings_blob([n for n, k in zip(names, keep) if k]),
             "span_feature_weights": weights[keep].astype(np.float16),
             "span_bias": (bias - acc_bias / c).astype(np.float32)}
 
@@ -314,7 +315,7 @@ def use_span_classifier(recognizer: entities_module.EntityRecognizer, arrays: di
     if arrays is None:
         recognizer.set_span_classifier(None)
     else:
-        recognizer.set_span_classifier(arrays["span_feature_names"], arrays["span_feature_weights"],
+        recognizer.set_span_classifier(stored_strings(arrays["span_feature_names"]), arrays["span_feature_weights"],
                                        arrays["span_bias"] + np.asarray([shift, 0, 0, 0], dtype=np.float32))
 
 

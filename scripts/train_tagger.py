@@ -41,6 +41,7 @@ from ruleie.text.conllu import Sentence, read_conllu  # noqa: E402
 from ruleie.text.tagger import (  # noqa: E402
     BOUNDARY, N_FAR, N_NEAR, ROLES, Tagger, normalize, word_features,
 )
+from ruleie.text.stored import strings_blob  # noqa: E402
 from ruleie.text.tokenizer import tokenize  # noqa: E402
 from tagger_clusters import corpus_sentences, learn_clusters  # noqa: E402  (beside this script)
 
@@ -206,7 +207,7 @@ class Featurizer:
         w_cur, cur_scale = quantize_rows(w[: len(self.cur)])
         w_near, near_scale = quantize_rows(w[len(self.cur) : self.n_params].reshape(len(self.near), 4 * c))
         return {
-            "feature_names": lines(names),
+            "feature_names": strings_blob(names),
             "cur_row": np.array([self.cur.get(f, -1) for f in names], np.int32),
             "near_row": np.array([self.near.get(f, -1) for f in names], np.int32),
             "w_cur": w_cur, "w_cur_scale": cur_scale[:, 0],
@@ -341,12 +342,6 @@ def quantize_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.rint(w / scale).astype(np.int8), scale.astype(np.float32)
 
 
-def lines(strings: list[str]) -> np.ndarray:
-    """Strings as one UTF-8 byte array, a line each (the runtime's _lines reads it back)."""
-    assert not any("\n" in x for x in strings)
-    return np.frombuffer("\n".join(strings).encode("utf-8"), np.uint8)
-
-
 def export(out: Path, classes: list[str], fz: Featurizer, w1: np.ndarray, w2: np.ndarray,
            clusters: dict[str, tuple[int, ...]], ambiguous: list[str], lexicon: dict[str, str],
            row_bound: float) -> None:
@@ -355,14 +350,14 @@ def export(out: Path, classes: list[str], fz: Featurizer, w1: np.ndarray, w2: np
     words = sorted(clusters)
     np.savez_compressed(
         out / "tagger.npz",
-        labels=lines(classes),
+        labels=strings_blob(classes),
         **fz.export_tables(w1),
         context=np.rint(w2[:-1] * row_scale).astype(np.int16),
         row_scale=np.float32(row_scale),
-        ambiguous_words=lines(ambiguous),
-        lexicon_words=lines(list(lexicon)),
-        lexicon_tags=lines(list(lexicon.values())),
-        cluster_words=lines(words),
+        ambiguous_words=strings_blob(ambiguous),
+        lexicon_words=strings_blob(list(lexicon)),
+        lexicon_tags=strings_blob(list(lexicon.values())),
+        cluster_words=strings_blob(words),
         clusters=np.array([clusters[w] for w in words], np.int16),
     )
 

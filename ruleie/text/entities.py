@@ -43,6 +43,7 @@ from .chunker import word_shape
 from . import layercore
 from .gazetteer import GPE_CATEGORIES, Gazetteer, default_gazetteer
 from .linear import XPOS_TAGS, Engine, LinearModel, Scored, ranges, viterbi_segments
+from .stored import stored_strings
 
 __all__ = ["Entity", "EntityRecognizer", "default_recognizer", "entities", "featurize", "LABELS"]
 
@@ -153,13 +154,13 @@ class EntityRecognizer:
             # The span classifier (see ``_retype``): feature -> row of its weights (row 0 is zeros).
             self.span_model: dict[str, int] | None = None
             if "span_feature_names" in data:
-                self.set_span_classifier(data["span_feature_names"], data["span_feature_weights"], data["span_bias"])
+                self.set_span_classifier(stored_strings(data["span_feature_names"]), data["span_feature_weights"], data["span_bias"])
             # Word clusters (see span_features): lower-case word, digits as 0 -> cluster ids.
             self.clusters: dict[str, int] = {}
             self._cluster_ids: list[list[int]] = []
             self._cluster_names: list[list[str]] = []
             if "cluster_words" in data:
-                self.clusters = {str(w): i for i, w in enumerate(data["cluster_words"].tolist())}
+                self.clusters = {w: i for i, w in enumerate(stored_strings(data["cluster_words"]))}
                 self._cluster_ids = data["cluster_ids"].tolist()
                 self._cluster_names = [[f"{k}:{c}" for c in range(k)] for k in data["cluster_sizes"].tolist()]
         self.propagate = True  # names repeated in a document (see ``_repeated``)

@@ -38,6 +38,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import layercore
+from .stored import stored_strings
 
 __all__ = ["XPOS_TAGS", "PAD_WORD", "LinearModel", "Scored", "Engine", "pad", "ranges", "viterbi_segments"]
 
@@ -158,9 +159,9 @@ class LinearModel:
                 raise ValueError(f"{path}: a model for another window")
             self.tag_rows = data["tag_rows"].astype(np.float32)  # (N_TAGS, tag offsets * labels)
             self.pair_tables = [data[f"pairs{i}"].astype(np.float32) for i in range(len(PAIR_OFFSETS))]
-            self.type_words = [str(w) for w in data["type_words"]]
+            self.type_words = stored_strings(data["type_words"])
             self.type_rows = data["type_rows"].astype(np.float32)  # (types, word offsets * labels)
-            names = [str(f) for f in data["feature_names"]]
+            names = stored_strings(data["feature_names"])
             self.feature_weights = data["feature_weights"].astype(np.float32)
         self.features = {f: i for i, f in enumerate(names)}
         self.featurize = featurize

@@ -46,6 +46,7 @@ from typing import Sequence
 import numpy as np
 
 from . import layercore
+from .stored import stored_strings
 
 __all__ = ["Tagger", "Tagged", "default_tagger", "word_features", "normalize", "ROLES", "MODEL_DIR"]
 
@@ -152,8 +153,8 @@ class Tagger:
 
     def __init__(self, model_dir: str | Path = MODEL_DIR) -> None:
         with np.load(Path(model_dir) / "tagger.npz", allow_pickle=False) as z:
-            labels = [line.split("\t") for line in _lines(z["labels"])]
-            names = _lines(z["feature_names"])
+            labels = [line.split("\t") for line in stored_strings(z["labels"])]
+            names = stored_strings(z["feature_names"])
             cur_row, near_row = z["cur_row"], z["near_row"]
             self.row_scale = float(z["row_scale"])
             # Stored as int8 with a scale per row; float32 here (in row_scale units), so
@@ -161,9 +162,9 @@ class Tagger:
             self._w_cur = _widen(z["w_cur"], z["w_cur_scale"] * self.row_scale)
             self._w_near = _widen(z["w_near"], z["w_near_scale"] * self.row_scale)
             self._context = z["context"]  # int16 already, in row_scale units
-            ambiguous = _lines(z["ambiguous_words"])
-            lexicon = dict(zip(_lines(z["lexicon_words"]), _lines(z["lexicon_tags"])))
-            cluster_words = _lines(z["cluster_words"])
+            ambiguous = stored_strings(z["ambiguous_words"])
+            lexicon = dict(zip(stored_strings(z["lexicon_words"]), stored_strings(z["lexicon_tags"])))
+            cluster_words = stored_strings(z["cluster_words"])
             cluster_ids = z["clusters"].T.tolist()
         self.upos: tuple[str, ...] = tuple(u for u, _ in labels)
         self.xpos: tuple[str, ...] = tuple(x for _, x in labels)
@@ -365,11 +366,6 @@ def _widen(weights: np.ndarray, scale: np.ndarray) -> np.ndarray:
     out = np.zeros((len(weights) + 1, weights.shape[1]), np.float32)
     np.multiply(weights, scale.astype(np.float32)[:, None], out=out[:-1])
     return out
-
-
-def _lines(blob: np.ndarray) -> list[str]:
-    """Strings stored as one UTF-8 byte array, a line each (loads much faster than a string array)."""
-    return blob.tobytes().decode("utf-8").split("\n") if blob.size else []
 
 
 _DEFAULT: Tagger | None = None
