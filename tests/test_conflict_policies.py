@@ -451,6 +451,18 @@ def test_from_earlier_makes_a_keyless_record_a_record(tmp_path):
     assert [r.rule for r in rules.extract("In gamma.")] == []
 
 
+def test_a_duplicate_record_keeps_the_reach_of_every_rule_that_made_it(tmp_path):
+    # two rules make the same record; the one that looks further back still lends it its reach
+    rules = load(tmp_path, MERGE_TYPES + """  - {name: e.full, type: Event, pattern: '(?<who> alpha) (?<what> beta)'}
+  - {name: e.near, type: Event, pattern: 'then (?<what> gamma)', fields: {who: {from_earlier: 1}, what: what}}
+  - {name: e.far, type: Event, pattern: 'then (?<what> gamma)', fields: {who: {from_earlier: 3}, what: what}}
+""")
+    got = [(r.rule, r.who.text if r.who else None) for r in rules.extract("Alpha beta. Zeta. Eta. Then gamma.")]
+    assert got == [("e.full", "Alpha"), ("e.near+e.far", "Alpha")]
+    # and a record both make in reach of each names both rules
+    assert [r.rule for r in rules.extract("Alpha beta. Then gamma.")] == ["e.full", "e.near+e.far"]
+
+
 @pytest.mark.parametrize("mapping,message", [
     ("{from_earlier: 0}", "a whole number of sentences from 1 to 5"),
     ("{from_earlier: two}", "a whole number of sentences from 1 to 5"),

@@ -924,9 +924,23 @@ def _settle_records(
     rank = {id(r): (c.rule.spec.priority, c.rule.order) for r, c in zip(records, candidates)}
     sentence_of = {id(r): c.sentence for r, c in zip(records, candidates)}
     unique: dict[Any, Record] = {}
+    also: dict[Any, list[str]] = defaultdict(list)  # the rules of the duplicates dropped, per record kept
     for r in sorted(records, key=lambda r: (-rank[id(r)][0], rank[id(r)][1])):
         key = (r.type, r.start, r.end, tuple(sorted((k, _value_key(v)) for k, v in r.fields.items())))
-        unique.setdefault(key, r)
+        if unique.setdefault(key, r) is not r and types[r.type].conflict == "merge":
+            also[key].append(r.rule)
+    # Of a type whose records merge, a duplicate's rules stay named on the record kept, as a merge
+    # names them: their own ``follows`` and ``from_earlier`` apply to it too ("The two sides signed …"
+    # made alike by a rule that looks three sentences back and one that looks five). Of other types
+    # the better-ranked rule alone stays.
+    for key, rules in also.items():
+        kept_record = unique[key]
+        names = list(dict.fromkeys(kept_record.rule.split("+") + [n for rule in rules for n in rule.split("+")]))
+        if len(names) > len(kept_record.rule.split("+")):
+            named = attrs.evolve(kept_record, rule="+".join(names))
+            rank[id(named)] = rank[id(kept_record)]
+            sentence_of[id(named)] = sentence_of[id(kept_record)]
+            unique[key] = named
     by_type: dict[str, list[Record]] = defaultdict(list)
     for r in unique.values():
         by_type[r.type].append(r)
