@@ -154,7 +154,8 @@ class EntityRecognizer:
             # The span classifier (see ``_retype``): feature -> row of its weights (row 0 is zeros).
             self.span_model: dict[str, int] | None = None
             if "span_feature_names" in data:
-                self.set_span_classifier(stored_strings(data["span_feature_names"]), data["span_feature_weights"], data["span_bias"])
+                self.set_span_classifier(stored_strings(data["span_feature_names"]), data["span_feature_weights"],
+                                         data["span_bias"])
             # Word clusters (see span_features): lower-case word, digits as 0 -> cluster ids.
             self.clusters: dict[str, int] = {}
             self._cluster_ids: list[list[int]] = []

@@ -14,7 +14,8 @@ import numpy as np
 
 
 def strings_blob(strings: Sequence[str]) -> np.ndarray:
-    """The strings as one UTF-8 byte array, a line each (``stored_strings`` reads it back)."""
+    """The strings as one UTF-8 byte array, a line each (``stored_strings`` reads it back; a list of one
+    empty string reads back as no strings, which no model stores)."""
     if any("\n" in s for s in strings):
         raise ValueError("a stored string may not hold a newline")
     return np.frombuffer("\n".join(strings).encode("utf-8"), np.uint8)
