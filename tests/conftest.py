@@ -17,6 +17,7 @@ Cases that once slipped through are pinned with ``@example`` (docs/testing.md).
 from __future__ import annotations
 
 import os
+import tempfile
 
 from hypothesis import HealthCheck, settings
 
@@ -47,6 +48,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.load_profile(os.environ.get("RULEIE_HYPOTHESIS_PROFILE", "ci"))
+
+# The tests load thousands of small rule files (each a cache entry) and run the CLI in
+# subprocesses: their caches go to one directory under the system's temporary directory,
+# kept between runs (so later runs start warm) and never into the user's own cache. Set
+# before xdist starts its workers, which inherit it.
+if not os.environ.get("RULEIE_CACHE_DIR"):
+    _user = os.getuid() if hasattr(os, "getuid") else "user"
+    os.environ["RULEIE_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), f"ruleie-tests-cache-{_user}")
 
 
 def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]

@@ -29,6 +29,7 @@ from typing import Callable, Iterator, Optional, Sequence, TypeVar
 
 import attrs
 
+from ..cachedir import cache_dir, enabled
 from ..language import nodes
 from . import spec as spec_module
 from .spec import RuleSetSpec
@@ -36,18 +37,6 @@ from .spec import RuleSetSpec
 T = TypeVar("T")
 
 FORMAT = 5  # bump when how the cache is pickled changes (5: compiled rules kept too)
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("RULEIE_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ruleie"
-
-
-def enabled() -> bool:
-    return os.environ.get("RULEIE_NO_CACHE", "") in ("", "0")
 
 
 # Everything whose content decides what a cached entry holds: the code of the package

@@ -43,7 +43,7 @@ from .chunker import word_shape
 from . import layercore
 from .gazetteer import GPE_CATEGORIES, Gazetteer, default_gazetteer
 from .linear import XPOS_TAGS, Engine, LinearModel, Scored, ranges, viterbi_segments
-from .stored import stored_strings
+from .stored import model_arrays, stored_strings
 
 __all__ = ["Entity", "EntityRecognizer", "default_recognizer", "entities", "featurize", "LABELS"]
 
@@ -148,22 +148,22 @@ class EntityRecognizer:
         self.gazetteer = gazetteer or default_gazetteer()
         self.engine = engine if engine is not None else Engine([load_model(path, self.gazetteer)])
         self.slot = slot
-        with np.load(path if engine is None else MODEL_PATH, allow_pickle=False) as data:
-            self.margin, o_bias = float(data["decoding"][0]), float(data["decoding"][1])
-            self.transitions = data["transitions"].astype(np.float32)
-            # The span classifier (see ``_retype``): feature -> row of its weights (row 0 is zeros).
-            self.span_model: dict[str, int] | None = None
-            if "span_feature_names" in data:
-                self.set_span_classifier(stored_strings(data["span_feature_names"]), data["span_feature_weights"],
-                                         data["span_bias"])
-            # Word clusters (see span_features): lower-case word, digits as 0 -> cluster ids.
-            self.clusters: dict[str, int] = {}
-            self._cluster_ids: list[list[int]] = []
-            self._cluster_names: list[list[str]] = []
-            if "cluster_words" in data:
-                self.clusters = {w: i for i, w in enumerate(stored_strings(data["cluster_words"]))}
-                self._cluster_ids = data["cluster_ids"].tolist()
-                self._cluster_names = [[f"{k}:{c}" for c in range(k)] for k in data["cluster_sizes"].tolist()]
+        data = model_arrays(path if engine is None else MODEL_PATH)
+        self.margin, o_bias = float(data["decoding"][0]), float(data["decoding"][1])
+        self.transitions = data["transitions"].astype(np.float32)
+        # The span classifier (see ``_retype``): feature -> row of its weights (row 0 is zeros).
+        self.span_model: dict[str, int] | None = None
+        if "span_feature_names" in data:
+            self.set_span_classifier(stored_strings(data["span_feature_names"]), data["span_feature_weights"],
+                                     data["span_bias"])
+        # Word clusters (see span_features): lower-case word, digits as 0 -> cluster ids.
+        self.clusters: dict[str, int] = {}
+        self._cluster_ids: list[list[int]] = []
+        self._cluster_names: list[list[str]] = []
+        if "cluster_words" in data:
+            self.clusters = {w: i for i, w in enumerate(stored_strings(data["cluster_words"]))}
+            self._cluster_ids = data["cluster_ids"].tolist()
+            self._cluster_names = [[f"{k}:{c}" for c in range(k)] for k in data["cluster_sizes"].tolist()]
         self.propagate = True  # names repeated in a document (see ``_repeated``)
         self._span_words: dict[str, tuple[list[str], list[str], list[str], list[str], list[str], str]] = {}
         # Training: when a list, the candidate spans and their features are appended to it.
@@ -483,7 +483,7 @@ class EntityRecognizer:
         for x in info:
             feats += x[0]
         if n > 1:
-            category = self.gazetteer.multi.get(lower[0], {}).get(tuple(lower))
+            category = self.gazetteer.multi_category(lower)
             if category:
                 feats.append("mg=" + category)
         feats += ["t=" + t for t in tags[row:row + n]]
@@ -601,7 +601,7 @@ class EntityRecognizer:
         for x in info:
             body += x[0]
         if len(name) > 1:
-            category = self.gazetteer.multi.get(lower[0], {}).get(tuple(lower))
+            category = self.gazetteer.multi_category(lower)
             if category:
                 body += [k for k in (get("mg=" + category),) if k is not None]
         found = self._span_names[name] = (whole, body, " ".join(name).lower())

@@ -38,7 +38,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import layercore
-from .stored import stored_strings
+from .stored import model_arrays, stored_strings
 
 __all__ = ["XPOS_TAGS", "PAD_WORD", "LinearModel", "Scored", "Engine", "pad", "ranges", "viterbi_segments"]
 
@@ -152,17 +152,17 @@ class LinearModel:
     """
 
     def __init__(self, path: Path, featurize: Callable[[str], list[str]]) -> None:
-        with np.load(path, allow_pickle=False) as data:
-            self.labels: tuple[str, ...] = tuple(str(x) for x in data["labels"])
-            if (tuple(data["word_offsets"]) != WORD_OFFSETS or tuple(data["tag_offsets"]) != TAG_OFFSETS
-                    or tuple(map(tuple, data["pair_offsets"].reshape(-1, 2))) != PAIR_OFFSETS):
-                raise ValueError(f"{path}: a model for another window")
-            self.tag_rows = data["tag_rows"].astype(np.float32)  # (N_TAGS, tag offsets * labels)
-            self.pair_tables = [data[f"pairs{i}"].astype(np.float32) for i in range(len(PAIR_OFFSETS))]
-            self.type_words = stored_strings(data["type_words"])
-            self.type_rows = data["type_rows"].astype(np.float32)  # (types, word offsets * labels)
-            names = stored_strings(data["feature_names"])
-            self.feature_weights = data["feature_weights"].astype(np.float32)
+        data = model_arrays(path)
+        self.labels: tuple[str, ...] = tuple(str(x) for x in data["labels"])
+        if (tuple(data["word_offsets"]) != WORD_OFFSETS or tuple(data["tag_offsets"]) != TAG_OFFSETS
+                or tuple(map(tuple, data["pair_offsets"].reshape(-1, 2))) != PAIR_OFFSETS):
+            raise ValueError(f"{path}: a model for another window")
+        self.tag_rows = data["tag_rows"].astype(np.float32)  # (N_TAGS, tag offsets * labels)
+        self.pair_tables = [data[f"pairs{i}"].astype(np.float32) for i in range(len(PAIR_OFFSETS))]
+        self.type_words = stored_strings(data["type_words"])
+        self.type_rows = data["type_rows"].astype(np.float32)  # (types, word offsets * labels)
+        names = stored_strings(data["feature_names"])
+        self.feature_weights = data["feature_weights"].astype(np.float32)
         self.features = {f: i for i, f in enumerate(names)}
         self.featurize = featurize
 

@@ -46,7 +46,7 @@ from typing import Sequence
 import numpy as np
 
 from . import layercore
-from .stored import stored_strings
+from .stored import model_arrays, stored_strings
 
 __all__ = ["Tagger", "Tagged", "default_tagger", "word_features", "normalize", "ROLES", "MODEL_DIR"]
 
@@ -152,20 +152,20 @@ class Tagger:
     """A loaded tagger model. Thread-safe; the per-word cache is shared and bounded."""
 
     def __init__(self, model_dir: str | Path = MODEL_DIR) -> None:
-        with np.load(Path(model_dir) / "tagger.npz", allow_pickle=False) as z:
-            labels = [line.split("\t") for line in stored_strings(z["labels"])]
-            names = stored_strings(z["feature_names"])
-            cur_row, near_row = z["cur_row"], z["near_row"]
-            self.row_scale = float(z["row_scale"])
-            # Stored as int8 with a scale per row; float32 here (in row_scale units), so
-            # that a new word type costs a gather and a sum. The last rows are zero.
-            self._w_cur = _widen(z["w_cur"], z["w_cur_scale"] * self.row_scale)
-            self._w_near = _widen(z["w_near"], z["w_near_scale"] * self.row_scale)
-            self._context = z["context"]  # int16 already, in row_scale units
-            ambiguous = stored_strings(z["ambiguous_words"])
-            lexicon = dict(zip(stored_strings(z["lexicon_words"]), stored_strings(z["lexicon_tags"])))
-            cluster_words = stored_strings(z["cluster_words"])
-            cluster_ids = z["clusters"].T.tolist()
+        z = model_arrays(Path(model_dir) / "tagger.npz")
+        labels = [line.split("\t") for line in stored_strings(z["labels"])]
+        names = stored_strings(z["feature_names"])
+        cur_row, near_row = z["cur_row"], z["near_row"]
+        self.row_scale = float(z["row_scale"])
+        # Stored as int8 with a scale per row; float32 here (in row_scale units), so
+        # that a new word type costs a gather and a sum. The last rows are zero.
+        self._w_cur = _widen(z["w_cur"], z["w_cur_scale"] * self.row_scale)
+        self._w_near = _widen(z["w_near"], z["w_near_scale"] * self.row_scale)
+        self._context = z["context"]  # int16 already, in row_scale units
+        ambiguous = stored_strings(z["ambiguous_words"])
+        lexicon = dict(zip(stored_strings(z["lexicon_words"]), stored_strings(z["lexicon_tags"])))
+        cluster_words = stored_strings(z["cluster_words"])
+        cluster_ids = z["clusters"].T.tolist()
         self.upos: tuple[str, ...] = tuple(u for u, _ in labels)
         self.xpos: tuple[str, ...] = tuple(x for _, x in labels)
         self.n_classes = c = len(labels)
