@@ -275,8 +275,17 @@ class Engine:
         """Type index and table for ``words``: their rows come from each model's vocabulary or features."""
         per_model = []
         for m in self.models:
-            own = {w: i for i, w in enumerate(m.type_words)}
             rows = np.zeros((len(words), m.type_rows.shape[1]), dtype=np.float32)
+            k = len(words) - len(m.type_words)
+            if k >= 0 and words[k:] == m.type_words:
+                # The shipped case (the models share one vocabulary, after the padding word):
+                # the model's rows as they are, a tenth of the start-up's time less.
+                rows[k:] = m.type_rows
+                if k:
+                    rows[:k] = m.rows_for(words[:k])
+                per_model.append(rows)
+                continue
+            own = {w: i for i, w in enumerate(m.type_words)}
             have = [i for i, w in enumerate(words) if w in own]
             rows[have] = m.type_rows[[own[words[i]] for i in have]]
             missing = [i for i, w in enumerate(words) if w not in own]
