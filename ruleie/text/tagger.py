@@ -41,7 +41,7 @@ from __future__ import annotations
 import threading
 from itertools import chain, count, groupby, repeat
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -94,7 +94,7 @@ def _case(word: str) -> str:
     return "L" if word.islower() else "O"
 
 
-def word_features(word: str, clusters: dict[str, tuple[str, str, str]], lexicon: dict[str, str],
+def word_features(word: str, clusters: Mapping[str, tuple[str, ...]], lexicon: dict[str, str],
                   first: bool = False) -> list[str]:
     """The N_FEATURES features of a word type, as ``template=value`` names, in a fixed order.
 
@@ -148,6 +148,37 @@ class Tagged:
         self.padded, self.classes, self.real, self.generation = padded, classes, real, generation
 
 
+class _Clusters(Mapping[str, tuple[str, ...]]):
+    """A word's cluster ids (coarse to fine) as strings, each tuple made when its word is
+    first asked for: making all 21,440 at load was half the tagger's start-up."""
+
+    def __init__(self, words: Sequence[str], ids: list[list[int]]) -> None:
+        self._row = dict(zip(words, range(len(words))))
+        self._ids = ids
+        self._made: dict[str, tuple[str, ...]] = {}
+
+    def get(self, word: str, default: Any = None) -> Any:
+        found = self._made.get(word)
+        if found is None:
+            row = self._row.get(word)
+            if row is None:
+                return default
+            found = self._made[word] = tuple(map(str, self._ids[row]))
+        return found
+
+    def __getitem__(self, word: str) -> tuple[str, ...]:
+        found = self.get(word)
+        if found is None:
+            raise KeyError(word)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
 class Tagger:
     """A loaded tagger model. Thread-safe; the per-word cache is shared and bounded."""
 
@@ -165,14 +196,14 @@ class Tagger:
         ambiguous = stored_strings(z["ambiguous_words"])
         lexicon = dict(zip(stored_strings(z["lexicon_words"]), stored_strings(z["lexicon_tags"])))
         cluster_words = stored_strings(z["cluster_words"])
-        cluster_ids = z["clusters"].T.tolist()
+        cluster_ids = z["clusters"].tolist()
         self.upos: tuple[str, ...] = tuple(u for u, _ in labels)
         self.xpos: tuple[str, ...] = tuple(x for _, x in labels)
         self.n_classes = c = len(labels)
         self._upos_names = np.array(self.upos, dtype=object)  # a gather and tolist beat a map over the tokens
         self._xpos_names = np.array(self.xpos, dtype=object)
         k = c + 1  # tag ids in the context tables: the classes and the boundary
-        self.clusters = dict(zip(cluster_words, zip(*[list(map(str, ids)) for ids in cluster_ids])))
+        self.clusters = _Clusters(cluster_words, cluster_ids)
         self.lexicon = lexicon
         # Kept premultiplied by k: the row offset of the word in the ambiguous-word tables.
         self.ambiguous = {w: i * k for i, w in enumerate(ambiguous, 1)}
