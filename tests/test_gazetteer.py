@@ -29,6 +29,7 @@ def test_a_multi_word_entry_keeps_its_first_category(gazetteer):
     assert gazetteer.multi_category(["gulf", "of", "GUINEA"]) == "place"
     assert gazetteer.multi_category(["New"]) is None
     assert gazetteer.multi_category(["New York"]) is None  # one token holding a space is no entry
+    assert gazetteer.multi_category(["New", ""]) is None and gazetteer.multi_category(["New", " "]) is None
     assert gazetteer.multi_category(["a", "b", "c", "d", "e", "f"]) is None  # longer than five words
     assert gazetteer.categories("new york") == ()
 
@@ -39,6 +40,14 @@ def test_places_of_the_gpe_kinds(gazetteer):
     assert not gazetteer.is_gpe(["Gulf", "of", "Guinea"])
     assert not gazetteer.is_gpe(["Smith"])
     assert not gazetteer.is_gpe([])
+
+
+def test_a_gazetteer_of_one_word_entries_only(tmp_path):
+    path = tmp_path / "gazetteer.tsv"
+    path.write_text("# a header\n" + "\n".join(gazetteer_lines([("city", "Paris")])) + "\n", encoding="utf-8")
+    gazetteer = Gazetteer(path)
+    assert gazetteer.categories("Paris") == ("city",)
+    assert gazetteer.multi_category(["New", "York"]) is None
 
 
 def test_a_file_in_the_old_layout_is_refused_with_the_fix(tmp_path):

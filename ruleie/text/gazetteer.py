@@ -61,6 +61,9 @@ def gazetteer_lines(rows: Iterable[tuple[str, str]]) -> list[str]:
 
 
 def _table(lines: list[str]) -> dict[str, str]:
+    """``entry<TAB>value`` lines as a dict (a last empty line, the file's end, is no entry)."""
+    if lines and not lines[-1]:
+        lines = lines[:-1]
     return dict(map(str.split, lines, repeat("\t")))  # type: ignore[arg-type]
 
 
@@ -75,7 +78,7 @@ class Gazetteer:
         while start < len(head) and head[start].startswith("#"):  # the file's header
             start += 1
         self._single = _table(head[start:])
-        self._multi = _table(multi.split("\n")[:-1] if multi.endswith("\n") else multi.split("\n"))
+        self._multi = _table(multi.split("\n"))
         # One tuple per distinct list of categories (about 130), shared by the words that have it.
         self._categories = {value: tuple(value.split(" ")) for value in set(self._single.values())}
 
@@ -86,7 +89,7 @@ class Gazetteer:
 
     def multi_category(self, words: Sequence[str]) -> str | None:
         """The category of a multi-word entry spelled by ``words`` (case-insensitive), or None."""
-        if len(words) < 2 or any(not w or w.isspace() or len(w.split()) != 1 for w in words):
+        if len(words) < 2 or any(len(w.split()) != 1 for w in words):  # (an empty or spaced token is no word)
             return None
         return self._multi.get(" ".join(w.lower() for w in words))
 
