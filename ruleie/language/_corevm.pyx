@@ -552,6 +552,8 @@ cdef class Runner:
     cdef int8_t** probe
     cdef int* n_probes
     cdef int* look_state
+    cdef int* touched  # the lookarounds this sentence asked of (state not 0): forget resets only these
+    cdef int n_touched
     cdef int* sweep_cap
     cdef int* probe_cap
     # per program of the Tree (progs_cap of them)
@@ -605,6 +607,7 @@ cdef class Runner:
             free(self.sweep[i])
             free(self.probe[i])
         free(self.look_state)
+        free(self.touched)
         free(self.sweep_cap)
         free(self.probe_cap)
         free(self.can_begin)
@@ -637,10 +640,12 @@ cdef class Runner:
 
     cdef void forget(self) noexcept:
         """Drop what is known of the current sentence (lookaround answers, start candidates)."""
-        cdef int i
-        for i in range(self.looks_cap):
-            self.look_state[i] = 0
-            self.n_probes[i] = 0
+        cdef int j, gi
+        for j in range(self.n_touched):
+            gi = self.touched[j]
+            self.look_state[gi] = 0
+            self.n_probes[gi] = 0
+        self.n_touched = 0
         self.starts_of = -1
 
     cdef int setup(self, Tree tree, Doc doc, object row_of, int probes) except -1:
@@ -676,6 +681,7 @@ cdef class Runner:
             self.probe = <int8_t**>grow(self.probe, self.looks_cap, cap, sizeof(int8_t*))
             self.n_probes = <int*>grow(self.n_probes, self.looks_cap, cap, sizeof(int))
             self.look_state = <int*>grow(self.look_state, self.looks_cap, cap, sizeof(int))
+            self.touched = <int*>grow(self.touched, self.looks_cap, cap, sizeof(int))
             self.sweep_cap = <int*>grow(self.sweep_cap, self.looks_cap, cap, sizeof(int))
             self.probe_cap = <int*>grow(self.probe_cap, self.looks_cap, cap, sizeof(int))
             self.looks_cap = cap
@@ -869,6 +875,8 @@ cdef class Runner:
                 self.probe_cap[gi] = self.span
             memset(self.probe[gi], -1, self.span)
             self.look_state[gi] = 1
+            self.touched[self.n_touched] = gi
+            self.n_touched += 1
         answer = self.probe[gi][pos - self.lo]
         if answer < 0:
             if t.look_probe[gi] >= 0 and not self.may_probe(<Prog>PyList_GET_ITEM(t.progs, t.look_probe[gi]), pos):
@@ -1741,34 +1749,35 @@ cdef class ValueTest:
             v = v.lower()
         return v in self.fn
 
-    cdef int raw_bits(self, const int* ids, int n, Vocab vocab, uint8_t* out) except -1:
-        """out |= the tokens whose value answers the question yes (a token without a value never)."""
-        cdef int p, i, wanted, half, byte
+    cdef int raw_bits(self, FieldIds fi, uint8_t* out) except -1:
+        """out |= the tokens whose value answers the question yes (a token without a value never):
+        each distinct value of the document is asked once."""
+        cdef int u, i, wanted, half, byte
         cdef uint8_t bit
         cdef uint8_t* row
         cdef AnswerTable table
+        fi.distinct()
         if self.kind == TEST_EQUAL:
-            found = vocab.ids.get(self.fn)
+            found = fi.vocab.ids.get(self.fn)
             if found is None:
                 return 0
             wanted = <int>found
-            for p in range(n):
-                if ids[p] == wanted:
-                    out[p >> 3] |= <uint8_t>(1 << (p & 7))
+            for u in range(fi.k):
+                if fi.uniq[u] == wanted:
+                    set_positions(fi, u, out)
+                    break
             return 0
-        table = answer_table(self.field, vocab)
+        table = answer_table(self.field, fi.vocab)
         if self.table is not table:
             self.slot = table.slot_for(self.asked)
             self.table = table
-        table.cover(len(vocab.values))
+        table.cover(len(fi.vocab.values))
         byte = self.slot >> 3
         bit = <uint8_t>(1 << (self.slot & 7))
         half = table.half
-        values = vocab.values
-        for p in range(n):
-            i = ids[p]
-            if i == 0:
-                continue
+        values = fi.vocab.values
+        for u in range(fi.k):
+            i = fi.uniq[u]
             row = table.matrix + <Py_ssize_t>i * 2 * half
             if not row[byte] & bit:
                 yes = self.answer(values[i])
@@ -1778,7 +1787,7 @@ cdef class ValueTest:
                 if yes:
                     row[half + byte] |= bit
             if row[half + byte] & bit:
-                out[p >> 3] |= <uint8_t>(1 << (p & 7))
+                set_positions(fi, u, out)
         return 0
 
 
@@ -1888,7 +1897,7 @@ cdef int resolve_pred(Runner r, int idx) except -1:
     cdef ValueTest test
     cdef AnswerTable table
     cdef Vocab vocab
-    cdef tuple found
+    cdef FieldIds found
     if kind == FAST_NONE or (r.table is not None and r.table.rows[idx] != NULL):
         r.fetch(idx)
         r.fst[idx] = FAST_ROW
@@ -1901,13 +1910,13 @@ cdef int resolve_pred(Runner r, int idx) except -1:
             r.slot_serial = <int*>grow(r.slot_serial, r.scap, slot + 8, sizeof(int))
             memset(r.slot_ids + r.scap, 0, (slot + 8 - r.scap) * sizeof(int*))
             r.scap = slot + 8
-        r.slot_ids[slot] = <const int*>PyBytes_AS_STRING(found[0])
-        r.slot_serial[slot] = (<Vocab>found[1]).serial
+        r.slot_ids[slot] = <const int*>PyBytes_AS_STRING(found.ids)
+        r.slot_serial[slot] = found.vocab.serial
     r.fids[idx] = r.slot_ids[slot]
     if kind == FAST_EQUAL:
         if f[3] != r.slot_serial[slot]:  # the value's id in this Vocab is not known yet
             test = <ValueTest>tree.fast_tests[idx]
-            vocab = <Vocab>field_ids(r.doc, test.field)[1]
+            vocab = field_ids(r.doc, test.field).vocab
             wanted = vocab.ids.get(test.fn)
             if wanted is None:  # no document so far has it (this one neither): ask again next time
                 r.farg[idx] = -1
@@ -1921,7 +1930,7 @@ cdef int resolve_pred(Runner r, int idx) except -1:
         r.fst[idx] = FAST_EQUAL
         return 0
     test = <ValueTest>tree.fast_tests[idx]
-    vocab = <Vocab>field_ids(r.doc, test.field)[1]
+    vocab = field_ids(r.doc, test.field).vocab
     table = answer_table(test.field, vocab)
     if test.table is not table:
         test.slot = table.slot_for(test.asked)
@@ -1974,9 +1983,102 @@ def set_vocabulary_size(Py_ssize_t size):
     _VOCABULARY_SIZE = size
 
 
-cdef tuple field_ids(Doc d, field):
-    """(value ids of the field at every token, as int32 bytes; their Vocab), once per document."""
-    found = d.field_ids.get(field)
+# id → its index among a document's distinct ids, valid where _SEEN_STAMP[id] is the current
+# epoch: one pair of arrays for every field, so that no build clears them
+cdef uint32_t* _SEEN_STAMP = NULL
+cdef int* _SEEN_SLOT = NULL
+cdef Py_ssize_t _SEEN_CAP = 0
+cdef uint32_t _SEEN_EPOCH = 0
+
+
+cdef class FieldIds:
+    """One field's value ids at every token of a document (int32 bytes; 0 is None) and their
+    Vocab; on first use (``distinct``), also its distinct ids with the positions of each, so
+    that a question is answered once per distinct value of the document, not once per token
+    (a document repeats most of its words, tags and shapes)."""
+
+    cdef readonly bytes ids
+    cdef readonly Vocab vocab
+    cdef int n
+    cdef int k  # distinct ids other than 0; -1 until distinct() ran
+    cdef int* uniq  # the k ids, in the order of their first position
+    cdef int* uoff  # k + 1 offsets: the positions of uniq[u] are upos[uoff[u]:uoff[u + 1]]
+    cdef int* upos  # positions, ascending within each id
+
+    def __cinit__(self):
+        self.k = -1
+
+    def __dealloc__(self):
+        free(self.uniq)
+        free(self.uoff)
+        free(self.upos)
+
+    cdef int distinct(self) except -1:
+        global _SEEN_STAMP, _SEEN_SLOT, _SEEN_CAP, _SEEN_EPOCH
+        cdef const int* ids
+        cdef int* local
+        cdef int* cursor
+        cdef int p, i, s, u, k = 0
+        cdef Py_ssize_t size
+        if self.k >= 0:
+            return 0
+        size = len(self.vocab.values)
+        if size > _SEEN_CAP:
+            _SEEN_STAMP = <uint32_t*>grow(_SEEN_STAMP, <int>_SEEN_CAP, <int>max(size, 2 * _SEEN_CAP), sizeof(uint32_t))
+            _SEEN_SLOT = <int*>grow(_SEEN_SLOT, <int>_SEEN_CAP, <int>max(size, 2 * _SEEN_CAP), sizeof(int))
+            _SEEN_CAP = max(size, 2 * _SEEN_CAP)
+        _SEEN_EPOCH += 1
+        if _SEEN_EPOCH == 0:  # wrapped: every stamp could look current
+            memset(_SEEN_STAMP, 0, _SEEN_CAP * sizeof(uint32_t))
+            _SEEN_EPOCH = 1
+        ids = <const int*>PyBytes_AS_STRING(self.ids)
+        self.uniq = int_array(self.n)
+        self.uoff = int_array(self.n + 1)
+        self.upos = int_array(self.n)
+        local = int_array(self.n)
+        try:
+            for p in range(self.n):
+                i = ids[p]
+                if i == 0:
+                    local[p] = -1
+                    continue
+                if _SEEN_STAMP[i] != _SEEN_EPOCH:
+                    _SEEN_STAMP[i] = _SEEN_EPOCH
+                    _SEEN_SLOT[i] = k
+                    self.uniq[k] = i
+                    k += 1
+                s = _SEEN_SLOT[i]
+                local[p] = s
+                self.uoff[s + 1] += 1
+            for u in range(k):
+                self.uoff[u + 1] += self.uoff[u]
+            cursor = int_array(k)
+            try:
+                memcpy(cursor, self.uoff, k * sizeof(int))
+                for p in range(self.n):
+                    s = local[p]
+                    if s >= 0:
+                        self.upos[cursor[s]] = p
+                        cursor[s] += 1
+            finally:
+                free(cursor)
+        finally:
+            free(local)
+        self.k = k
+        return 0
+
+
+cdef inline void set_positions(FieldIds fi, int u, uint8_t* out):
+    """out |= the positions of fi's u-th distinct id."""
+    cdef int j, p
+    for j in range(fi.uoff[u], fi.uoff[u + 1]):
+        p = fi.upos[j]
+        out[p >> 3] |= <uint8_t>(1 << (p & 7))
+
+
+cdef FieldIds field_ids(Doc d, field):
+    """The value ids of the field at every token and their Vocab, once per document."""
+    cdef FieldIds found = d.field_ids.get(field)
     if found is None:
         vocab = _VOCABULARIES.get(field)
         if vocab is None or len((<Vocab>vocab).values) > _VOCABULARY_SIZE:
@@ -1984,8 +2086,12 @@ cdef tuple field_ids(Doc d, field):
         column = d.column(field)
         if column is None:  # a field this document does not have: no value anywhere
             column = (None,) * d.n
-        found = d.field_ids[field] = (intern_column(column, <Vocab>vocab), vocab)
-    return <tuple>found
+        found = FieldIds()
+        found.ids = intern_column(column, <Vocab>vocab)
+        found.vocab = <Vocab>vocab
+        found.n = d.n
+        d.field_ids[field] = found
+    return found
 
 
 cdef bytes question_row(ValueTest test, Doc d):
@@ -1993,15 +2099,13 @@ cdef bytes question_row(ValueTest test, Doc d):
     document and question, however many predicates ask it."""
     cdef Question q = test.asked
     cdef int nbytes
-    cdef tuple found
     cdef bytes out
     if q.rows is d.rows:
         return q.row
     nbytes = (d.n >> 3) + 1
-    found = field_ids(d, test.field)
     out = PyBytes_FromStringAndSize(NULL, nbytes)
     memset(<uint8_t*>PyBytes_AS_STRING(out), 0, nbytes)
-    test.raw_bits(<const int*>PyBytes_AS_STRING(found[0]), d.n, <Vocab>found[1], <uint8_t*>PyBytes_AS_STRING(out))
+    test.raw_bits(field_ids(d, test.field), <uint8_t*>PyBytes_AS_STRING(out))
     q.rows = d.rows
     q.row = out
     return out
@@ -2017,7 +2121,7 @@ cdef bytes valued_row(ValueTest test, Doc d):
     if q.rows is d.rows:
         return q.row
     nbytes = (d.n >> 3) + 1
-    ids = <const int*>PyBytes_AS_STRING(<bytes>field_ids(d, test.field)[0])
+    ids = <const int*>PyBytes_AS_STRING(field_ids(d, test.field).ids)
     out = PyBytes_FromStringAndSize(NULL, nbytes)
     dst = <uint8_t*>PyBytes_AS_STRING(out)
     memset(dst, 0, nbytes)
@@ -2852,7 +2956,8 @@ cdef class Index:
             anchors = []
             vocabs = []
             for f in range(nf):
-                column_ids, vocab = field_ids(doc, self.fields[f])
+                ids_of_field = field_ids(doc, self.fields[f])
+                column_ids, vocab = ids_of_field.ids, ids_of_field.vocab
                 a = self.field_anchors(f, <Vocab>vocab)
                 size = len((<Vocab>vocab).values)
                 if size > a.present_cap:

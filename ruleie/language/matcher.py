@@ -116,7 +116,7 @@ class DocumentContext(FieldIndex):
         self._sentence_table: Optional[list[int]] = None
         self._all: Optional[frozenset[int]] = None
         self._rows: dict[Predicate, bytes] = {}  # the compiled core's predicate bitsets (corevm.row)
-        self._field_ids: dict[str, tuple[bytes, object]] = {}  # its value ids per field (corevm.field_ids)
+        self._field_ids: dict[str, object] = {}  # its value ids per field (the compiled core's FieldIds)
         self._core_doc: object = None  # the compiled core's view of this context (corevm.document)
         self.mentions_by_start: dict[int, list[tuple[int, str]]] = defaultdict(list)
         self.mentions_by_end: dict[int, list[tuple[int, str]]] = defaultdict(list)
