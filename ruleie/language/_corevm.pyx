@@ -2935,9 +2935,12 @@ cdef class Index:
         """The rules whose first token occurs in the document (mention anchors aside) and
         whose literal requirements it has: ``RuleIndex.token_candidates``, as Hits.
 
-        Everything that may run Python (value ids, predicate bitsets, tables for new
-        Vocabs) comes first; what marks and reads the shared ``present`` arrays runs after
-        it without calling Python, so that no other thread can run in between.
+        Everything that may run Python (value ids, tables for new Vocabs) comes first; what
+        marks and reads the shared ``present`` arrays runs after it without calling Python, so
+        that no other thread can run in between. The bitsets of the predicates that anchor
+        rules come last, and only for predicates with a rule whose literal requirements the
+        document has (most documents lack the words of most rules: a Meeting rule that begins
+        at any capitalised word needs a meeting word too).
         """
         cdef Hits hits = Hits()
         cdef int f, p, i, j, k
@@ -2949,6 +2952,8 @@ cdef class Index:
         cdef IntVec found
         cdef Needs needs
         cdef uint8_t* met
+        cdef uint8_t* ok
+        cdef bint any_ok
         found.d = NULL
         found.n = found.cap = 0
         try:
@@ -2969,12 +2974,10 @@ cdef class Index:
                 vocabs.append(vocab)
             for k in self.always:
                 iv_push(&found, k)
-            for predicate, plan, rules in self.by_predicate:
-                row = doc_row(doc, predicate, plan, None)
-                if (<bytes>row).strip(b"\0"):
-                    for k in rules:
-                        iv_push(&found, k)
             needs = self.needs_for(tuple(vocabs))
+            requirements_ok = bytearray(self.n_rules)  # of the rules a predicate anchors
+            ok = <uint8_t*>PyByteArray_AS_STRING(requirements_ok)
+            wanted = []
             hits.requirements_met = bytearray(self.n_rules)
             met = <uint8_t*>PyByteArray_AS_STRING(hits.requirements_met)
             # From here on no Python runs.
@@ -3009,6 +3012,23 @@ cdef class Index:
                 k = self.mention_first[i]
                 if needs_met(needs, k, anchors, stamp):
                     met[k] = 1
+            for entry in self.by_predicate:
+                any_ok = False
+                for k in <tuple>(<tuple>entry)[2]:
+                    if needs_met(needs, k, anchors, stamp):
+                        ok[k] = 1
+                        any_ok = True
+                if any_ok:
+                    wanted.append(entry)
+            # The present arrays are read no more: Python may run again.
+            for predicate, plan, rules in wanted:
+                row = doc_row(doc, predicate, plan, None)
+                if (<bytes>row).strip(b"\0"):
+                    for k in rules:
+                        if ok[k]:
+                            iv_push(&hits.rules, k)
+            if wanted:
+                sort_unique_rules(&hits.rules, self.n_rules)
         finally:
             iv_free(&found)
         return hits
