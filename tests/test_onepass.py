@@ -143,6 +143,8 @@ def test_rule_sets_over_long_sentences(nodes: list, size: int, rnd, probes: int)
         ["[]*", "[]{0,2} $", "(?<e> a* )", "a?? b?"],
         # shared lookaround objects, probed and swept
         ["(?<= a ) b", "(?<= a ) c", "b (?! a )", "(?= b ) []"],
+        # rules with the same sentence filters (first units, required words), which a document computes once
+        ["a []{0,3} c", "a b? c", "(?<x> a ) []* c", "b []* c", "a c? (?= b )"],
     ],
 )
 def test_fixed_rule_sets(patterns: list[str]) -> None:

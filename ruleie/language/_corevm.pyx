@@ -156,6 +156,11 @@ cdef class Prog:
     cdef int* req_preds
     cdef int* req_toff
     cdef int* req_types
+    # In a stage's Tree: the number of each sentence filter (the first units; each
+    # requirement) among the Tree's distinct filters, -1 elsewhere. Rules share many
+    # (a participant first, a verb of saying required): a document computes each once.
+    cdef int first_filter
+    cdef int* req_filter
     cdef int* block  # every array above, in one allocation (a rule touches few cache lines)
 
     def __dealloc__(self):
@@ -169,6 +174,7 @@ cdef class Tree:
     cdef list preds  # every predicate of every program, Prog.pred_base first
     cdef list plans  # their Plans (None: ask row_of)
     cdef int n_preds
+    cdef int n_filters  # distinct sentence filters of its Progs (Prog.first_filter, req_filter)
     cdef int n_looks
     cdef int* look_behind
     cdef int* look_negate
@@ -221,7 +227,7 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
     n_req_preds = sum(len(r[0]) for r in required)
     n_req_types = sum(len(r[1]) for r in required)
     p.block = int_array(4 * n + n_first + n_first_types + 2 * (len(required) + 1) + n_req_preds + n_req_types
-                        + len(program.looks))
+                        + len(program.looks) + len(required))
     p.op = p.block
     p.a = p.op + n
     p.b = p.a + n
@@ -233,6 +239,8 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
     p.req_preds = p.req_toff + len(required) + 1
     p.req_types = p.req_preds + n_req_preds
     p.look_gi = p.req_types + n_req_types
+    p.req_filter = p.look_gi + len(program.looks)
+    p.first_filter = -1
     p.index = p.scratch = len(tree.progs)
     tree.progs.append(p)
     p.n_preds = len(program.predicates)
@@ -295,6 +303,8 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
             k += 1
     p.req_off[p.n_req] = i
     p.req_toff[p.n_req] = k
+    for r in range(p.n_req):
+        p.req_filter[r] = -1
     for k, look in enumerate(program.looks):
         gi = memo.get(id(look))
         if gi is None:
@@ -306,6 +316,24 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
             looks[gi] = (bool(look.behind), bool(look.negate), body.index, probe)
         p.look_gi[k] = gi
     return p
+
+
+cdef int number_filters(Prog p, dict filters) except -1:
+    """Give p's sentence filters their numbers among ``filters`` (key → number): two
+    filters with the same predicates and mention types, in the same order (rules that
+    share a variable), choose the same sentences."""
+    cdef int r
+    cdef Py_ssize_t a, b, c, d
+    if p.has_first:
+        key = ((<char*>p.first_preds)[:p.n_first * sizeof(int)],
+               (<char*>p.first_types)[:p.n_first_types * sizeof(int)])
+        p.first_filter = filters.setdefault(key, len(filters))
+    for r in range(p.n_req):
+        a, b = p.req_off[r] * sizeof(int), p.req_off[r + 1] * sizeof(int)
+        c, d = p.req_toff[r] * sizeof(int), p.req_toff[r + 1] * sizeof(int)
+        key = ((<char*>p.req_preds)[a:b], (<char*>p.req_types)[c:d])
+        p.req_filter[r] = filters.setdefault(key, len(filters))
+    return 0
 
 
 def build(program, plan_of):
@@ -329,8 +357,11 @@ cdef tuple build_many(list programs, plan_of):
     shared = None if len(programs) == 1 else {}
     tops = [convert(tree, program, memo, looks, False, shared) for program in programs]
     if shared is not None:
+        filters = {}
         for top in tops:
             (<Prog>top).scratch = 0  # (index 0 is the first rule's: no lookaround program has it)
+            number_filters(<Prog>top, filters)
+        tree.n_filters = len(filters)
     tree.n_preds = len(tree.preds)
     tree.plans = [plan_of(p) for p in tree.preds]
     set_fast_tests(tree)
@@ -2219,6 +2250,7 @@ cdef class Sentences:
     cdef int* lo
     cdef int* hi
     cdef uint8_t* ok
+    cdef uint8_t* ok2  # one filter's sentences (choose_sentences)
     cdef uint8_t* bits
     cdef int nbytes
 
@@ -2226,6 +2258,7 @@ cdef class Sentences:
         free(self.lo)
         free(self.hi)
         free(self.ok)
+        free(self.ok2)
         free(self.bits)
 
 
@@ -2237,8 +2270,9 @@ cdef Sentences make_sentences(sentences, int n_tokens):
     t.lo = int_array(t.n)
     t.hi = int_array(t.n)
     t.ok = <uint8_t*>malloc(max(1, t.n))
+    t.ok2 = <uint8_t*>malloc(max(1, t.n))
     t.bits = <uint8_t*>malloc(t.nbytes)
-    if t.ok == NULL or t.bits == NULL:
+    if t.ok == NULL or t.ok2 == NULL or t.bits == NULL:
         raise MemoryError()
     for i, (lo, hi) in enumerate(sentences):
         t.lo[i] = lo
@@ -2277,11 +2311,31 @@ cdef int run_rule(Runner r, Tree tree, int k, int mode, Doc doc, object row_of, 
     return 0
 
 
-cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok) except -1:
-    """ok[i] = 1 for the sentences where p can match: those holding a unit its matches can
-    begin with and something for each of its requirements (r aimed at p's Tree and doc)."""
-    cdef int i, rq, left
+cdef int filter_sentences(Runner r, Prog p, Doc doc, Sentences ss, const int* preds, int n_preds,
+                          const int* types, int n_types, uint8_t* out) except -1:
+    """out[i] = 1 for the sentences holding a position where one of the predicates holds or
+    a mention of one of the types begins."""
+    cdef int i
     cdef uint8_t* bits = ss.bits
+    memset(bits, 0, ss.nbytes)
+    or_rows(r, p, preds, n_preds, bits, ss.nbytes)
+    if n_types:
+        mark_mention_starts(doc, types, n_types, bits)
+    for i in range(ss.n):
+        out[i] = any_between(bits, ss.lo[i], ss.hi[i])
+    return 0
+
+
+cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok,
+                          uint8_t* known=NULL, uint8_t* chosen=NULL) except -1:
+    """ok[i] = 1 for the sentences where p can match: those holding a unit its matches can
+    begin with and something for each of its requirements (r aimed at p's Tree and doc).
+
+    With ``known`` and ``chosen`` (a stage's Tree: per filter number, whether it is known in
+    this document, and its sentences at ``chosen + number * ss.n``), each distinct filter is
+    computed once per document and shared by the rules that have it."""
+    cdef int i, rq, f, left
+    cdef uint8_t* out = ss.ok2
     memset(ok, 1, ss.n)
     left = ss.n
     # The filters below only choose sentences. The first-unit filter is left out for a
@@ -2290,25 +2344,37 @@ cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok) 
     # (a Person, a Country …) but needs a rare word ("audience") otherwise simulates one
     # sentence in nearly every document, and the rows they read are shared by all rules.
     if p.has_first and ss.n > 1:
-        memset(bits, 0, ss.nbytes)
-        or_rows(r, p, p.first_preds, p.n_first, bits, ss.nbytes)
-        if p.n_first_types:
-            mark_mention_starts(doc, p.first_types, p.n_first_types, bits)
+        f = p.first_filter if known != NULL else -1
+        if f >= 0:
+            out = chosen + <Py_ssize_t>f * ss.n
+            if not known[f]:
+                filter_sentences(r, p, doc, ss, p.first_preds, p.n_first, p.first_types, p.n_first_types, out)
+                known[f] = 1
+        else:
+            out = ss.ok2
+            filter_sentences(r, p, doc, ss, p.first_preds, p.n_first, p.first_types, p.n_first_types, out)
         left = 0
         for i in range(ss.n):
-            ok[i] = any_between(bits, ss.lo[i], ss.hi[i])
+            ok[i] = out[i]
             left += ok[i]
     for rq in range(p.n_req):
         if left == 0:
             break
-        memset(bits, 0, ss.nbytes)
-        or_rows(r, p, &p.req_preds[p.req_off[rq]], p.req_off[rq + 1] - p.req_off[rq], bits, ss.nbytes)
-        if p.req_toff[rq + 1] > p.req_toff[rq]:
-            mark_mention_starts(doc, &p.req_types[p.req_toff[rq]], p.req_toff[rq + 1] - p.req_toff[rq], bits)
+        f = p.req_filter[rq] if known != NULL else -1
+        if f >= 0:
+            out = chosen + <Py_ssize_t>f * ss.n
+            if not known[f]:
+                filter_sentences(r, p, doc, ss, &p.req_preds[p.req_off[rq]], p.req_off[rq + 1] - p.req_off[rq],
+                                 &p.req_types[p.req_toff[rq]], p.req_toff[rq + 1] - p.req_toff[rq], out)
+                known[f] = 1
+        else:
+            out = ss.ok2
+            filter_sentences(r, p, doc, ss, &p.req_preds[p.req_off[rq]], p.req_off[rq + 1] - p.req_off[rq],
+                             &p.req_types[p.req_toff[rq]], p.req_toff[rq + 1] - p.req_toff[rq], out)
         left = 0
         for i in range(ss.n):
             if ok[i]:
-                ok[i] = any_between(bits, ss.lo[i], ss.hi[i])
+                ok[i] = out[i]
                 left += ok[i]
     return 0
 
@@ -3142,6 +3208,9 @@ cdef class Index:
         cdef Prog p
         cdef uint8_t* ok
         cdef bytearray chosen = bytearray(max(1, n * ss.n))
+        # each distinct sentence filter of the stage, once for the document (choose_sentences)
+        cdef bytearray filters_known = bytearray(max(1, tree.n_filters))
+        cdef bytearray filters_chosen = bytearray(max(1, tree.n_filters * ss.n))
         cdef list matches = []
         cdef list spans = []
         cdef list found_by_rule = [None] * n  # per candidate: its matches (made when it has one)
@@ -3156,7 +3225,9 @@ cdef class Index:
                 p = <Prog>self.stage_progs[run.d[j]]
                 if p.n_slots > slots:
                     slots = p.n_slots
-                choose_sentences(r, p, doc, ss, ok + <Py_ssize_t>j * ss.n)
+                choose_sentences(r, p, doc, ss, ok + <Py_ssize_t>j * ss.n,
+                                 <uint8_t*>PyByteArray_AS_STRING(filters_known),
+                                 <uint8_t*>PyByteArray_AS_STRING(filters_chosen))
                 if mode[run.d[j]] & 2:
                     for i in range(ss.n):
                         if ok[<Py_ssize_t>j * ss.n + i]:
