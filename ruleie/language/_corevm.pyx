@@ -303,8 +303,8 @@ cdef Prog convert(Tree tree, object program, dict memo, list looks, bint as_prob
             k += 1
     p.req_off[p.n_req] = i
     p.req_toff[p.n_req] = k
-    for r in range(p.n_req):
-        p.req_filter[r] = -1
+    for k in range(p.n_req):
+        p.req_filter[k] = -1
     for k, look in enumerate(program.looks):
         gi = memo.get(id(look))
         if gi is None:
