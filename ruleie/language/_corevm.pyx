@@ -399,6 +399,8 @@ cdef class Doc:
     cdef int* ms_off  # mentions starting at p: ms_*[ms_off[p] : ms_off[p + 1]], longest first
     cdef int* ms_end
     cdef int* ms_type
+    cdef int* ms_pos  # the positions where a mention starts, ascending (mark_mention_starts)
+    cdef int n_ms_pos
     cdef int* me_off  # mentions ending at p: me_*[me_off[p] : me_off[p + 1]]
     cdef int* me_start
     cdef int* me_type
@@ -415,6 +417,7 @@ cdef class Doc:
         free(self.ms_off)
         free(self.ms_end)
         free(self.ms_type)
+        free(self.ms_pos)
         free(self.me_off)
         free(self.me_start)
         free(self.me_type)
@@ -454,6 +457,12 @@ def make_doc(int n_tokens, by_start, by_end, ancestors, dict rows, dict field_id
             d.isa[t * d.isa_words + (g >> 6)] |= (<uint64_t>1) << (g & 63)
     csr(by_start, n_tokens, local, &d.ms_off, &d.ms_end, &d.ms_type)
     csr(by_end, n_tokens, local, &d.me_off, &d.me_start, &d.me_type)
+    d.ms_pos = int_array(n_tokens)
+    d.n_ms_pos = 0
+    for t in range(n_tokens):
+        if d.ms_off[t + 1] > d.ms_off[t]:
+            d.ms_pos[d.n_ms_pos] = t
+            d.n_ms_pos += 1
     return d
 
 
@@ -1540,8 +1549,9 @@ def all_spans(Tree tree, Doc doc, row_of, int lo, int hi, int probes_before_swee
 
 cdef void mark_mention_starts(Doc d, const int* types, int n_types, uint8_t* bits) noexcept:
     """Set bit p where a mention of one of the types (or of a subtype) begins."""
-    cdef int p, j, k
-    for p in range(d.n):
+    cdef int i, p, j, k
+    for i in range(d.n_ms_pos):
+        p = d.ms_pos[i]
         for j in range(d.ms_off[p], d.ms_off[p + 1]):
             for k in range(n_types):
                 if doc_isa(d, d.ms_type[j], types[k]):
