@@ -25,22 +25,35 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "gmb-voa-news.jsonl"
 
 
+def record_anchor(record: dict) -> int:
+    """Where a record is placed: the start of its trigger (or verb), else its own start."""
+    fields = record.get("fields") or {}
+    for key in ("trigger", "verb"):
+        if isinstance(fields.get(key), dict):
+            return fields[key]["start"]
+    return record["start"]
+
+
 def anchors(path: Path, type_name: str) -> dict[str, set[int]]:
     """Per document, the character offsets where the records of the type are placed."""
     out: dict[str, set[int]] = defaultdict(set)
     with open(path, encoding="utf-8") as f:
         for line in f:
             record = json.loads(line)
-            if record.get("type") != type_name:
-                continue
-            fields = record.get("fields") or {}
-            at = record["start"]
-            for key in ("trigger", "verb"):
-                if isinstance(fields.get(key), dict):
-                    at = fields[key]["start"]
-                    break
-            out[record["doc"]].add(at)
+            if record.get("type") == type_name:
+                out[record["doc"]].add(record_anchor(record))
     return out
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The character spans of a text's sentences, as ruleie splits them."""
+    doc = ruleie.annotate(text)
+    return [(doc.starts[s], doc.ends[e - 1]) for s, e in doc.sentences]
+
+
+def sentence_index(spans: list[tuple[int, int]], offset: int) -> int:
+    """The number of the sentence that holds a character offset (-1 between sentences)."""
+    return next((i for i, (s, e) in enumerate(spans) if s <= offset < e), -1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,14 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     gained, lost = [], []
     for doc_id in sorted(changed):
         text = texts[doc_id]
-        doc = ruleie.annotate(text)
-        spans = [(doc.starts[s], doc.ends[e - 1]) for s, e in doc.sentences]
-
-        def sentence(offset: int) -> int:
-            return next((i for i, (s, e) in enumerate(spans) if s <= offset < e), -1)
-
-        had = {sentence(x) for x in before.get(doc_id, ())}
-        has = {sentence(x) for x in after.get(doc_id, ())}
+        spans = sentence_spans(text)
+        had = {sentence_index(spans, x) for x in before.get(doc_id, ())}
+        has = {sentence_index(spans, x) for x in after.get(doc_id, ())}
         gained += [(doc_id, i, text[spans[i][0]:spans[i][1]]) for i in sorted(has - had) if i >= 0]
         lost += [(doc_id, i, text[spans[i][0]:spans[i][1]]) for i in sorted(had - has) if i >= 0]
     print(f"{a.type}: {len(gained)} sentences gained, {len(lost)} lost")

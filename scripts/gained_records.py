@@ -17,17 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from diff_runs import CORPUS, anchors
-
-import ruleie
-
-
-def _anchor(record: dict) -> int:
-    fields = record.get("fields") or {}
-    for key in ("trigger", "verb"):
-        if isinstance(fields.get(key), dict):
-            return fields[key]["start"]
-    return record["start"]
+from diff_runs import CORPUS, anchors, record_anchor, sentence_index, sentence_spans
 
 
 def _shown(name: str, value) -> str:
@@ -64,16 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for doc_id in sorted(records):
         text = texts[doc_id]
-        doc = ruleie.annotate(text)
-        spans = [(doc.starts[s], doc.ends[e - 1]) for s, e in doc.sentences]
-
-        def sentence(offset: int) -> int:
-            return next((i for i, (s, e) in enumerate(spans) if s <= offset < e), -1)
-
-        had = {sentence(x) for x in before.get(doc_id, ())}
+        spans = sentence_spans(text)
+        had = {sentence_index(spans, x) for x in before.get(doc_id, ())}
         done: set[int] = set()
         for record in sorted(records[doc_id], key=lambda r: (r["start"], r["end"])):
-            i = sentence(_anchor(record))
+            i = sentence_index(spans, record_anchor(record))
             if i < 0 or i in had or i in done:
                 continue
             done.add(i)

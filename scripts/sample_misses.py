@@ -24,6 +24,8 @@ from pathlib import Path
 
 from ruleie.text.document import annotate
 
+from diff_runs import record_anchor as anchor  # (where a record is placed, as diff_runs.py places it)
+
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 TRIGGER_WORDS = {
@@ -42,14 +44,6 @@ TRIGGER_WORDS = {
         re.I,
     ),
 }
-
-
-def anchor(record: dict) -> int:
-    for name in ("trigger", "verb"):
-        value = record["fields"].get(name)
-        if isinstance(value, dict):
-            return value["start"]
-    return record["start"]
 
 
 def main() -> None:
