@@ -2336,6 +2336,21 @@ cdef int filter_sentences(Runner r, Prog p, Doc doc, Sentences ss, const int* pr
     return 0
 
 
+cdef inline uint8_t* sentences_of(Runner r, Prog p, Doc doc, Sentences ss, const int* preds, int n_preds,
+                                  const int* types, int n_types, int f, uint8_t* known, uint8_t* chosen) except NULL:
+    """The sentences one filter chooses: filter number f's, computed once per document (f >= 0),
+    or computed into ss.ok2 (f < 0: no numbers, as for a rule's own Tree)."""
+    cdef uint8_t* out
+    if f < 0:
+        filter_sentences(r, p, doc, ss, preds, n_preds, types, n_types, ss.ok2)
+        return ss.ok2
+    out = chosen + <Py_ssize_t>f * ss.n
+    if not known[f]:
+        filter_sentences(r, p, doc, ss, preds, n_preds, types, n_types, out)
+        known[f] = 1
+    return out
+
+
 cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok,
                           uint8_t* known=NULL, uint8_t* chosen=NULL) except -1:
     """ok[i] = 1 for the sentences where p can match: those holding a unit its matches can
@@ -2344,8 +2359,8 @@ cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok,
     With ``known`` and ``chosen`` (a stage's Tree: per filter number, whether it is known in
     this document, and its sentences at ``chosen + number * ss.n``), each distinct filter is
     computed once per document and shared by the rules that have it."""
-    cdef int i, rq, f, left
-    cdef uint8_t* out = ss.ok2
+    cdef int i, rq, left
+    cdef const uint8_t* out
     memset(ok, 1, ss.n)
     left = ss.n
     # The filters below only choose sentences. The first-unit filter is left out for a
@@ -2354,15 +2369,8 @@ cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok,
     # (a Person, a Country …) but needs a rare word ("audience") otherwise simulates one
     # sentence in nearly every document, and the rows they read are shared by all rules.
     if p.has_first and ss.n > 1:
-        f = p.first_filter if known != NULL else -1
-        if f >= 0:
-            out = chosen + <Py_ssize_t>f * ss.n
-            if not known[f]:
-                filter_sentences(r, p, doc, ss, p.first_preds, p.n_first, p.first_types, p.n_first_types, out)
-                known[f] = 1
-        else:
-            out = ss.ok2
-            filter_sentences(r, p, doc, ss, p.first_preds, p.n_first, p.first_types, p.n_first_types, out)
+        out = sentences_of(r, p, doc, ss, p.first_preds, p.n_first, p.first_types, p.n_first_types,
+                           p.first_filter if known != NULL else -1, known, chosen)
         left = 0
         for i in range(ss.n):
             ok[i] = out[i]
@@ -2370,17 +2378,9 @@ cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok,
     for rq in range(p.n_req):
         if left == 0:
             break
-        f = p.req_filter[rq] if known != NULL else -1
-        if f >= 0:
-            out = chosen + <Py_ssize_t>f * ss.n
-            if not known[f]:
-                filter_sentences(r, p, doc, ss, &p.req_preds[p.req_off[rq]], p.req_off[rq + 1] - p.req_off[rq],
-                                 &p.req_types[p.req_toff[rq]], p.req_toff[rq + 1] - p.req_toff[rq], out)
-                known[f] = 1
-        else:
-            out = ss.ok2
-            filter_sentences(r, p, doc, ss, &p.req_preds[p.req_off[rq]], p.req_off[rq + 1] - p.req_off[rq],
-                             &p.req_types[p.req_toff[rq]], p.req_toff[rq + 1] - p.req_toff[rq], out)
+        out = sentences_of(r, p, doc, ss, &p.req_preds[p.req_off[rq]], p.req_off[rq + 1] - p.req_off[rq],
+                           &p.req_types[p.req_toff[rq]], p.req_toff[rq + 1] - p.req_toff[rq],
+                           p.req_filter[rq] if known != NULL else -1, known, chosen)
         left = 0
         for i in range(ss.n):
             if ok[i]:
