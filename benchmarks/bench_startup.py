@@ -23,7 +23,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CORPUS, ROOT, corpus_docs, table  # noqa: E402
+from common import CORPUS, ROOT, SHORT_DOCUMENT, corpus_docs, table  # noqa: E402
 from rulegen import corpus_statistics, generate, write_yaml  # noqa: E402
 
 LOAD = "import sys, time; t = time.perf_counter(); import ruleie; ruleie.load_rules(sys.argv[1]); print(time.perf_counter() - t)"
@@ -93,7 +93,7 @@ def main() -> None:
             return
 
         short = Path(tmp) / "short.txt"
-        short.write_text("Russia launched 23 missiles at Kyiv overnight, officials said.\n", encoding="utf-8")
+        short.write_text(SHORT_DOCUMENT, encoding="utf-8")
         run = [sys.executable, "-m", "ruleie", "run", str(short)]
         first = timed(run, env)
         best = min(timed(run, env) for _ in range(5))

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_versions.py 35780f6 --pairs 5      # the issue's reference code and pack
     python benchmarks/bench_versions.py HEAD~3 --limit 2000
+    python benchmarks/bench_versions.py HEAD~3 --short --pairs 9  # the cached start on one short document
 
 The other revision is checked out in a temporary ``git worktree``, its compiled extensions
 (every ``.pyx`` it has) are built there with this checkout's ``hatch_build.compile_extensions``,
@@ -10,6 +11,9 @@ directory: ``python -m ruleie`` imports the package of the directory it runs in 
 anything on ``PYTHONPATH``, so a version run from this checkout's directory would be this
 checkout's code. Reports the CPU time (user + system) of every run, each pair's ratio (this
 checkout / the other) and their median: on a shared machine the pairs vary by a few per cent.
+With ``--short`` the run is the start-up benchmark's one short document (bench_startup.py), its
+compiled rules cached by the first run, and the time is the wall clock, as the start-up target
+is stated.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CORPUS, ROOT  # noqa: E402
+from common import CORPUS, ROOT, SHORT_DOCUMENT  # noqa: E402
 
 
 def build_extensions(tree: Path) -> list[Path]:
@@ -48,6 +53,15 @@ def build_extensions(tree: Path) -> list[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def wall_of_run(directory: Path, document: Path) -> float:
+    """Wall-clock seconds of one ``python -m ruleie run`` of a document, run in ``directory``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "ruleie", "run", "--no-progress", str(document)],
+                   cwd=directory, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
 def cpu_of_run(directory: Path, corpus: Path) -> float:
     """CPU seconds (user + system) of one ``python -m ruleie run`` of the corpus, run in ``directory``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -67,14 +81,21 @@ def main() -> None:
     parser.add_argument("revision", help="the git revision to compare with (a commit, tag or HEAD~n)")
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--limit", type=int, help="only the first N corpus documents")
+    parser.add_argument("--short", action="store_true",
+                        help="time the cached start on one short document (wall clock) instead of the corpus")
     args = parser.parse_args()
-    if not CORPUS.exists():
+    if not args.short and not CORPUS.exists():
         sys.exit(f"benchmark corpus not found at {CORPUS}; set RULEIE_CORPUS to a JSONL file of {{id, text}}")
 
     work = Path(tempfile.mkdtemp(prefix="ruleie-bench-"))
     tree = work / "tree"
     corpus = CORPUS.resolve()
-    if args.limit:
+    measure, unit = cpu_of_run, "CPU"
+    if args.short:
+        corpus = work / "short.txt"
+        corpus.write_text(SHORT_DOCUMENT, encoding="utf-8")
+        measure, unit = wall_of_run, "wall"
+    elif args.limit:
         corpus = work / "corpus.jsonl"
         with CORPUS.open(encoding="utf-8") as src, corpus.open("w", encoding="utf-8") as dst:
             for n, line in enumerate(src):
@@ -86,14 +107,18 @@ def main() -> None:
         for path in build_extensions(tree):
             print(f"built {path.relative_to(tree)} for {args.revision}", file=sys.stderr)
         # one run each first: the rule-set caches fill, the files are read once
-        cpu_of_run(tree, corpus)
-        cpu_of_run(ROOT, corpus)
-        ratios = []
+        measure(tree, corpus)
+        measure(ROOT, corpus)
+        ratios, others, these = [], [], []
         for pair in range(1, args.pairs + 1):
-            other = cpu_of_run(tree, corpus)
-            this = cpu_of_run(ROOT, corpus)
+            other = measure(tree, corpus)
+            this = measure(ROOT, corpus)
             ratios.append(this / other)
-            print(f"pair {pair}: {args.revision} {other:.2f} s, this checkout {this:.2f} s, ratio {this / other:.3f}")
+            others.append(other)
+            these.append(this)
+            print(f"pair {pair}: {args.revision} {other:.2f} s, this checkout {this:.2f} s ({unit}), ratio {this / other:.3f}")
+        print(f"median {unit} time: {args.revision} {statistics.median(others):.2f} s, "
+              f"this checkout {statistics.median(these):.2f} s")
         print(f"median ratio (this checkout / {args.revision}): {statistics.median(ratios):.3f}")
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)

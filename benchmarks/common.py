@@ -12,6 +12,8 @@ from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("RULEIE_CORPUS", ROOT.parent / "shared" / "corpus" / "gmb-voa-news.jsonl"))
+# the one short document of the start-up figures (bench_startup.py, bench_versions.py --short)
+SHORT_DOCUMENT = "Russia launched 23 missiles at Kyiv overnight, officials said.\n"
 
 
 def corpus_docs(limit: int | None = None) -> list[dict]:
