@@ -35,7 +35,7 @@ EXTRA_COUNTRIES = [
     "U.S.", "US", "USA", "U.S.A.", "America", "UK", "U.K.", "Britain", "Great Britain", "Holland",
     "Gaza", "Gaza Strip", "West Bank", "Palestinian territories", "Kosovo", "Taiwan", "Burma",
     "Ivory Coast", "Soviet Union", "North Korea", "South Korea", "Congo", "Czech Republic", "Vatican",
-    "Türkiye", "Côte d'Ivoire",
+    "Türkiye", "Côte d'Ivoire", "DRC", "DR Congo", "Democratic Republic of Congo", "UAE", "U.A.E.",
 ]
 EXTRA_DEMONYMS = {
     "U.S.": "United States", "Palestinian": "Palestine", "Korean": "Korea",
