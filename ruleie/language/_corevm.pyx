@@ -2368,13 +2368,9 @@ cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok,
     # requirements are checked even for a last sentence: a rule that begins at any name
     # (a Person, a Country …) but needs a rare word ("audience") otherwise simulates one
     # sentence in nearly every document, and the rows they read are shared by all rules.
-    if p.has_first and ss.n > 1:
-        out = sentences_of(r, p, doc, ss, p.first_preds, p.n_first, p.first_types, p.n_first_types,
-                           p.first_filter if known != NULL else -1, known, chosen)
-        left = 0
-        for i in range(ss.n):
-            ok[i] = out[i]
-            left += ok[i]
+    # The requirements come first: most are one rare word, and when a document has none of
+    # them the first-unit filter (often a broad class, a party or a name, with many rows to
+    # OR) need not be computed at all. The filters are ANDed, so their order leaves ok as it was.
     for rq in range(p.n_req):
         if left == 0:
             break
@@ -2386,6 +2382,12 @@ cdef int choose_sentences(Runner r, Prog p, Doc doc, Sentences ss, uint8_t* ok,
             if ok[i]:
                 ok[i] = out[i]
                 left += ok[i]
+    if p.has_first and ss.n > 1 and left > 0:
+        out = sentences_of(r, p, doc, ss, p.first_preds, p.n_first, p.first_types, p.n_first_types,
+                           p.first_filter if known != NULL else -1, known, chosen)
+        for i in range(ss.n):
+            if ok[i]:
+                ok[i] = out[i]
     return 0
 
 
