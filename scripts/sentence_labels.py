@@ -12,6 +12,12 @@ labels into the layout ``../shared/dev/voa/score_sentences.py`` scores.
     python scripts/sentence_labels.py collect --out ../tmp/ramslab --half held-out --set rams
     python ../shared/dev/voa/score_sentences.py "$(which ruleie)" --dir ../tmp/ramslab/held-out
 
+The labels can be kept without the third-party text (ids, offsets and labels only) and rebuilt later:
+
+    python scripts/sentence_labels.py export --out ../tmp/ramslab --half held-out --set rams --to LABELS.tsv
+    python scripts/sentence_labels.py restore LABELS.tsv --docs ../shared/dev/rams/docs.jsonl \\
+        --out ../tmp/ramslab --half held-out --set rams
+
 An invented set (scripts/synthetic_briefs) is one half as a whole: `units FILE --whole --half
 write|held-out --set NAME` cuts every document of FILE. Otherwise a document goes to a half by the
 sha1 of its id, as in scripts/eval_dev.py. The files hold the
@@ -95,6 +101,45 @@ def collect(args: argparse.Namespace) -> None:
     print(f"{len(lines)} sentences -> {target}")
 
 
+LABEL_HEADER = "doc\tsent\tstart\tend\ttypes\tborderline\n"
+
+
+def export(args: argparse.Namespace) -> None:
+    """Write a collected set's labels without its text: ids, offsets and labels only, fit for the repository."""
+    source = Path(args.out) / args.half / args.set / "sentences.jsonl"
+    units = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with open(args.to, "w", encoding="utf-8") as f:
+        for line in args.comment:
+            f.write(f"# {line}\n")
+        f.write(LABEL_HEADER)
+        for u in units:
+            f.write(f"{u['doc']}\t{u['sent']}\t{u['start']}\t{u['end']}\t{','.join(u['types'])}\t{','.join(u['borderline'])}\n")
+    print(f"{len(units)} labelled sentences -> {args.to}")
+
+
+def restore(args: argparse.Namespace) -> None:
+    """Rebuild score_sentences.py's layout from an exported label file and the documents it was cut from."""
+    rows = [line.split("\t") for line in Path(args.labels).read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")][1:]
+    docs = {d["id"]: d for d in map(json.loads, Path(args.docs).read_text(encoding="utf-8").splitlines()) if d}
+    target = Path(args.out) / args.half / args.set
+    target.mkdir(parents=True, exist_ok=True)
+    used = list(dict.fromkeys(row[0] for row in rows))
+    missing = [doc for doc in used if doc not in docs]
+    if missing:
+        sys.exit(f"{args.labels}: {len(missing)} documents are not in {args.docs} (first: {missing[0]})")
+    with open(target / "docs.jsonl", "w", encoding="utf-8") as f:
+        for doc in used:
+            f.write(json.dumps({"id": doc, "text": docs[doc]["text"]}) + "\n")
+    with open(target / "sentences.jsonl", "w", encoding="utf-8") as f:
+        for doc, sent, start, end, types, borderline in (row[:6] for row in rows):
+            text = docs[doc]["text"][int(start):int(end)]
+            unit = {"doc": doc, "sent": int(sent), "start": int(start), "end": int(end), "text": text,
+                    "types": [t for t in types.split(",") if t], "borderline": [t for t in borderline.split(",") if t]}
+            f.write(json.dumps(unit) + "\n")
+    print(f"{len(rows)} sentences of {len(used)} documents -> {target}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -113,8 +158,20 @@ def main() -> None:
     c.add_argument("--out", required=True)
     c.add_argument("--half", choices=("write", "held-out"), required=True)
     c.add_argument("--set", default="set")
+    e = commands.add_parser("export", help="write a collected set's labels without its text (ids, offsets, labels)")
+    e.add_argument("--out", required=True)
+    e.add_argument("--half", choices=("write", "held-out"), required=True)
+    e.add_argument("--set", default="set")
+    e.add_argument("--to", required=True, help="the label file to write")
+    e.add_argument("--comment", action="append", default=[], help="a comment line for the file's head (repeatable)")
+    r = commands.add_parser("restore", help="rebuild a set to score from an exported label file and its documents")
+    r.add_argument("labels", help="a label file written by export")
+    r.add_argument("--docs", required=True, help="the JSONL of {id, text} documents the labels were cut from")
+    r.add_argument("--out", required=True)
+    r.add_argument("--half", choices=("write", "held-out"), required=True)
+    r.add_argument("--set", default="set")
     args = parser.parse_args()
-    units(args) if args.command == "units" else collect(args)
+    {"units": units, "collect": collect, "export": export, "restore": restore}[args.command](args)
 
 
 if __name__ == "__main__":
