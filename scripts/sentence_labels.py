@@ -121,7 +121,8 @@ def restore(args: argparse.Namespace) -> None:
     """Rebuild score_sentences.py's layout from an exported label file and the documents it was cut from."""
     rows = [line.split("\t") for line in Path(args.labels).read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")][1:]
-    docs = {d["id"]: d for d in map(json.loads, Path(args.docs).read_text(encoding="utf-8").splitlines()) if d}
+    lines = Path(args.docs).read_text(encoding="utf-8").splitlines()
+    docs = {d["id"]: d for d in (json.loads(line) for line in lines if line.strip())}
     target = Path(args.out) / args.half / args.set
     target.mkdir(parents=True, exist_ok=True)
     used = list(dict.fromkeys(row[0] for row in rows))
