@@ -70,6 +70,7 @@ cdef dict _TYPE_IDS = {}
 
 cdef extern from *:
     void __builtin_prefetch(const void* address) nogil
+    int __builtin_ctzll(unsigned long long x) nogil
 
 
 cdef int type_id(object name) except -1:
@@ -1666,6 +1667,12 @@ cdef class AnswerTable:
 
     The matrix only ever grows (by whole copies); code holding a pointer into it reads
     it again after any call into Python, which may let another thread grow it.
+
+    A word-list test (TEST_MEMBER over a set) is not asked value by value: the table keeps
+    every such slot's words inverted (word → the slots whose list holds it), and a value
+    met for the first time gets its answers to all of them at once (``fill_members``): one
+    or two dict lookups instead of one set lookup, and a lower-casing, per list. A value
+    meets a few hundred word lists in a document; this was most of the answers computed.
     """
 
     cdef Vocab vocab
@@ -1674,26 +1681,70 @@ cdef class AnswerTable:
     cdef Py_ssize_t rows  # rows allocated
     cdef uint8_t* matrix
     cdef dict slot_of  # Question → its slot: tests that ask the same share the answers
+    cdef uint8_t* member_mask  # half bytes: bit s set when slot s is answered by fill_members
+    cdef dict exact_slots  # word → the member slots (fold off) whose set holds it
+    cdef dict folded_slots  # word → the member slots (fold on) whose set holds it
 
     def __dealloc__(self):
         free(self.matrix)
+        free(self.member_mask)
 
-    cdef int slot_for(self, Question question) except -1:
+    cdef int slot_for(self, Question question, object members, bint fold) except -1:
+        """The question's slot; members: the set of a TEST_MEMBER question (else None)."""
         found = self.slot_of.get(question)
         if found is None:
             found = self.slot_of[question] = self.slot()
+            if type(members) is frozenset or type(members) is set:
+                self.index_members(<int>found, members, fold)
         return <int>found
+
+    cdef int index_members(self, int slot, object members, bint fold) except -1:
+        cdef dict inverted = self.folded_slots if fold else self.exact_slots
+        for word in members:
+            found = inverted.get(word)
+            if found is None:
+                inverted[word] = [slot]
+            else:
+                (<list>found).append(slot)
+        self.member_mask[slot >> 3] |= <uint8_t>(1 << (slot & 7))
+        return 0
+
+    cdef int fill_members(self, Py_ssize_t i, object value) except -1:
+        """Value id i's answers to every member slot (``ValueTest.answer``, all at once)."""
+        cdef int b, s
+        cdef uint8_t* row
+        exact = self.exact_slots.get(value) if self.exact_slots else None
+        folded = None
+        if self.folded_slots:
+            folded = self.folded_slots.get(value.lower() if isinstance(value, str) else value)
+        row = self.matrix + i * 2 * self.half  # read after the lookups: they may run Python
+        for b in range(self.half >> 3):  # the halves are whole words (8 bytes, doubled)
+            (<uint64_t*>row)[b] |= (<const uint64_t*>self.member_mask)[b]
+        if exact is not None:
+            for s in <list>exact:
+                row[self.half + (s >> 3)] |= <uint8_t>(1 << (s & 7))
+        if folded is not None:
+            for s in <list>folded:
+                row[self.half + (s >> 3)] |= <uint8_t>(1 << (s & 7))
+        return 0
 
     cdef int slot(self) except -1:
         """A new test slot (widening every row when the rows are full)."""
         cdef int half
         cdef uint8_t* wider
+        cdef uint8_t* mask
         cdef Py_ssize_t i
         if self.slots >= 8 * self.half:
             half = max(8, 2 * self.half)
             wider = <uint8_t*>calloc(max(1, self.rows) * 2 * half, 1)
-            if wider == NULL:
+            mask = <uint8_t*>calloc(half, 1)
+            if wider == NULL or mask == NULL:
+                free(wider)
+                free(mask)
                 raise MemoryError()
+            memcpy(mask, self.member_mask, self.half)
+            free(self.member_mask)
+            self.member_mask = mask
             for i in range(self.rows):
                 memcpy(wider + i * 2 * half, self.matrix + i * 2 * self.half, self.half)
                 memcpy(wider + i * 2 * half + half, self.matrix + i * 2 * self.half + self.half, self.half)
@@ -1729,6 +1780,11 @@ cdef AnswerTable answer_table(field, Vocab vocab):
         (<AnswerTable>found).vocab = vocab
         (<AnswerTable>found).half = 8
         (<AnswerTable>found).slot_of = {}
+        (<AnswerTable>found).exact_slots = {}
+        (<AnswerTable>found).folded_slots = {}
+        (<AnswerTable>found).member_mask = <uint8_t*>calloc(8, 1)
+        if (<AnswerTable>found).member_mask == NULL:
+            raise MemoryError()
         _ANSWERS[field] = found
     return <AnswerTable>found
 
@@ -1790,10 +1846,24 @@ cdef class ValueTest:
             v = v.lower()
         return v in self.fn
 
+    cdef int learn(self, AnswerTable table, Py_ssize_t i, object value) except -1:
+        """Remember in table the answer for value id i (all word lists at once for a word list)."""
+        cdef int byte = self.slot >> 3
+        cdef uint8_t bit = <uint8_t>(1 << (self.slot & 7))
+        cdef uint8_t* row
+        if table.member_mask[byte] & bit:
+            return table.fill_members(i, value)
+        yes = self.answer(value)
+        row = table.matrix + i * 2 * table.half  # Python ran: the table may have grown meanwhile
+        row[byte] |= bit
+        if yes:
+            row[table.half + byte] |= bit
+        return 0
+
     cdef int raw_bits(self, FieldIds fi, uint8_t* out) except -1:
         """out |= the tokens whose value answers the question yes (a token without a value never):
         each distinct value of the document is asked once."""
-        cdef int u, i, wanted, half, byte
+        cdef int u, i, j, wanted, half, byte
         cdef uint8_t bit
         cdef uint8_t* row
         cdef AnswerTable table
@@ -1810,23 +1880,27 @@ cdef class ValueTest:
             return 0
         table = answer_table(self.field, fi.vocab)
         if self.table is not table:
-            self.slot = table.slot_for(self.asked)
+            self.slot = table.slot_for(self.asked, self.fn if self.kind == TEST_MEMBER else None, self.fold)
             self.table = table
         table.cover(len(fi.vocab.values))
         byte = self.slot >> 3
         bit = <uint8_t>(1 << (self.slot & 7))
-        half = table.half
         values = fi.vocab.values
+        if table.member_mask[byte] & bit:  # a word list: its yes values, read once per document
+            if fi.read_table is not table:
+                fi.read_answers(table)
+            if self.slot < fi.read_slots:
+                for j in range(fi.yes_off[self.slot], fi.yes_off[self.slot + 1]):
+                    set_positions(fi, fi.yes_u[j], out)
+                return 0
+        half = table.half
         for u in range(fi.k):
             i = fi.uniq[u]
             row = table.matrix + <Py_ssize_t>i * 2 * half
             if not row[byte] & bit:
-                yes = self.answer(values[i])
+                self.learn(table, i, values[i])
                 half = table.half  # Python ran: the table may have grown meanwhile
                 row = table.matrix + <Py_ssize_t>i * 2 * half
-                row[byte] |= bit
-                if yes:
-                    row[half + byte] |= bit
             if row[half + byte] & bit:
                 set_positions(fi, u, out)
         return 0
@@ -1974,7 +2048,7 @@ cdef int resolve_pred(Runner r, int idx) except -1:
     vocab = field_ids(r.doc, test.field).vocab
     table = answer_table(test.field, vocab)
     if test.table is not table:
-        test.slot = table.slot_for(test.asked)
+        test.slot = table.slot_for(test.asked, test.fn if test.kind == TEST_MEMBER else None, test.fold)
         test.table = table
     table.cover(len(vocab.values))
     r.ftab[idx] = table
@@ -2001,11 +2075,8 @@ cdef int table_holds(Runner r, int idx, int pos) except -1:
     bit = <uint8_t>(1 << (slot & 7))
     row = table.matrix + <Py_ssize_t>i * 2 * table.half
     if not row[byte] & bit:
-        yes = (<ValueTest>r.ftest[idx]).answer(table.vocab.values[i])
+        (<ValueTest>r.ftest[idx]).learn(table, i, table.vocab.values[i])
         row = table.matrix + <Py_ssize_t>i * 2 * table.half  # Python ran: the table may have grown
-        row[byte] |= bit
-        if yes:
-            row[table.half + byte] |= bit
     return ((row[table.half + byte] & bit) != 0) != r.fneg[idx]
 
 
@@ -2045,6 +2116,13 @@ cdef class FieldIds:
     cdef int* uniq  # the k ids, in the order of their first position
     cdef int* uoff  # k + 1 offsets: the positions of uniq[u] are upos[uoff[u]:uoff[u + 1]]
     cdef int* upos  # positions, ascending within each id
+    # The word-list answers of the document's values, read once (``read_answers``) by slot:
+    # a word-list question then sets the positions of the values that answer it yes, and
+    # does not go through the document's other values.
+    cdef AnswerTable read_table  # the table read (None: not yet)
+    cdef int read_slots  # the slots read: those given out when it was read
+    cdef int* yes_off  # read_slots + 1 offsets into yes_u
+    cdef int* yes_u  # per member slot, the distinct values (u) that answer it yes
 
     def __cinit__(self):
         self.k = -1
@@ -2053,6 +2131,66 @@ cdef class FieldIds:
         free(self.uniq)
         free(self.uoff)
         free(self.upos)
+        free(self.yes_off)
+        free(self.yes_u)
+
+    cdef int read_answers(self, AnswerTable table) except -1:
+        """Every value's answers to the table's word lists (filled where not known: that is
+        cheap), as the values that answer each member slot yes."""
+        cdef int u, i, w, s, n_words, total = 0
+        cdef int n_slots = table.slots
+        cdef uint64_t yes
+        cdef const uint64_t* known_words
+        cdef const uint64_t* yes_words
+        cdef const uint64_t* member_words
+        cdef int* cursor
+        self.distinct()
+        table.cover(len(self.vocab.values))
+        values = self.vocab.values
+        n_words = (n_slots + 63) >> 6  # the halves are whole words (8 bytes, doubled)
+        free(self.yes_off)
+        free(self.yes_u)
+        self.yes_u = NULL
+        self.yes_off = int_array(n_slots + 1)
+        for u in range(self.k):
+            i = self.uniq[u]
+            known_words = <const uint64_t*>(table.matrix + <Py_ssize_t>i * 2 * table.half)
+            member_words = <const uint64_t*>table.member_mask
+            for w in range(n_words):
+                if member_words[w] & ~known_words[w]:
+                    table.fill_members(i, values[i])  # may run Python: the rows are read again below
+                    break
+            member_words = <const uint64_t*>table.member_mask
+            yes_words = <const uint64_t*>(table.matrix + <Py_ssize_t>i * 2 * table.half + table.half)
+            for w in range(n_words):
+                yes = yes_words[w] & member_words[w]
+                while yes:
+                    s = (w << 6) + __builtin_ctzll(yes)
+                    yes &= yes - 1
+                    self.yes_off[s + 1] += 1
+                    total += 1
+        for s in range(n_slots):
+            self.yes_off[s + 1] += self.yes_off[s]
+        self.yes_u = int_array(total)
+        cursor = int_array(n_slots)
+        try:
+            memcpy(cursor, self.yes_off, n_slots * sizeof(int))
+            member_words = <const uint64_t*>table.member_mask
+            for u in range(self.k):
+                i = self.uniq[u]
+                yes_words = <const uint64_t*>(table.matrix + <Py_ssize_t>i * 2 * table.half + table.half)
+                for w in range(n_words):
+                    yes = yes_words[w] & member_words[w]
+                    while yes:
+                        s = (w << 6) + __builtin_ctzll(yes)
+                        yes &= yes - 1
+                        self.yes_u[cursor[s]] = u
+                        cursor[s] += 1
+        finally:
+            free(cursor)
+        self.read_table = table
+        self.read_slots = n_slots
+        return 0
 
     cdef int distinct(self) except -1:
         global _SEEN_STAMP, _SEEN_SLOT, _SEEN_CAP, _SEEN_EPOCH
