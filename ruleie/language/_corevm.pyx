@@ -2137,13 +2137,17 @@ cdef class FieldIds:
     cdef int read_answers(self, AnswerTable table) except -1:
         """Every value's answers to the table's word lists (filled where not known: that is
         cheap), as the values that answer each member slot yes."""
-        cdef int u, i, w, s, n_words, total = 0
+        cdef int u, i, w, s, j, n_words
         cdef int n_slots = table.slots
         cdef uint64_t yes
         cdef const uint64_t* known_words
         cdef const uint64_t* yes_words
         cdef const uint64_t* member_words
+        cdef int* first  # k + 1: value u's yes slots are slots.d[first[u]:first[u + 1]]
         cdef int* cursor
+        cdef IntVec slots
+        slots.d = NULL
+        slots.n = slots.cap = 0
         self.distinct()
         table.cover(len(self.vocab.values))
         values = self.vocab.values
@@ -2152,42 +2156,42 @@ cdef class FieldIds:
         free(self.yes_u)
         self.yes_u = NULL
         self.yes_off = int_array(n_slots + 1)
-        for u in range(self.k):
-            i = self.uniq[u]
-            known_words = <const uint64_t*>(table.matrix + <Py_ssize_t>i * 2 * table.half)
-            member_words = <const uint64_t*>table.member_mask
-            for w in range(n_words):
-                if member_words[w] & ~known_words[w]:
-                    table.fill_members(i, values[i])  # may run Python: the rows are read again below
-                    break
-            member_words = <const uint64_t*>table.member_mask
-            yes_words = <const uint64_t*>(table.matrix + <Py_ssize_t>i * 2 * table.half + table.half)
-            for w in range(n_words):
-                yes = yes_words[w] & member_words[w]
-                while yes:
-                    s = (w << 6) + __builtin_ctzll(yes)
-                    yes &= yes - 1
-                    self.yes_off[s + 1] += 1
-                    total += 1
-        for s in range(n_slots):
-            self.yes_off[s + 1] += self.yes_off[s]
-        self.yes_u = int_array(total)
-        cursor = int_array(n_slots)
+        first = int_array(self.k + 1)
+        cursor = NULL
         try:
-            memcpy(cursor, self.yes_off, n_slots * sizeof(int))
-            member_words = <const uint64_t*>table.member_mask
             for u in range(self.k):
                 i = self.uniq[u]
+                known_words = <const uint64_t*>(table.matrix + <Py_ssize_t>i * 2 * table.half)
+                member_words = <const uint64_t*>table.member_mask
+                for w in range(n_words):
+                    if member_words[w] & ~known_words[w]:
+                        table.fill_members(i, values[i])  # may run Python: the rows are read again below
+                        break
+                member_words = <const uint64_t*>table.member_mask
                 yes_words = <const uint64_t*>(table.matrix + <Py_ssize_t>i * 2 * table.half + table.half)
+                first[u] = slots.n
                 for w in range(n_words):
                     yes = yes_words[w] & member_words[w]
                     while yes:
                         s = (w << 6) + __builtin_ctzll(yes)
                         yes &= yes - 1
-                        self.yes_u[cursor[s]] = u
-                        cursor[s] += 1
+                        iv_push(&slots, s)
+                        self.yes_off[s + 1] += 1
+            first[self.k] = slots.n
+            for s in range(n_slots):
+                self.yes_off[s + 1] += self.yes_off[s]
+            self.yes_u = int_array(slots.n)
+            cursor = int_array(n_slots)
+            memcpy(cursor, self.yes_off, n_slots * sizeof(int))
+            for u in range(self.k):  # a counting sort of the (slot, value) pairs by slot
+                for j in range(first[u], first[u + 1]):
+                    s = slots.d[j]
+                    self.yes_u[cursor[s]] = u
+                    cursor[s] += 1
         finally:
+            free(first)
             free(cursor)
+            iv_free(&slots)
         self.read_table = table
         self.read_slots = n_slots
         return 0
