@@ -14,6 +14,13 @@ checkout / the other) and their median: on a shared machine the pairs vary by a 
 With ``--short`` the run is the start-up benchmark's one short document (bench_startup.py), its
 compiled rules cached by the first run, and the time is the wall clock, as the start-up target
 is stated.
+
+With ``--callgrind`` each version is counted in instructions instead, which a shared machine's
+noise does not move: ``valgrind --tool=callgrind`` runs it once on the corpus's first document and
+once on its first ``--limit`` documents (default 1,000), caches warm and the package's ``.pyc``
+compiled, and the whole corpus is estimated as one document + (corpus / limit) x (limit - one):
+
+    python benchmarks/bench_versions.py 48be235 --callgrind      # docs/performance.md's session tables
 """
 
 from __future__ import annotations
@@ -76,6 +83,46 @@ def cpu_of_run(directory: Path, corpus: Path) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def instructions_of_run(directory: Path, document: Path) -> int:
+    """Instructions (callgrind's "Collected") of one ``python -m ruleie run`` of a document."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+    env.update(PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1")
+    with tempfile.TemporaryDirectory(prefix="ruleie-cg-") as scratch:
+        out = Path(scratch) / "callgrind.out"
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-m", "ruleie", "run",
+             "--no-progress", "--format", "jsonl", str(document)],
+            cwd=directory, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+    for line in done.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split("Collected :")[1].strip())
+    raise RuntimeError("callgrind printed no instruction count")
+
+
+def callgrind_compare(tree: Path, revision: str, work: Path, limit: int) -> None:
+    """Both versions in instructions, and the whole corpus estimated from one and ``limit`` documents."""
+    if shutil.which("valgrind") is None:
+        sys.exit("--callgrind needs valgrind (apt-get install valgrind)")
+    with CORPUS.open(encoding="utf-8") as src:
+        lines = [line for line in src if line.strip()]
+    one, some = work / "one.jsonl", work / "some.jsonl"
+    one.write_text(lines[0], encoding="utf-8")
+    some.write_text("".join(lines[:limit]), encoding="utf-8")
+    scale = len(lines) / min(limit, len(lines))
+    wholes = {}
+    for name, directory in ((revision, tree), ("this checkout", ROOT)):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "ruleie"], cwd=directory, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        cpu_of_run(directory, one)  # the rule-set cache fills
+        first, many = instructions_of_run(directory, one), instructions_of_run(directory, some)
+        wholes[name] = first + scale * (many - first)
+        print(f"{name}: one document {first / 1e9:.3f} G, {min(limit, len(lines))} documents {many / 1e9:.3f} G, "
+              f"whole corpus (estimated) {wholes[name] / 1e9:.2f} G")
+    print(f"ratio (this checkout / {revision}): {wholes['this checkout'] / wholes[revision]:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("revision", help="the git revision to compare with (a commit, tag or HEAD~n)")
@@ -83,6 +130,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="only the first N corpus documents")
     parser.add_argument("--short", action="store_true",
                         help="time the cached start on one short document (wall clock) instead of the corpus")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="count instructions under callgrind (one document and --limit documents, default 1,000)")
     args = parser.parse_args()
     if not args.short and not CORPUS.exists():
         sys.exit(f"benchmark corpus not found at {CORPUS}; set RULEIE_CORPUS to a JSONL file of {{id, text}}")
@@ -106,6 +155,9 @@ def main() -> None:
     try:
         for path in build_extensions(tree):
             print(f"built {path.relative_to(tree)} for {args.revision}", file=sys.stderr)
+        if args.callgrind:
+            callgrind_compare(tree, args.revision, work, args.limit or 1000)
+            return
         # one run each first: the rule-set caches fill, the files are read once
         measure(tree, corpus)
         measure(ROOT, corpus)
