@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator, Optional, Sequence
+from typing import ClassVar, Iterator, Optional, Sequence
+
+import attrs
 
 # A token regex runs once per distinct value of a field, with Python's backtracking
 # ``re``. Two things keep that bounded. Values longer than MAX_REGEX_VALUE_LENGTH
@@ -31,6 +33,9 @@ _REPEATS = tuple(
     getattr(_sre_c, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_sre_c, name)
 )
 _ZERO_WIDTH = tuple(getattr(_sre_c, name) for name in ("AT", "ASSERT", "ASSERT_NOT") if hasattr(_sre_c, name))
+_COMPOSITE = _REPEATS + tuple(
+    getattr(_sre_c, name) for name in ("SUBPATTERN", "BRANCH", "ATOMIC_GROUP", "ASSERT", "ASSERT_NOT") if hasattr(_sre_c, name)
+)
 _CATEGORY_REGEX = {
     "CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
     "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W",
@@ -68,6 +73,7 @@ def regex_hazard_message(source: str, hazard: str) -> str:
 class _RegexShape:
     def __init__(self, source: str, fold: bool):
         self.fold = fold
+        self._chars: dict[tuple[object, int], tuple[object, frozenset[str]]] = {}
         extra = {c for c in source if not c.isascii()}
         self.alphabet = frozenset(_SAMPLE | extra | {c.swapcase() for c in extra if len(c.swapcase()) == 1})
 
@@ -75,6 +81,12 @@ class _RegexShape:
 
     def item_chars(self, op: object, av: object) -> frozenset[str]:
         """Every character one item can consume (any character of any string it matches)."""
+        key = (op, id(av))
+        if key not in self._chars:
+            self._chars[key] = (av, self._item_chars(op, av))  # av kept alive: its id stays its own
+        return self._chars[key][1]
+
+    def _item_chars(self, op: object, av: object) -> frozenset[str]:
         if op is _sre_c.LITERAL:
             return self._folded({chr(av)})  # type: ignore[arg-type]
         if op is _sre_c.NOT_LITERAL:
@@ -94,6 +106,14 @@ class _RegexShape:
         if hasattr(_sre_c, "ATOMIC_GROUP") and op is _sre_c.ATOMIC_GROUP:
             return self.seq_chars(av)
         return self.alphabet  # back-references and anything else: assume the worst
+
+    def representative_chars(self, seq: Sequence) -> list[str]:
+        """One character for each class of characters that every item of seq treats alike."""
+        leaves = [self.item_chars(op, av) for op, av in _walk_items(seq, into_atomic=True) if op not in _COMPOSITE]
+        classes: dict[tuple[bool, ...], str] = {}
+        for c in sorted(frozenset().union(*leaves)):
+            classes.setdefault(tuple(c in chars for chars in leaves), c)
+        return list(classes.values())
 
     def seq_chars(self, seq: Sequence) -> frozenset[str]:
         return frozenset().union(*(self.item_chars(op, av) for op, av in seq))
@@ -166,12 +186,22 @@ class _RegexShape:
         inner = [(op, av) for op, av in _walk_items(body) if _variable(op, av)]
         if not inner:
             return None
-        # Safe when every repetition starts or contains a character its inner repetitions
-        # cannot take: the repetitions are then delimited, as in [a-z]+(-[a-z]+)*.
+        # Safe when every repetition contains a character its inner repetitions cannot
+        # take: the repetitions are then delimited, as in [a-z]+(-[a-z]+)*. Unless the
+        # seam is ambiguous: what follows the last delimiter of one repetition runs into
+        # what precedes the first delimiter of the next, and in (a?ba?)* the a between
+        # two b's can end one repetition or start the next.
         taken = frozenset().union(*(self.item_chars(op, av) for op, av in inner))
-        for op, av in _flatten(body):
-            if op in (_sre_c.LITERAL, _sre_c.NOT_LITERAL, _sre_c.IN) and not (self.item_chars(op, av) & taken):
-                return None
+        items = list(_flatten(body))
+        delimiters = [
+            i for i, (op, av) in enumerate(items)
+            if op in (_sre_c.LITERAL, _sre_c.NOT_LITERAL, _sre_c.IN) and not (self.item_chars(op, av) & taken)
+        ]
+        if delimiters:
+            seam = items[delimiters[-1] + 1:] + items[:delimiters[0]]
+            if self.chain_problem(seam, 2, long_only=False):
+                return "a repetition whose end and the next repetition's start can take the same characters, as in (a?ba?)*"
+            return None
         return "a repetition of a part that itself repeats characters, as in (a+)+ or (\\w+\\s?)*"
 
     def overlapping_alternatives(self, alternatives: Sequence[Sequence]) -> bool:
@@ -219,28 +249,92 @@ class _RegexShape:
 
     def chain_problem(self, seq: Sequence, limit: int, long_only: bool) -> Optional[str]:
         """``limit`` repetitions in a row that can take the same characters (what lies between them too)."""
-        common: Optional[frozenset[str]] = None
-        count = 0
-        for op, av in _flatten(seq):
-            if op in _ZERO_WIDTH:
-                continue
-            variable = _variable(op, av)
-            if variable and long_only:  # outside a repetition only long repetitions count
-                variable = op in _REPEATS and (av[1] == _sre_c.MAXREPEAT or av[1] - av[0] > _LONG_REPEAT)  # type: ignore[index]
-            chars = self.item_chars(op, av)
-            if variable:
-                if common is not None and chars & common:
-                    common = common & chars
-                    count += 1
-                else:
-                    common, count = chars, 1
-                if count >= limit:
-                    if limit == 2:
-                        return "two repetitions in a row inside a repetition that can take the same characters, as in (a*a*)+"
-                    return "three or more repetitions in a row that can take the same characters, as in .*.*.*"
-            elif common is not None and chars and not (chars & common):
-                common, count = None, 0
+        self.long_only = long_only
+        for c in self.representative_chars(seq):
+            if self._run(seq, c).best >= limit:
+                if limit == 2:
+                    return "two repetitions in a row inside a repetition that can take the same characters, as in (a*a*)+"
+                return "three or more repetitions in a row that can take the same characters, as in .*.*.*"
         return None
+
+    # A run, for one character c, counts repetitions in a row that can take c; only a
+    # part that must take some other character ends it (an optional b? separates
+    # nothing). Alternatives and optional groups are opened, so .*(.*x|y).* is a run of 3.
+
+    def _run(self, seq: Sequence, c: str) -> "_Run":
+        run = _Run.EMPTY
+        for op, av in seq:
+            run = run.then(self._item_run(op, av, c))
+        return run
+
+    def _item_run(self, op: object, av: object, c: str) -> "_Run":
+        if op in _ZERO_WIDTH:
+            return _Run.EMPTY
+        if op is _sre_c.SUBPATTERN:
+            return self._run(av[-1], c)  # type: ignore[index]
+        if hasattr(_sre_c, "ATOMIC_GROUP") and op is _sre_c.ATOMIC_GROUP:
+            return self._run(av, c)  # type: ignore[arg-type]
+        takes_c = c in self.item_chars(op, av)
+        if op is _sre_c.BRANCH or (op in _REPEATS and av[1] == 1 and av[0] == 0):  # type: ignore[index]
+            if op is _sre_c.BRANCH:
+                run = _Run.either([self._run(alt, c) for alt in av[1]])  # type: ignore[index]
+            else:
+                run = self._run(av[2], c).optional()  # type: ignore[index]
+            if takes_c and not self.long_only and _variable(op, av):
+                run = run.at_least(_Run.one())  # inside a repetition a? and (a|ab) are choices too
+            return run
+        counted = _variable(op, av) and (not self.long_only or _long_variable(op, av))
+        if counted and takes_c:
+            return _Run.one()
+        if takes_c or not _always_consumes(op, av):
+            return _Run.EMPTY
+        return _Run.SEPARATOR
+
+
+@attrs.frozen
+class _Run:
+    """For one character: the repetitions that can take it at the start of a part, the most in
+    a row anywhere in it, and at its end; ``through``, when nothing in the part ends a run,
+    how many it adds to a run passing across it."""
+
+    start: int
+    best: int
+    end: int
+    through: Optional[int]
+
+    EMPTY: ClassVar["_Run"]
+    SEPARATOR: ClassVar["_Run"]
+
+    @staticmethod
+    def one() -> "_Run":
+        return _Run(1, 1, 1, 1)
+
+    def then(self, nxt: "_Run") -> "_Run":
+        return _Run(
+            start=self.start if self.through is None else max(self.start, self.through + nxt.start),
+            best=max(self.best, nxt.best, self.end + nxt.start),
+            end=nxt.end if nxt.through is None else max(nxt.end, nxt.through + self.end),
+            through=None if self.through is None or nxt.through is None else self.through + nxt.through,
+        )
+
+    def optional(self) -> "_Run":
+        return _Run(self.start, self.best, self.end, self.through if self.through is not None else 0)
+
+    @staticmethod
+    def either(runs: Sequence["_Run"]) -> "_Run":
+        throughs = [r.through for r in runs if r.through is not None]
+        return _Run(
+            max(r.start for r in runs), max(r.best for r in runs), max(r.end for r in runs),
+            max(throughs) if throughs else None,
+        )
+
+    def at_least(self, other: "_Run") -> "_Run":
+        through = None if self.through is None and other.through is None else max(self.through or 0, other.through or 0)
+        return _Run(max(self.start, other.start), max(self.best, other.best), max(self.end, other.end), through)
+
+
+_Run.EMPTY = _Run(0, 0, 0, 0)
+_Run.SEPARATOR = _Run(0, 0, 0, None)
 
 
 def _variable(op: object, av: object) -> bool:
@@ -253,6 +347,27 @@ def _variable(op: object, av: object) -> bool:
     return False
 
 
+def _always_consumes(op: object, av: object) -> bool:
+    """Whether an item takes at least one character every time it matches."""
+    if op in _REPEATS:
+        return av[0] > 0 and av[2].getwidth()[0] > 0  # type: ignore[index]
+    if op is _sre_c.BRANCH:
+        return all(alt.getwidth()[0] > 0 for alt in av[1])  # type: ignore[index]
+    return True
+
+
+def _long_variable(op: object, av: object) -> bool:
+    """A long repetition, or an optional part or alternative that holds one: (a*|b)."""
+    if op in _REPEATS:
+        low, high, body = av  # type: ignore[misc]
+        if high == _sre_c.MAXREPEAT or high - low > _LONG_REPEAT:
+            return True
+        return low != high and any(_long_variable(o, a) for o, a in _flatten(body))
+    if op is _sre_c.BRANCH:
+        return any(_long_variable(o, a) for alt in av[1] for o, a in _flatten(alt))  # type: ignore[index]
+    return False
+
+
 def _flatten(seq: Sequence) -> Iterator[tuple[object, object]]:
     """Items of a sequence with plain groups opened: (a)(b) is a b."""
     for op, av in seq:
@@ -262,8 +377,9 @@ def _flatten(seq: Sequence) -> Iterator[tuple[object, object]]:
             yield op, av
 
 
-def _walk_items(seq: Sequence) -> Iterator[tuple[object, object]]:
-    """Every item inside a sequence, nested ones included."""
+def _walk_items(seq: Sequence, into_atomic: bool = False) -> Iterator[tuple[object, object]]:
+    """Every item inside a sequence, nested ones included (in atomic groups, which never
+    backtrack, only when asked)."""
     stack = list(seq)
     while stack:
         op, av = stack.pop()
@@ -277,3 +393,5 @@ def _walk_items(seq: Sequence) -> Iterator[tuple[object, object]]:
                 stack.extend(alt)
         elif op in (getattr(_sre_c, "ASSERT", None), getattr(_sre_c, "ASSERT_NOT", None)):
             stack.extend(av[1])  # type: ignore[index]
+        elif into_atomic and op is getattr(_sre_c, "ATOMIC_GROUP", None):
+            stack.extend(av)  # type: ignore[arg-type]
