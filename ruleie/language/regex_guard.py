@@ -249,9 +249,8 @@ class _RegexShape:
 
     def chain_problem(self, seq: Sequence, limit: int, long_only: bool) -> Optional[str]:
         """``limit`` repetitions in a row that can take the same characters (what lies between them too)."""
-        self.long_only = long_only
         for c in self.representative_chars(seq):
-            if self._run(seq, c).best >= limit:
+            if self._run(seq, c, long_only).best >= limit:
                 if limit == 2:
                     return "two repetitions in a row inside a repetition that can take the same characters, as in (a*a*)+"
                 return "three or more repetitions in a row that can take the same characters, as in .*.*.*"
@@ -261,29 +260,29 @@ class _RegexShape:
     # part that must take some other character ends it (an optional b? separates
     # nothing). Alternatives and optional groups are opened, so .*(.*x|y).* is a run of 3.
 
-    def _run(self, seq: Sequence, c: str) -> "_Run":
+    def _run(self, seq: Sequence, c: str, long_only: bool) -> "_Run":
         run = _Run.EMPTY
         for op, av in seq:
-            run = run.then(self._item_run(op, av, c))
+            run = run.then(self._item_run(op, av, c, long_only))
         return run
 
-    def _item_run(self, op: object, av: object, c: str) -> "_Run":
+    def _item_run(self, op: object, av: object, c: str, long_only: bool) -> "_Run":
         if op in _ZERO_WIDTH:
             return _Run.EMPTY
         if op is _sre_c.SUBPATTERN:
-            return self._run(av[-1], c)  # type: ignore[index]
+            return self._run(av[-1], c, long_only)  # type: ignore[index]
         if hasattr(_sre_c, "ATOMIC_GROUP") and op is _sre_c.ATOMIC_GROUP:
-            return self._run(av, c)  # type: ignore[arg-type]
+            return self._run(av, c, long_only)  # type: ignore[arg-type]
         takes_c = c in self.item_chars(op, av)
         if op is _sre_c.BRANCH or (op in _REPEATS and av[1] == 1 and av[0] == 0):  # type: ignore[index]
             if op is _sre_c.BRANCH:
-                run = _Run.either([self._run(alt, c) for alt in av[1]])  # type: ignore[index]
+                run = _Run.either([self._run(alt, c, long_only) for alt in av[1]])  # type: ignore[index]
             else:
-                run = self._run(av[2], c).optional()  # type: ignore[index]
-            if takes_c and not self.long_only and _variable(op, av):
+                run = self._run(av[2], c, long_only).optional()  # type: ignore[index]
+            if takes_c and not long_only and _variable(op, av):
                 run = run.at_least(_Run.one())  # inside a repetition a? and (a|ab) are choices too
             return run
-        counted = _variable(op, av) and (not self.long_only or _long_variable(op, av))
+        counted = _variable(op, av) and (not long_only or _long_variable(op, av))
         if counted and takes_c:
             return _Run.one()
         if takes_c or not _always_consumes(op, av):
